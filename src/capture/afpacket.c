@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AF_PACKET TPACKET_V3 source.
+ *
+ * Owns one packet socket and its mmap'd RX ring.  Set-up is a row of small
+ * steps (resolve → socket → link type → filter → version → ring → mmap →
+ * bind → fanout → promisc), each failing with a message that names it.
+ *
+ * The socket is created with protocol 0, so the kernel delivers nothing to
+ * it until bind(); the filter is attached before that, which is why no
+ * frame that fails the filter can ever be in the ring.
+ *
+ * Shutdown without loss: quiesce() swaps in a drop-everything filter, then
+ * reads PACKET_STATISTICS; every frame the kernel put into the ring up to
+ * then is (received - dropped), and the worker keeps walking until it has
+ * seen that many.  The last partly filled block arrives when the kernel's
+ * retire timer closes it.
+ *
+ * Threads: the worker calls everything except stats(), which any thread may
+ * call (PACKET_STATISTICS resets on read, so totals are kept under a lock).
+ */
+#include "afpacket.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if_arp.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/counter.h"
+#include "filter.h"
+#include "tpv3.h"
+
+struct afpacket {
+	struct rc_source base;
+	int fd;
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	void *map;
+	size_t map_len;
+	struct rc_tpv3_ring ring;
+	uint64_t drain_target;
+	bool quiesced;
+	pthread_mutex_t lock;        /* guards the totals below */
+	uint64_t received, drops, freeze_q;
+	uint64_t link_down;
+};
+
+#define AFP(s) ((struct afpacket *)(s))
+
+static void note(struct rc_source *s, const char *fmt, ...)
+{
+	size_t len = strlen(s->notes);
+	va_list ap;
+
+	if (len + 3 >= sizeof(s->notes))
+		return;
+	if (len)
+		s->notes[len++] = ';', s->notes[len++] = ' ', s->notes[len] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(s->notes + len, sizeof(s->notes) - len, fmt, ap);
+	va_end(ap);
+}
+
+static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int read_kernel_stats(struct afpacket *a)
+{
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+
+	if (getsockopt(a->fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
+		return -errno;
+	a->received += st.tp_packets;
+	a->drops += st.tp_drops;
+	a->freeze_q += st.tp_freeze_q_cnt;
+	return 0;
+}
+
+static int afp_stats(struct rc_source *s, struct rc_source_stats *ret)
+{
+	struct afpacket *a = AFP(s);
+	int r;
+
+	pthread_mutex_lock(&a->lock);
+	r = read_kernel_stats(a);
+	ret->received = a->received;
+	ret->kernel_drops = a->drops;
+	ret->freeze_q = a->freeze_q;
+	pthread_mutex_unlock(&a->lock);
+	ret->frames = RC_COUNTER_GET(a->ring.st.frames);
+	ret->bytes = RC_COUNTER_GET(a->ring.st.bytes);
+	ret->blocks = RC_COUNTER_GET(a->ring.st.blocks);
+	ret->empty_blocks = RC_COUNTER_GET(a->ring.st.empty_blocks);
+	ret->seq_gaps = RC_COUNTER_GET(a->ring.st.seq_gaps);
+	ret->malformed = RC_COUNTER_GET(a->ring.st.malformed);
+	ret->vlan_restored = RC_COUNTER_GET(a->ring.st.vlan_restored);
+	ret->link_down = RC_COUNTER_GET(a->link_down);
+	return r;
+}
+
+static int afp_next(struct rc_source *s, struct rc_batch *ret)
+{
+	return rc_tpv3_ring_next(&AFP(s)->ring, ret);
+}
+
+static void afp_done(struct rc_source *s, struct rc_batch *b)
+{
+	(void)s;
+	rc_lease_put(b->lease);
+}
+
+/* An error on the socket: the interface went down (the kernel re-attaches
+ * us when it comes back up) or went away for good. */
+static int socket_error(struct afpacket *a)
+{
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	if (getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		return -errno;
+	if (soerr == 0)
+		return 1;
+	if (soerr == ENETDOWN) {
+		if ((int)if_nametoindex(a->ifname) == a->ifindex) {
+			RC_COUNTER_ADD(a->link_down, 1);
+			return 0;
+		}
+		return -ENODEV;
+	}
+	return -soerr;
+}
+
+static int afp_wait(struct rc_source *s, int wake_fd, int timeout_ms)
+{
+	struct afpacket *a = AFP(s);
+	struct pollfd pfd[2] = {
+		{ .fd = a->fd, .events = POLLIN | POLLRDNORM | POLLERR },
+		{ .fd = wake_fd, .events = POLLIN },
+	};
+	int n;
+
+	if (rc_tpv3_ring_ready(&a->ring))
+		return 1;
+	if (a->ring.blocked) {
+		/* the next block is still leased to an async sink: the socket
+		 * would poll readable at once, so nap instead of spinning */
+		struct timespec ts = { 0, 1000000 };
+
+		if (timeout_ms > 0)
+			nanosleep(&ts, NULL);
+		return 1;
+	}
+	n = poll(pfd, wake_fd >= 0 ? 2 : 1, timeout_ms);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (n == 0)
+		return 0;
+	if (pfd[0].revents & POLLERR)
+		return socket_error(a);
+	if (pfd[0].revents & POLLNVAL)
+		return -EBADF;
+	return pfd[0].revents ? 1 : 0;
+}
+
+static int afp_quiesce(struct rc_source *s)
+{
+	struct afpacket *a = AFP(s);
+	int r;
+
+	if (a->quiesced)
+		return 0;
+	r = rc_filter_attach_drop_all(a->fd);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&a->lock);
+	r = read_kernel_stats(a);
+	a->drain_target = a->received - a->drops;
+	pthread_mutex_unlock(&a->lock);
+	a->quiesced = true;
+	return r;
+}
+
+static bool afp_drained(struct rc_source *s)
+{
+	struct afpacket *a = AFP(s);
+
+	return a->quiesced && RC_COUNTER_GET(a->ring.st.frames) >= a->drain_target;
+}
+
+static void afp_free(struct rc_source *s)
+{
+	struct afpacket *a = AFP(s);
+
+	if (!a)
+		return;
+	rc_tpv3_ring_fini(&a->ring);
+	if (a->map)
+		munmap(a->map, a->map_len);
+	if (a->fd >= 0)
+		close(a->fd);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+static const struct rc_source_ops afpacket_ops = {
+	.name = "afpacket",
+	.next = afp_next,
+	.wait = afp_wait,
+	.done = afp_done,
+	.quiesce = afp_quiesce,
+	.drained = afp_drained,
+	.stats = afp_stats,
+	.free = afp_free,
+};
+
+static int step_link_type(struct afpacket *a, char *err, size_t errlen)
+{
+	struct ifreq ifr = { 0 };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->ifname);
+	if (ioctl(a->fd, SIOCGIFHWADDR, &ifr) < 0)
+		return fail(err, errlen, -errno, "cannot read the link type of %s: %s", a->ifname,
+			    strerror(errno));
+	switch (ifr.ifr_hwaddr.sa_family) {
+	case ARPHRD_ETHER:
+	case ARPHRD_LOOPBACK:
+		a->base.dlt = DLT_EN10MB;
+		return 0;
+	case ARPHRD_NONE:
+		a->base.dlt = DLT_RAW;
+		return 0;
+	default:
+		return fail(err, errlen, -EPROTONOSUPPORT,
+			    "%s has link type %u (ARPHRD), which ringcap cannot capture yet; "
+			    "Ethernet, loopback and raw-IP (tun) interfaces are supported",
+			    a->ifname, ifr.ifr_hwaddr.sa_family);
+	}
+}
+
+/* The kernel may refuse a large ring (ENOMEM): halve the block count and
+ * try again, down to two blocks, and say so. */
+static int step_ring(struct afpacket *a, const struct rc_ring_conf *rc, uint32_t *ret_nr,
+		     char *err, size_t errlen)
+{
+	uint32_t nr = rc->block_nr;
+
+	for (;;) {
+		struct tpacket_req3 req = {
+			.tp_block_size = rc->block_size,
+			.tp_block_nr = nr,
+			.tp_frame_size = rc->frame_size,
+			.tp_frame_nr = (rc->block_size / rc->frame_size) * nr,
+			.tp_retire_blk_tov = rc->retire_tov_ms,
+		};
+
+		if (setsockopt(a->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) == 0)
+			break;
+		if ((errno != ENOMEM && errno != ENOBUFS) || nr <= 2)
+			return fail(err, errlen, -errno,
+				    "PACKET_RX_RING (%u blocks of %u bytes) on %s: %s", nr,
+				    rc->block_size, a->ifname, strerror(errno));
+		nr /= 2;
+	}
+	if (nr != rc->block_nr)
+		note(&a->base, "kernel refused a ring of %u blocks, shrunk to %u blocks",
+		     rc->block_nr, nr);
+	*ret_nr = nr;
+	return 0;
+}
+
+static int step_mmap(struct afpacket *a, size_t len, char *err, size_t errlen)
+{
+	int flags = MAP_SHARED | MAP_POPULATE;
+
+	a->map = mmap(NULL, len, PROT_READ | PROT_WRITE, flags | MAP_LOCKED, a->fd, 0);
+	if (a->map == MAP_FAILED) {
+		int e = errno;
+
+		a->map = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, a->fd, 0);
+		if (a->map == MAP_FAILED) {
+			a->map = NULL;
+			return fail(err, errlen, -errno, "mmap of the %zu-byte ring on %s: %s", len,
+				    a->ifname, strerror(errno));
+		}
+		note(&a->base, "ring not locked in memory (%s%s); it may be paged out under "
+		     "memory pressure", strerror(e),
+		     e == EPERM ? ": missing CAP_IPC_LOCK" :
+		     (e == ENOMEM || e == EAGAIN) ? ": RLIMIT_MEMLOCK too low" : "");
+	}
+	a->map_len = len;
+	return 0;
+}
+
+int rc_afpacket_open(const struct rc_capture_conf *c, const struct rc_fanout *fanout,
+		     struct rc_source **ret, char *err, size_t errlen)
+{
+	struct afpacket *a;
+	struct bpf_program prog = { 0 };
+	struct sockaddr_ll sll = { 0 };
+	int v, r;
+	uint32_t nr = 0;
+
+	if (!c->iface || strlen(c->iface) >= IF_NAMESIZE)
+		return fail(err, errlen, -ENODEV, "interface name '%s' is not valid",
+			    c->iface ? c->iface : "");
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->fd = -1;
+	pthread_mutex_init(&a->lock, NULL);
+	a->base.ops = &afpacket_ops;
+	a->base.snaplen = c->snaplen;
+	snprintf(a->ifname, sizeof(a->ifname), "%s", c->iface);
+
+	/* resolve */
+	a->ifindex = (int)if_nametoindex(a->ifname);
+	if (a->ifindex == 0) {
+		r = fail(err, errlen, -ENODEV, "no such interface: %s", a->ifname);
+		goto out;
+	}
+	/* socket: protocol 0 receives nothing until bind() */
+	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (a->fd < 0) {
+		r = -errno;
+		if (r == -EPERM || r == -EACCES)
+			r = fail(err, errlen, -EPERM,
+				 "capturing on %s needs the CAP_NET_RAW capability "
+				 "(run as root or grant cap_net_raw)", a->ifname);
+		else
+			fail(err, errlen, r, "socket(AF_PACKET): %s", strerror(-r));
+		goto out;
+	}
+	r = step_link_type(a, err, errlen);
+	if (r < 0)
+		goto out;
+	/* filter, before any frame can arrive */
+	r = rc_filter_compile(c->filter, a->base.dlt, c->snaplen, &prog, err, errlen);
+	if (r < 0)
+		goto out;
+	r = rc_filter_attach(a->fd, &prog);
+	pcap_freecode(&prog);
+	if (r < 0) {
+		fail(err, errlen, r, "attaching the filter to the socket on %s: %s", a->ifname,
+		     strerror(-r));
+		goto out;
+	}
+	/* version */
+	v = TPACKET_V3;
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0) {
+		r = fail(err, errlen, -errno, "PACKET_VERSION V3: %s", strerror(errno));
+		goto out;
+	}
+	/* room to put a stripped VLAN tag back in front of the frame */
+	v = 4;
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_RESERVE, &v, sizeof(v)) < 0) {
+		r = fail(err, errlen, -errno, "PACKET_RESERVE: %s", strerror(errno));
+		goto out;
+	}
+	r = step_ring(a, &c->ring, &nr, err, errlen);
+	if (r < 0)
+		goto out;
+	r = step_mmap(a, (size_t)nr * c->ring.block_size, err, errlen);
+	if (r < 0)
+		goto out;
+	r = rc_tpv3_ring_init(&a->ring, a->map, c->ring.block_size, nr, c->snaplen);
+	if (r < 0)
+		goto out;
+	/* bind: from here on, frames flow */
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = a->ifindex;
+	if (bind(a->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		r = fail(err, errlen, -errno, "bind to %s: %s", a->ifname, strerror(errno));
+		goto out;
+	}
+	if (fanout) {
+		v = fanout->group_id | ((fanout->mode | fanout->flags) << 16);
+		if (setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, sizeof(v)) < 0) {
+			r = fail(err, errlen, -errno, "PACKET_FANOUT group %u on %s: %s",
+				 fanout->group_id, a->ifname, strerror(errno));
+			goto out;
+		}
+	}
+	if (c->promisc) {
+		struct packet_mreq mr = { .mr_ifindex = a->ifindex, .mr_type = PACKET_MR_PROMISC };
+
+		if (setsockopt(a->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+			note(&a->base, "could not put %s in promiscuous mode: %s", a->ifname,
+			     strerror(errno));
+	}
+	*ret = &a->base;
+	return 0;
+out:
+	afp_free(&a->base);
+	return r;
+}

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Filter compilation and attachment.  struct bpf_insn (libpcap) and struct
+ * sock_filter (kernel) share one layout, which is what lets a compiled
+ * program go straight into SO_ATTACH_FILTER.
+ */
+#include "filter.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+_Static_assert(sizeof(struct bpf_insn) == sizeof(struct sock_filter),
+	       "libpcap and kernel BPF instructions differ");
+
+int rc_filter_compile(const char *expr, int dlt, unsigned snaplen, struct bpf_program *ret,
+		      char *err, size_t errlen)
+{
+	pcap_t *p;
+	int r = 0;
+
+	p = pcap_open_dead(dlt, (int)snaplen);
+	if (!p) {
+		snprintf(err, errlen, "libpcap could not open a handle for link type %d", dlt);
+		return -ENOMEM;
+	}
+	if (pcap_compile(p, ret, expr ? expr : "", 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, errlen, "%s", pcap_geterr(p));
+		r = -EINVAL;
+	}
+	pcap_close(p);
+	return r;
+}
+
+int rc_filter_attach(int fd, const struct bpf_program *prog)
+{
+	struct sock_fprog fp = {
+		.len = (unsigned short)prog->bf_len,
+		.filter = (struct sock_filter *)prog->bf_insns,
+	};
+
+	if (prog->bf_len > BPF_MAXINSNS)
+		return -E2BIG;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) < 0)
+		return -errno;
+	return 0;
+}
+
+int rc_filter_attach_drop_all(int fd)
+{
+	struct sock_filter insn = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog fp = { .len = 1, .filter = &insn };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) < 0)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcpdump filter expressions: compiled by libpcap, run in the kernel
+ * (SO_ATTACH_FILTER) or in user space (per-output filters).
+ */
+#ifndef RC_FILTER_H
+#define RC_FILTER_H
+
+#include <pcap/pcap.h>
+#include <stddef.h>
+
+#include "frame.h"
+
+/*
+ * Compile @expr (NULL or "" = accept everything) for link type @dlt.  The
+ * program's accept value is @snaplen, so the kernel truncates for us.  On
+ * failure returns -EINVAL and leaves libpcap's message in @err.
+ */
+int rc_filter_compile(const char *expr, int dlt, unsigned snaplen, struct bpf_program *ret,
+		      char *err, size_t errlen);
+
+/* Attach to a socket; -errno. */
+int rc_filter_attach(int fd, const struct bpf_program *prog);
+
+/* Attach a program that rejects everything (used to stop intake at shutdown). */
+int rc_filter_attach_drop_all(int fd);
+
+static inline int rc_filter_match(const struct bpf_program *prog, const struct rc_frame *f)
+{
+	return bpf_filter(prog->bf_insns, f->data, f->h.len, f->h.caplen) != 0;
+}
+
+#endif

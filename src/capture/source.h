@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Capture sources behind one small ops table.
+ *
+ * A source owns capture memory shared with the kernel and hands it out in
+ * batches, each covered by one lease.  Contract, per function pointer:
+ *
+ *   next      worker thread.  1 = @ret holds a batch and the caller holds
+ *             one lease reference; 0 = nothing ready now.
+ *   wait      worker thread.  Sleep until frames may be ready, @wake_fd is
+ *             readable or @timeout_ms passes.  1 = look again, 0 = timeout
+ *             or woken, -errno = the source failed (-ENODEV: interface gone).
+ *   done      worker thread.  Drop the worker's reference on a batch.
+ *   quiesce   worker thread.  Stop taking new frames; from then on drained()
+ *             says whether every frame that got in has been handed out.
+ *   stats     any thread.  Cumulative counters.
+ *   free      after the worker has stopped and every lease is back.
+ */
+#ifndef RC_SOURCE_H
+#define RC_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame.h"
+
+struct rc_source_stats {
+	uint64_t received;      /* passed the kernel filter: into the ring or dropped */
+	uint64_t kernel_drops;  /* no room in the ring */
+	uint64_t freeze_q;      /* times the kernel froze the queue */
+	uint64_t frames;        /* handed to the worker */
+	uint64_t bytes;
+	uint64_t blocks;
+	uint64_t empty_blocks;
+	uint64_t seq_gaps;
+	uint64_t malformed;
+	uint64_t vlan_restored;
+	uint64_t link_down;     /* interface went down while capturing */
+};
+
+struct rc_source;
+
+struct rc_source_ops {
+	const char *name;
+	int (*next)(struct rc_source *s, struct rc_batch *ret);
+	int (*wait)(struct rc_source *s, int wake_fd, int timeout_ms);
+	void (*done)(struct rc_source *s, struct rc_batch *b);
+	int (*quiesce)(struct rc_source *s);
+	bool (*drained)(struct rc_source *s);
+	int (*stats)(struct rc_source *s, struct rc_source_stats *ret);
+	void (*free)(struct rc_source *s);
+};
+
+struct rc_source {
+	const struct rc_source_ops *ops;
+	int dlt;            /* libpcap link type of the frames */
+	uint32_t snaplen;
+	char notes[512];    /* set-up fallbacks worth a log line; the caller logs */
+};
+
+#endif

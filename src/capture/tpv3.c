@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+/*
+ * TPACKET_V3 block walker; see tpv3.h for the contract.
+ *
+ * Ordering: block_status is loaded with __ATOMIC_ACQUIRE before anything
+ * else in the block is read, and stored back with __ATOMIC_RELEASE after
+ * every reader is done (that is what the lease guarantees).  A block still
+ * leased from the previous lap is recognised by its sequence number: the
+ * kernel gives every block it opens a new one, so a USER block carrying the
+ * number we already walked is ours, not new.
+ */
+#include "tpv3.h"
+
+#include "../common/counter.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VLAN_TAG_LEN 4
+#define MAC_ADDRS_LEN 12
+
+static void block_release(struct rc_lease_owner *owner, struct rc_lease *l)
+{
+	struct rc_tpv3_ring *r = (struct rc_tpv3_ring *)((char *)owner -
+							 offsetof(struct rc_tpv3_ring, owner));
+	struct tpacket_block_desc *bd = rc_tpv3_block(r, l->unit);
+
+	__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+}
+
+int rc_tpv3_ring_init(struct rc_tpv3_ring *r, void *base, uint32_t block_size,
+		      uint32_t block_nr, uint32_t snaplen)
+{
+	memset(r, 0, sizeof(*r));
+	r->base = base;
+	r->block_size = block_size;
+	r->block_nr = block_nr;
+	r->snaplen = snaplen;
+	r->owner.release = block_release;
+	/* the smallest frame slot a block can hold is well above 64 bytes */
+	r->max_views = block_size / 64 + 1;
+	r->leases = calloc(block_nr, sizeof(*r->leases));
+	r->views = calloc(r->max_views, sizeof(*r->views));
+	if (!r->leases || !r->views) {
+		rc_tpv3_ring_fini(r);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < block_nr; i++)
+		rc_lease_init(&r->leases[i], &r->owner, i);
+	return 0;
+}
+
+void rc_tpv3_ring_fini(struct rc_tpv3_ring *r)
+{
+	free(r->leases);
+	free(r->views);
+	r->leases = NULL;
+	r->views = NULL;
+}
+
+static void restore_vlan(struct tpacket3_hdr *h, uint8_t **data)
+{
+	uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) && h->hv1.tp_vlan_tpid ?
+				h->hv1.tp_vlan_tpid : ETH_P_8021Q;
+	uint16_t be_tpid = htons(tpid), be_tci = htons(h->hv1.tp_vlan_tci);
+	uint8_t *d = *data - VLAN_TAG_LEN;
+
+	memmove(d, *data, MAC_ADDRS_LEN);
+	memcpy(d + MAC_ADDRS_LEN, &be_tpid, 2);
+	memcpy(d + MAC_ADDRS_LEN + 2, &be_tci, 2);
+	h->tp_mac -= VLAN_TAG_LEN;
+	h->tp_snaplen += VLAN_TAG_LEN;
+	h->tp_len += VLAN_TAG_LEN;
+	h->tp_status &= ~(TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID);
+	*data = d;
+}
+
+unsigned rc_tpv3_block_walk(struct tpacket_block_desc *bd, uint32_t block_size,
+			    uint32_t snaplen, struct rc_frame *out, unsigned max,
+			    bool *ret_malformed, uint64_t *ret_vlan)
+{
+	uint32_t n = bd->hdr.bh1.num_pkts;
+	uint64_t off = bd->hdr.bh1.offset_to_first_pkt;
+	uint8_t *base = (uint8_t *)bd;
+	unsigned i;
+
+	*ret_malformed = false;
+	if (n > max) {
+		*ret_malformed = true;
+		n = max;
+	}
+	for (i = 0; i < n; i++) {
+		struct tpacket3_hdr *h;
+		uint8_t *data;
+		uint32_t snap;
+
+		if (off < sizeof(struct tpacket_block_desc) ||
+		    off + sizeof(struct tpacket3_hdr) > block_size || (off & 3))
+			goto bad;
+		h = (struct tpacket3_hdr *)(base + off);
+		if (h->tp_mac < sizeof(struct tpacket3_hdr) ||
+		    off + h->tp_mac + (uint64_t)h->tp_snaplen > block_size ||
+		    h->tp_snaplen > h->tp_len)
+			goto bad;
+		data = (uint8_t *)h + h->tp_mac;
+		if (__builtin_expect(!!(h->tp_status & TP_STATUS_VLAN_VALID) || h->hv1.tp_vlan_tci != 0, 0)) {
+			/* headroom: never write over the tpacket3 header */
+			if (h->tp_snaplen >= MAC_ADDRS_LEN &&
+			    h->tp_mac >= sizeof(struct tpacket3_hdr) + VLAN_TAG_LEN) {
+				restore_vlan(h, &data);
+				(*ret_vlan)++;
+			}
+		}
+		snap = h->tp_snaplen < snaplen ? h->tp_snaplen : snaplen;
+		out[i].h.ts.tv_sec = h->tp_sec;
+		out[i].h.ts.tv_usec = h->tp_nsec;
+		out[i].h.caplen = snap;
+		out[i].h.len = h->tp_len;
+		out[i].data = data;
+		if (i + 1 < n && h->tp_next_offset == 0)
+			goto bad_after;
+		off += h->tp_next_offset;
+	}
+	return i;
+bad_after:
+	i++;
+bad:
+	*ret_malformed = true;
+	return i;
+}
+
+static bool block_is_new(struct rc_tpv3_ring *r, struct tpacket_block_desc *bd, uint32_t idx)
+{
+	uint32_t status = __atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
+
+	r->blocked = false;
+	if (!(status & TP_STATUS_USER))
+		return false;
+	/*
+	 * A USER block with the sequence number we walked last lap is still
+	 * ours: leased (an async sink holds it) or being handed back right now.
+	 * Comparing numbers rather than reading the reference count avoids
+	 * racing a release that has dropped the count but not yet stored
+	 * TP_STATUS_KERNEL.
+	 */
+	if (r->leases[idx].cookie == bd->hdr.bh1.seq_num + 1) {
+		r->blocked = true;
+		return false;
+	}
+	return true;
+}
+
+bool rc_tpv3_ring_ready(struct rc_tpv3_ring *r)
+{
+	return block_is_new(r, rc_tpv3_block(r, r->cur), r->cur);
+}
+
+int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret)
+{
+	for (;;) {
+		uint32_t idx = r->cur;
+		struct tpacket_block_desc *bd = rc_tpv3_block(r, idx);
+		struct rc_lease *l = &r->leases[idx];
+		uint64_t seq;
+		uint64_t vlan;
+		bool malformed;
+		unsigned n;
+
+		if (!block_is_new(r, bd, idx))
+			return 0;
+
+		seq = bd->hdr.bh1.seq_num;
+		if (r->have_seq && seq != r->next_seq && seq > r->next_seq)
+			RC_COUNTER_ADD(r->st.seq_gaps, seq - r->next_seq);
+		r->next_seq = seq + 1;
+		r->have_seq = true;
+		r->cur = idx + 1 == r->block_nr ? 0 : idx + 1;
+		RC_COUNTER_ADD(r->st.blocks, 1);
+
+		rc_lease_begin(l, seq + 1);
+		vlan = 0;
+		n = rc_tpv3_block_walk(bd, r->block_size, r->snaplen, r->views, r->max_views,
+				       &malformed, &vlan);
+		if (vlan)
+			RC_COUNTER_ADD(r->st.vlan_restored, vlan);
+		if (malformed)
+			RC_COUNTER_ADD(r->st.malformed, 1);
+		if (n == 0) {
+			RC_COUNTER_ADD(r->st.empty_blocks, 1);
+			rc_lease_put(l);
+			continue;
+		}
+		ret->frames = r->views;
+		ret->n = n;
+		ret->lease = l;
+		ret->bytes = 0;
+		for (unsigned i = 0; i < n; i++)
+			ret->bytes += r->views[i].h.len;
+		RC_COUNTER_ADD(r->st.frames, n);
+		RC_COUNTER_ADD(r->st.bytes, ret->bytes);
+		return 1;
+	}
+}

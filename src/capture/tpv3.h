@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TPACKET_V3 block walker.
+ *
+ * Owns the user side of a TPACKET_V3 ring: which block comes next, whether
+ * the kernel has handed it over (block_status read with acquire ordering),
+ * turning its frames into views, and the lease on each block.  The hand-back
+ * of a block — a release store of TP_STATUS_KERNEL — lives in this file's
+ * lease hook and nowhere else.
+ *
+ * It knows nothing of sockets: the ring may be an mmap'd PACKET_RX_RING, a
+ * block received over RDMA, or synthetic memory in a unit test.  Blocks are
+ * treated as untrusted: every offset is checked against the block size.
+ *
+ * Thread: the worker owning the ring calls everything except the release
+ * hook, which runs on whichever thread drops a block's last reference.
+ */
+#ifndef RC_TPV3_H
+#define RC_TPV3_H
+
+#include <linux/if_packet.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "lease.h"
+
+struct rc_tpv3_stats {
+	uint64_t blocks;        /* blocks taken from the kernel */
+	uint64_t empty_blocks;  /* retired with zero frames, released at once */
+	uint64_t seq_gaps;      /* block sequence numbers skipped */
+	uint64_t malformed;     /* blocks whose frame list was cut short */
+	uint64_t frames;        /* frames walked */
+	uint64_t bytes;         /* sum of original lengths */
+	uint64_t vlan_restored; /* frames whose stripped 802.1Q tag was put back */
+};
+
+struct rc_tpv3_ring {
+	uint8_t *base;
+	uint32_t block_size;
+	uint32_t block_nr;
+	uint32_t snaplen;
+	uint32_t cur;            /* index of the next block to take */
+	uint64_t next_seq;
+	bool have_seq;
+	bool blocked;            /* the next block is still leased from last lap */
+	struct rc_lease *leases; /* one per block */
+	struct rc_lease_owner owner;
+	struct rc_frame *views;  /* scratch array for one block's frames */
+	unsigned max_views;
+	struct rc_tpv3_stats st; /* written by the worker only */
+};
+
+int rc_tpv3_ring_init(struct rc_tpv3_ring *r, void *base, uint32_t block_size,
+		      uint32_t block_nr, uint32_t snaplen);
+void rc_tpv3_ring_fini(struct rc_tpv3_ring *r);
+
+/*
+ * Take the next block if the kernel has handed it over and fill @ret with
+ * its frames and its lease (one reference, the caller's).  Blocks without
+ * frames are released here and the walk goes on.  Returns 1 with a batch,
+ * 0 when the next block is not ready (r->blocked says whether it is still
+ * leased from the previous lap).
+ */
+int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret);
+
+/* True when the next block is ready to be taken, without taking it. */
+bool rc_tpv3_ring_ready(struct rc_tpv3_ring *r);
+
+/*
+ * Walk one block's frames into @out (at most @max), putting back VLAN tags
+ * the kernel stripped and capping lengths at @snaplen.  Rewrites the frame
+ * headers it fixes so a block stays self-describing (a second walk gives
+ * the same frames).  Returns the number of views; sets *ret_malformed when
+ * the frame list did not fit the block.
+ */
+unsigned rc_tpv3_block_walk(struct tpacket_block_desc *bd, uint32_t block_size,
+			    uint32_t snaplen, struct rc_frame *out, unsigned max,
+			    bool *ret_malformed, uint64_t *ret_vlan);
+
+static inline struct tpacket_block_desc *rc_tpv3_block(const struct rc_tpv3_ring *r, uint32_t i)
+{
+	return (struct tpacket_block_desc *)(r->base + (uint64_t)i * r->block_size);
+}
+
+#endif

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `ringcap capture` flag parsing.  Pure: no I/O besides getopt's state, so
+ * it can run in unit tests.
+ */
+#include "args.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/units.h"
+
+const char rc_capture_usage[] =
+	"usage: ringcap capture -i IFACE -w FILE|- [-f FILTER | FILTER...] [-s SNAPLEN]\n"
+	"                       [-c COUNT] [--duration TIME] [-C SIZE] [-G TIME] [-W FILES]\n"
+	"                       [--max-total SIZE] [-B RING_SIZE] [--block-size SIZE]\n"
+	"                       [--frame-size SIZE] [--retire-timeout TIME] [-p] [-q]\n"
+	"       ringcap -i IFACE -w FILE ...   (the same, tcpdump style)\n"
+	"\n"
+	"  -i IFACE          interface to capture on\n"
+	"  -w FILE|-         pcap file to write (nanosecond pcap); - = standard output\n"
+	"  -f FILTER         capture filter, tcpdump syntax (or give it after the flags)\n"
+	"  -s SNAPLEN        bytes kept of each frame (default and 0: 262144)\n"
+	"  -c COUNT          stop after COUNT frames\n"
+	"  --duration TIME   stop after TIME (10, 30s, 5min, 2h)\n"
+	"  -C SIZE           new file before one would exceed SIZE (bare number: millions\n"
+	"                    of bytes, as tcpdump; or 100MB, 1GiB, ...)\n"
+	"  -G TIME           new file every TIME (bare number: seconds)\n"
+	"  -W FILES          keep only the newest FILES files (needs -C or -G)\n"
+	"  --max-total SIZE  keep the files together under SIZE (needs -C or -G)\n"
+	"  -B RING_SIZE      kernel ring size (bare number: KiB, as tcpdump; default 64MiB)\n"
+	"  --block-size SIZE ring block size (default 1MiB)\n"
+	"  --frame-size SIZE ring frame size (default 2048)\n"
+	"  --retire-timeout TIME  hand a part-filled block over after TIME (default 40ms)\n"
+	"  -p                do not put the interface into promiscuous mode\n"
+	"  -q                no live status line\n"
+	"With rotation, files are named FILE_00001.ext, FILE_00002.ext, ... (FILE may hold\n"
+	"strftime %-conversions).\n";
+
+enum {
+	OPT_DURATION = 256,
+	OPT_MAX_TOTAL,
+	OPT_BLOCK_SIZE,
+	OPT_FRAME_SIZE,
+	OPT_RETIRE_TOV,
+};
+
+static const struct option longopts[] = {
+	{ "interface", required_argument, NULL, 'i' },
+	{ "write", required_argument, NULL, 'w' },
+	{ "filter", required_argument, NULL, 'f' },
+	{ "snapshot-length", required_argument, NULL, 's' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "file-size", required_argument, NULL, 'C' },
+	{ "rotate-seconds", required_argument, NULL, 'G' },
+	{ "file-count", required_argument, NULL, 'W' },
+	{ "max-total", required_argument, NULL, OPT_MAX_TOTAL },
+	{ "buffer-size", required_argument, NULL, 'B' },
+	{ "block-size", required_argument, NULL, OPT_BLOCK_SIZE },
+	{ "frame-size", required_argument, NULL, OPT_FRAME_SIZE },
+	{ "retire-timeout", required_argument, NULL, OPT_RETIRE_TOV },
+	{ "no-promiscuous-mode", no_argument, NULL, 'p' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+__attribute__((format(printf, 3, 4)))
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int set_str(char **dst, const char *v)
+{
+	char *c = strdup(v);
+
+	if (!c)
+		return -ENOMEM;
+	free(*dst);
+	*dst = c;
+	return 0;
+}
+
+/* Join the words after the flags into one filter expression, as tcpdump. */
+static int join_words(int n, char **words, char **ret)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, words[i]);
+	}
+	*ret = s;
+	return 0;
+}
+
+int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char *err,
+			  size_t errlen)
+{
+	struct rc_pcap_conf *out;
+	uint64_t v, ring_size = 0;
+	bool have_ring = false;
+	int c, r;
+
+	memset(a, 0, sizeof(*a));
+	rc_capture_conf_init(&a->cap);
+	out = calloc(1, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	a->cap.pcaps = out;
+	a->cap.n_pcaps = 1;
+
+	optind = 0; /* full re-initialisation, so tests can parse many times */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:i:w:f:s:c:C:G:W:B:pqnhV", longopts, NULL)) != -1) {
+		const char *flag = argv[optind - 1];
+
+		switch (c) {
+		case 'i':
+			if (!optarg[0])
+				return bad(err, errlen, "%s: empty interface name", flag);
+			r = set_str(&a->cap.iface, optarg);
+			if (r < 0)
+				return r;
+			break;
+		case 'w':
+			if (!optarg[0])
+				return bad(err, errlen, "%s: empty output file name", flag);
+			r = set_str(&out->path, optarg);
+			if (r < 0)
+				return r;
+			break;
+		case 'f':
+			r = set_str(&a->cap.filter, optarg);
+			if (r < 0)
+				return r;
+			break;
+		case 's':
+			if (rc_parse_uint(optarg, UINT32_MAX, &v) < 0 || v > RC_SNAPLEN_DEFAULT)
+				return bad(err, errlen,
+					   "%s: snapshot length '%s' is not a number from 0 to 262144",
+					   "-s", optarg);
+			a->cap.snaplen = v ? (uint32_t)v : RC_SNAPLEN_DEFAULT;
+			break;
+		case 'c':
+			if (rc_parse_uint(optarg, UINT64_MAX, &v) < 0 || v == 0)
+				return bad(err, errlen, "%s: count '%s' is not a positive number",
+					   "-c", optarg);
+			a->count = v;
+			break;
+		case OPT_DURATION:
+			if (rc_parse_duration(optarg, RC_NSEC_PER_SEC, &v) < 0 || v == 0)
+				return bad(err, errlen,
+					   "%s: '%s' is not a duration (e.g. 10, 30s, 5min, 2h)",
+					   "--duration", optarg);
+			a->duration_ns = v;
+			break;
+		case 'C':
+			if (rc_parse_size(optarg, 1000000, &v) < 0 || v == 0)
+				return bad(err, errlen,
+					   "%s: '%s' is not a file size (e.g. 100 for 100 MB, 10MiB, 1GB)",
+					   "-C", optarg);
+			out->rotate.max_size = v;
+			break;
+		case 'G':
+			if (rc_parse_duration(optarg, RC_NSEC_PER_SEC, &v) < 0 ||
+			    v < RC_NSEC_PER_SEC)
+				return bad(err, errlen,
+					   "%s: '%s' is not a rotation time of at least 1s (e.g. 60, 15min)",
+					   "-G", optarg);
+			out->rotate.max_time_ns = v;
+			break;
+		case 'W':
+			if (rc_parse_uint(optarg, UINT32_MAX, &v) < 0 || v == 0)
+				return bad(err, errlen, "%s: file count '%s' is not a positive number",
+					   "-W", optarg);
+			out->rotate.max_files = (uint32_t)v;
+			break;
+		case OPT_MAX_TOTAL:
+			if (rc_parse_size(optarg, 1, &v) < 0 || v == 0)
+				return bad(err, errlen, "%s: '%s' is not a size (e.g. 10GiB)",
+					   "--max-total", optarg);
+			out->rotate.max_total = v;
+			break;
+		case 'B':
+			if (rc_parse_size(optarg, 1024, &v) < 0 || v == 0)
+				return bad(err, errlen,
+					   "%s: '%s' is not a ring size (bare number: KiB; or 64MiB)",
+					   "-B", optarg);
+			ring_size = v;
+			have_ring = true;
+			break;
+		case OPT_BLOCK_SIZE:
+			if (rc_parse_size(optarg, 1, &v) < 0 || v > UINT32_MAX)
+				return bad(err, errlen, "%s: '%s' is not a block size (e.g. 1MiB)",
+					   "--block-size", optarg);
+			a->cap.ring.block_size = (uint32_t)v;
+			break;
+		case OPT_FRAME_SIZE:
+			if (rc_parse_size(optarg, 1, &v) < 0 || v > UINT32_MAX)
+				return bad(err, errlen, "%s: '%s' is not a frame size (e.g. 2048)",
+					   "--frame-size", optarg);
+			a->cap.ring.frame_size = (uint32_t)v;
+			break;
+		case OPT_RETIRE_TOV:
+			if (rc_parse_duration(optarg, RC_NSEC_PER_MSEC, &v) < 0 ||
+			    v < RC_NSEC_PER_MSEC || v / RC_NSEC_PER_MSEC > UINT32_MAX)
+				return bad(err, errlen,
+					   "%s: '%s' is not a timeout of at least 1ms (e.g. 40ms)",
+					   "--retire-timeout", optarg);
+			a->cap.ring.retire_tov_ms = (uint32_t)(v / RC_NSEC_PER_MSEC);
+			break;
+		case 'p':
+			a->cap.promisc = false;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'n':
+			break; /* tcpdump's "no name resolution": ringcap never resolves */
+		case 'h':
+			a->help = true;
+			return RC_ARGS_EXIT;
+		case 'V':
+			a->version = true;
+			return RC_ARGS_EXIT;
+		case ':':
+			return bad(err, errlen, "option %s needs a value", argv[optind - 1]);
+		default:
+			if (optopt)
+				snprintf(err, errlen, "unknown option -%c", optopt);
+			else
+				snprintf(err, errlen, "unknown option %s", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		if (a->cap.filter)
+			return bad(err, errlen,
+				   "filter given twice: with -f and as words after the flags (%s%s)",
+				   argv[optind], optind + 1 < argc ? " ..." : "");
+		r = join_words(argc - optind, argv + optind, &a->cap.filter);
+		if (r < 0)
+			return r;
+	}
+	if (!a->cap.iface)
+		return bad(err, errlen, "no interface given: use -i IFACE");
+	if (!out->path)
+		return bad(err, errlen,
+			   "no output given: use -w FILE, or -w - to write pcap to standard output "
+			   "(e.g. ringcap -i eth0 -w - | tshark -r -)");
+	if (have_ring) {
+		r = rc_ring_conf_set_size(&a->cap.ring, ring_size, err, errlen);
+		if (r < 0)
+			return r;
+	} else {
+		r = rc_ring_conf_set_size(&a->cap.ring,
+					  (uint64_t)a->cap.ring.block_nr * RC_BLOCK_SIZE_DEFAULT,
+					  err, errlen);
+		if (r < 0)
+			return r;
+	}
+	r = rc_rotate_conf_validate(&out->rotate, out->path, err, errlen);
+	if (r < 0)
+		return r;
+	return RC_ARGS_OK;
+}
+
+void rc_args_free(struct rc_capture_args *a)
+{
+	rc_capture_conf_clear(&a->cap);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `ringcap capture` arguments, tcpdump-compatible where tcpdump uses the
+ * same letter.  Parsing is separate from running so that every bad input
+ * is unit-tested (tests/unit/test_args.c).
+ */
+#ifndef RC_ARGS_H
+#define RC_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../config/conf.h"
+
+struct rc_capture_args {
+	struct rc_capture_conf cap;   /* one pcap output in cap.pcaps[0] */
+	uint64_t count;               /* -c, 0 = unlimited */
+	uint64_t duration_ns;         /* --duration, 0 = unlimited */
+	bool quiet;                   /* -q */
+	bool help;
+	bool version;
+};
+
+enum {
+	RC_ARGS_OK = 0,
+	RC_ARGS_EXIT = 1,    /* --help / --version handled: exit 0 */
+};
+
+/*
+ * Parse argv (argv[0] is the program or subcommand name).  Returns
+ * RC_ARGS_OK, RC_ARGS_EXIT, or -EINVAL with a message in @err.
+ */
+int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *ret, char *err,
+			  size_t errlen);
+void rc_args_free(struct rc_capture_args *a);
+
+extern const char rc_capture_usage[];
+
+#endif

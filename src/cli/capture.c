@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `ringcap capture`: one capture, one pcap output, tcpdump's habits.
+ *
+ * The main thread owns signals (signalfd), the once-a-second status line
+ * and the --duration limit; one worker thread walks the ring and writes the
+ * file.  Exit status: 0 after a normal stop (signal, -c, --duration), 2 for
+ * bad input (flags, interface, filter, path, privilege), 1 for a failure
+ * while running (write error, interface gone).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../capture/afpacket.h"
+#include "../common/cleanup.h"
+#include "../common/counter.h"
+#include "../common/log.h"
+#include "../common/units.h"
+#include "../fanout/worker.h"
+#include "../sink/pcap.h"
+#include "args.h"
+#include "cli.h"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static const char *dlt_desc(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+		return "EN10MB (Ethernet)";
+	case DLT_RAW:
+		return "RAW (Raw IP)";
+	default:
+		return "unknown";
+	}
+}
+
+struct run {
+	struct rc_source *src;
+	struct rc_sink *sink;
+	struct rc_worker w;
+	uint64_t start_ns;
+	uint64_t last_frames, last_ns;
+	double rate;
+	bool status_line;
+};
+
+static void status_line(struct run *run, bool final)
+{
+	struct rc_source_stats st = { 0 };
+	uint64_t frames = RC_COUNTER_GET(run->w.delivered);
+	uint64_t bytes = RC_COUNTER_GET(run->w.delivered_bytes);
+	uint64_t now = mono_ns();
+	char sz[32], line[256];
+	int n;
+
+	if (!run->status_line)
+		return;
+	if (final) {
+		fputs("\r\033[K", stderr);
+		return;
+	}
+	run->src->ops->stats(run->src, &st);
+	if (now > run->last_ns)
+		run->rate = (double)(frames - run->last_frames) * 1e9 / (double)(now - run->last_ns);
+	run->last_frames = frames;
+	run->last_ns = now;
+	n = snprintf(line, sizeof(line),
+		     "\r\033[K%" PRIu64 " frames  %s  %.0f frames/s  %" PRIu64 " dropped by kernel",
+		     frames, rc_format_size(sz, sizeof(sz), bytes), run->rate, st.kernel_drops);
+	if (n > 0)
+		fwrite(line, 1, (size_t)n, stderr);
+}
+
+static void summary(struct run *run)
+{
+	struct rc_source_stats st = { 0 };
+	struct rc_sink_stats ss = { 0 };
+
+	run->src->ops->stats(run->src, &st);
+	run->sink->ops->stats(run->sink, &ss);
+	fprintf(stderr, "%" PRIu64 " packet%s captured\n", ss.frames, ss.frames == 1 ? "" : "s");
+	fprintf(stderr, "%" PRIu64 " packet%s received by filter\n", st.received,
+		st.received == 1 ? "" : "s");
+	fprintf(stderr, "%" PRIu64 " packet%s dropped by kernel\n", st.kernel_drops,
+		st.kernel_drops == 1 ? "" : "s");
+	if (run->w.lost_at_stop)
+		fprintf(stderr, "%" PRIu64 " packets still in the ring at stop were not written\n",
+			run->w.lost_at_stop);
+	if (ss.lost)
+		fprintf(stderr, "%" PRIu64 " packets were not written because of an output error\n",
+			ss.lost);
+	if (st.seq_gaps)
+		fprintf(stderr, "%" PRIu64 " ring blocks missing (sequence gaps)\n", st.seq_gaps);
+	if (st.malformed)
+		fprintf(stderr, "%" PRIu64 " malformed ring blocks\n", st.malformed);
+	if (ss.files > 1 || ss.removed)
+		fprintf(stderr, "%" PRIu64 " files written, %" PRIu64 " removed by rotation\n",
+			ss.files, ss.removed);
+}
+
+static int block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+	signal(SIGPIPE, SIG_IGN);
+	return pthread_sigmask(SIG_BLOCK, set, NULL) ? -errno : 0;
+}
+
+static int map_open_error(int r)
+{
+	/* everything that can fail before capture starts is the caller's input */
+	(void)r;
+	return RC_EXIT_USAGE;
+}
+
+int rc_cli_capture(int argc, char **argv)
+{
+	struct rc_capture_args a;
+	struct run run = { 0 };
+	char err[1024] = "", sz[32];
+	_cleanup_close_ int sfd = -1, done_fd = -1;
+	struct rc_sink *sinks[1];
+	sigset_t set;
+	int r, end, ret = RC_EXIT_OK;
+	bool stopping = false;
+
+	r = rc_args_parse_capture(argc, argv, &a, err, sizeof(err));
+	if (r == RC_ARGS_EXIT) {
+		if (a.help)
+			fputs(rc_capture_usage, stdout);
+		else
+			printf("ringcap %s\n", RC_VERSION);
+		rc_args_free(&a);
+		return RC_EXIT_OK;
+	}
+	if (r < 0) {
+		log_err("%s", err[0] ? err : strerror(-r));
+		fputs("Try 'ringcap capture --help'.\n", stderr);
+		rc_args_free(&a);
+		return RC_EXIT_USAGE;
+	}
+
+	r = rc_afpacket_open(&a.cap, NULL, &run.src, err, sizeof(err));
+	if (r < 0) {
+		if (r == -EINVAL && a.cap.filter)
+			log_err("bad filter expression '%s': %s", a.cap.filter, err);
+		else
+			log_err("%s", err);
+		rc_args_free(&a);
+		return map_open_error(r);
+	}
+	if (run.src->notes[0])
+		log_warn("%s", run.src->notes);
+	r = rc_pcap_sink_new(&a.cap.pcaps[0], run.src->dlt, a.cap.snaplen, &run.sink, err,
+			     sizeof(err));
+	if (r < 0) {
+		log_err("%s", err);
+		run.src->ops->free(run.src);
+		rc_args_free(&a);
+		return RC_EXIT_USAGE;
+	}
+
+	r = block_signals(&set);
+	if (r >= 0) {
+		sfd = signalfd(-1, &set, SFD_CLOEXEC);
+		done_fd = eventfd(0, EFD_CLOEXEC);
+	}
+	if (r < 0 || sfd < 0 || done_fd < 0) {
+		log_err("cannot set up signal handling: %s", strerror(errno));
+		ret = RC_EXIT_FAILURE;
+		goto out;
+	}
+
+	if (!a.quiet || isatty(STDERR_FILENO))
+		log_info("listening on %s, link-type %s, snapshot length %u bytes, ring %s",
+			 a.cap.iface, dlt_desc(run.src->dlt), a.cap.snaplen,
+			 rc_format_size(sz, sizeof(sz),
+					(uint64_t)a.cap.ring.block_nr * a.cap.ring.block_size));
+	run.status_line = !a.quiet && isatty(STDERR_FILENO);
+
+	sinks[0] = run.sink;
+	rc_worker_init(&run.w);
+	run.w.src = run.src;
+	run.w.sinks = sinks;
+	run.w.nsinks = 1;
+	run.w.count_limit = a.count;
+	run.w.done_fd = done_fd;
+	run.w.drain_timeout_ms = 2 * a.cap.ring.retire_tov_ms + 200;
+	run.start_ns = run.last_ns = mono_ns();
+	r = rc_worker_start(&run.w);
+	if (r < 0) {
+		log_err("cannot start the capture thread: %s", strerror(-r));
+		ret = RC_EXIT_FAILURE;
+		goto out;
+	}
+
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = done_fd, .events = POLLIN },
+		};
+		int timeout = 1000;
+		uint64_t now = mono_ns();
+
+		if (a.duration_ns && !stopping) {
+			uint64_t end_at = run.start_ns + a.duration_ns;
+
+			if (now >= end_at) {
+				stopping = true;
+				rc_worker_request_stop(&run.w);
+				continue;
+			}
+			if ((end_at - now) / 1000000 < 1000)
+				timeout = (int)((end_at - now) / 1000000) + 1;
+		}
+		r = poll(pfd, 2, timeout);
+		if (r < 0 && errno != EINTR) {
+			log_err("poll: %s", strerror(errno));
+			rc_worker_request_stop(&run.w);
+			break;
+		}
+		if (r > 0 && (pfd[1].revents & POLLIN))
+			break;
+		if (r > 0 && (pfd[0].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGUSR1) {
+					status_line(&run, true);
+					summary(&run);
+				} else if (!stopping) {
+					stopping = true;
+					rc_worker_request_stop(&run.w);
+				}
+			}
+			continue;
+		}
+		if (r == 0 && !stopping)
+			status_line(&run, false);
+	}
+	end = rc_worker_join(&run.w);
+	status_line(&run, true);
+	switch (end) {
+	case RC_WORKER_SINKS_FAILED:
+		log_err("%s", run.sink->err);
+		ret = RC_EXIT_FAILURE;
+		break;
+	case RC_WORKER_SOURCE_FAILED:
+		log_err("capture on %s stopped: %s", a.cap.iface, run.w.err);
+		ret = RC_EXIT_FAILURE;
+		break;
+	default:
+		if (run.sink->dead) {
+			log_err("%s", run.sink->err);
+			ret = RC_EXIT_FAILURE;
+		}
+		break;
+	}
+	summary(&run);
+out:
+	rc_worker_fini(&run.w);
+	run.sink->ops->free(run.sink);
+	run.src->ops->free(run.src);
+	rc_args_free(&a);
+	return ret;
+}

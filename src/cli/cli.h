@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ringcap subcommands.  Each returns the process exit status.
+ */
+#ifndef RC_CLI_H
+#define RC_CLI_H
+
+#ifndef RC_VERSION
+#define RC_VERSION "0.1.0"
+#endif
+
+enum {
+	RC_EXIT_OK = 0,
+	RC_EXIT_FAILURE = 1,
+	RC_EXIT_USAGE = 2,
+};
+
+int rc_cli_capture(int argc, char **argv);
+
+#endif

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ringcap: command dispatch.  `ringcap -i eth0 -w x.pcap` (no subcommand)
+ * means `ringcap capture ...`, so tcpdump habits work.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "cli.h"
+
+static const char usage[] =
+	"usage: ringcap capture -i IFACE -w FILE|- [options] [FILTER...]\n"
+	"       ringcap -i IFACE -w FILE|- [options] [FILTER...]\n"
+	"       ringcap --help | --version\n"
+	"\n"
+	"Run 'ringcap capture --help' for the capture options; see ringcap(8).\n";
+
+int main(int argc, char **argv)
+{
+	rc_log_init("ringcap", 0);
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return RC_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "capture"))
+		return rc_cli_capture(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return RC_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("ringcap %s\n", RC_VERSION);
+		return RC_EXIT_OK;
+	}
+	if (argv[1][0] == '-')
+		return rc_cli_capture(argc, argv);
+	log_err("unknown command '%s'", argv[1]);
+	fputs(usage, stderr);
+	return RC_EXIT_USAGE;
+}

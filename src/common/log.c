@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Logging backend.  Formats into a stack buffer and emits it with one
+ * write(2) so that lines from worker threads never interleave.
+ */
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *prog = "ringcap";
+static int journal;
+static int max_level = RC_LOG_INFO;
+
+void rc_log_init(const char *progname, int journal_prefix)
+{
+	if (progname)
+		prog = progname;
+	journal = journal_prefix;
+}
+
+void rc_log_set_level(enum rc_log_level max)
+{
+	max_level = max;
+}
+
+int rc_log_get_level(void)
+{
+	return max_level;
+}
+
+void rc_logv(enum rc_log_level lvl, const char *fmt, va_list ap)
+{
+	char buf[2048];
+	int n, m, saved = errno;
+
+	if ((int)lvl > max_level)
+		return;
+	if (journal)
+		n = snprintf(buf, sizeof(buf), "<%d>", (int)lvl);
+	else
+		n = snprintf(buf, sizeof(buf), "%s: ", prog);
+	if (n < 0)
+		n = 0;
+	m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+	if (m < 0)
+		m = 0;
+	n += m;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(STDERR_FILENO, buf, n) < 0) {
+		/* nowhere left to report it */
+	}
+	errno = saved;
+}
+
+void rc_log(enum rc_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc_logv(lvl, fmt, ap);
+	va_end(ap);
+}
+
+int rc_log_errno(enum rc_log_level lvl, int r, const char *fmt, ...)
+{
+	char msg[1536];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rc_log(lvl, "%s: %s", msg, strerror(r < 0 ? -r : r));
+	return r;
+}

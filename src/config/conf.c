@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Cross-field rules for capture configuration, shared by CLI and daemon.
+ */
+#include "conf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void rc_capture_conf_init(struct rc_capture_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->backend = RC_BACKEND_AFPACKET;
+	c->snaplen = RC_SNAPLEN_DEFAULT;
+	c->promisc = true;
+	c->ring.block_size = RC_BLOCK_SIZE_DEFAULT;
+	c->ring.block_nr = (uint32_t)(RC_RING_SIZE_DEFAULT / RC_BLOCK_SIZE_DEFAULT);
+	c->ring.frame_size = RC_FRAME_SIZE_DEFAULT;
+	c->ring.retire_tov_ms = RC_RETIRE_TOV_DEFAULT_MS;
+}
+
+void rc_pcap_conf_clear(struct rc_pcap_conf *p)
+{
+	free(p->path);
+	free(p->filter);
+	memset(p, 0, sizeof(*p));
+}
+
+void rc_capture_conf_clear(struct rc_capture_conf *c)
+{
+	free(c->name);
+	free(c->iface);
+	free(c->filter);
+	for (size_t i = 0; i < c->n_pcaps; i++)
+		rc_pcap_conf_clear(&c->pcaps[i]);
+	free(c->pcaps);
+	memset(c, 0, sizeof(*c));
+}
+
+static bool is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+int rc_ring_conf_validate(const struct rc_ring_conf *r, char *err, size_t errlen)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (r->block_size < (uint32_t)page || !is_pow2(r->block_size) ||
+	    r->block_size > (1u << 30)) {
+		snprintf(err, errlen,
+			 "block size %u is not a power of two between the page size (%ld) and 1 GiB",
+			 r->block_size, page);
+		return -EINVAL;
+	}
+	if (r->block_nr < 2) {
+		snprintf(err, errlen, "ring needs at least 2 blocks (block count %u)", r->block_nr);
+		return -EINVAL;
+	}
+	if ((uint64_t)r->block_nr * r->block_size > (64ULL << 30)) {
+		snprintf(err, errlen, "ring of %u blocks of %u bytes is larger than 64 GiB",
+			 r->block_nr, r->block_size);
+		return -EINVAL;
+	}
+	if (r->frame_size < 128 || r->frame_size % 16 || r->frame_size > r->block_size) {
+		snprintf(err, errlen,
+			 "frame size %u must be a multiple of 16 between 128 and the block size",
+			 r->frame_size);
+		return -EINVAL;
+	}
+	if (r->retire_tov_ms < 1 || r->retire_tov_ms > 60000) {
+		snprintf(err, errlen, "retire timeout %u ms is not between 1 ms and 60 s",
+			 r->retire_tov_ms);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int rc_ring_conf_set_size(struct rc_ring_conf *r, uint64_t total, char *err, size_t errlen)
+{
+	uint64_t nr;
+
+	/* Small rings get smaller blocks so that they still have several. */
+	while (r->block_size > 65536 && total / r->block_size < 8)
+		r->block_size /= 2;
+	nr = total / r->block_size;
+	if (nr < 2 || total % r->block_size) {
+		snprintf(err, errlen,
+			 "ring size %llu bytes is not a multiple of the block size (%u) "
+			 "with at least 2 blocks",
+			 (unsigned long long)total, r->block_size);
+		return -EINVAL;
+	}
+	if (nr > UINT32_MAX) {
+		snprintf(err, errlen, "ring size %llu bytes is too large",
+			 (unsigned long long)total);
+		return -EINVAL;
+	}
+	r->block_nr = (uint32_t)nr;
+	return rc_ring_conf_validate(r, err, errlen);
+}
+
+int rc_rotate_conf_validate(const struct rc_rotate_conf *r, const char *path, char *err,
+			    size_t errlen)
+{
+	bool to_stdout = path && !strcmp(path, "-");
+
+	if (to_stdout && rc_rotate_conf_active(r)) {
+		snprintf(err, errlen, "rotation (-C, -G, -W) cannot be used when writing to stdout");
+		return -EINVAL;
+	}
+	if (r->max_size && r->max_size < 4096) {
+		snprintf(err, errlen, "file size limit %llu bytes is below the minimum of 4096",
+			 (unsigned long long)r->max_size);
+		return -EINVAL;
+	}
+	if (r->max_total && r->max_size && r->max_total < 2 * r->max_size) {
+		snprintf(err, errlen,
+			 "disk budget %llu bytes must hold at least two files of %llu bytes",
+			 (unsigned long long)r->max_total, (unsigned long long)r->max_size);
+		return -EINVAL;
+	}
+	if (r->max_total && !r->max_size && !r->max_time_ns) {
+		snprintf(err, errlen,
+			 "a disk budget needs rotation by size or time, or no file could ever be removed");
+		return -EINVAL;
+	}
+	if (r->max_files && !r->max_size && !r->max_time_ns) {
+		snprintf(err, errlen, "a file count (-W) needs rotation by size (-C) or time (-G)");
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a capture is asked to do, independent of where the request came
+ * from: the CLI fills these structs from flags, the daemon from YAML.
+ * Nothing here opens anything; rc_conf_validate() checks cross-field rules
+ * so that both front ends reject the same mistakes with the same words.
+ */
+#ifndef RC_CONF_H
+#define RC_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RC_SNAPLEN_DEFAULT 262144u
+#define RC_RING_SIZE_DEFAULT (64ULL << 20)
+#define RC_BLOCK_SIZE_DEFAULT (1u << 20)
+#define RC_FRAME_SIZE_DEFAULT 2048u
+#define RC_RETIRE_TOV_DEFAULT_MS 40u
+
+enum rc_backend {
+	RC_BACKEND_AFPACKET,
+};
+
+struct rc_ring_conf {
+	uint32_t block_size;   /* bytes, power of two multiple of the page size */
+	uint32_t block_nr;
+	uint32_t frame_size;   /* TPACKET_V3: only the kernel's validity rule */
+	uint32_t retire_tov_ms;
+};
+
+struct rc_rotate_conf {
+	uint64_t max_size;     /* bytes per file, 0 = no size rotation */
+	uint64_t max_time_ns;  /* file age, 0 = no time rotation */
+	uint32_t max_files;    /* keep at most N files, 0 = unlimited */
+	uint64_t max_total;    /* keep all files under N bytes, 0 = unlimited */
+};
+
+struct rc_pcap_conf {
+	char *path;            /* template; "-" is stdout */
+	struct rc_rotate_conf rotate;
+	uint32_t file_mode;    /* e.g. 0640 */
+	uint32_t snaplen;      /* 0 = the capture's */
+	char *filter;          /* user-space filter on top of the kernel's, or NULL */
+};
+
+struct rc_capture_conf {
+	char *name;
+	char *iface;
+	enum rc_backend backend;
+	char *filter;          /* tcpdump syntax, NULL or "" = everything */
+	uint32_t snaplen;
+	bool promisc;
+	struct rc_ring_conf ring;
+	struct rc_pcap_conf *pcaps;
+	size_t n_pcaps;
+};
+
+void rc_capture_conf_init(struct rc_capture_conf *c);
+void rc_capture_conf_clear(struct rc_capture_conf *c);
+void rc_pcap_conf_clear(struct rc_pcap_conf *p);
+
+/*
+ * Derive block count from a total ring size and check geometry.  Writes a
+ * message naming the offending setting to @err on failure (-EINVAL).
+ */
+int rc_ring_conf_set_size(struct rc_ring_conf *r, uint64_t total, char *err, size_t errlen);
+int rc_ring_conf_validate(const struct rc_ring_conf *r, char *err, size_t errlen);
+int rc_rotate_conf_validate(const struct rc_rotate_conf *r, const char *path, char *err,
+			    size_t errlen);
+
+static inline bool rc_rotate_conf_active(const struct rc_rotate_conf *r)
+{
+	return r->max_size || r->max_time_ns || r->max_files || r->max_total;
+}
+
+#endif

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The capture worker loop; see worker.h.  Runs on its own thread.
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/counter.h"
+
+#define TICK_NS (100ULL * 1000000ULL)
+
+static uint64_t mono_coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void rc_worker_init(struct rc_worker *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->wake_fd = -1;
+	w->done_fd = -1;
+	w->drain_timeout_ms = 1000;
+}
+
+static void sink_failed(struct rc_worker *w, struct rc_sink *s)
+{
+	s->dead = true;
+	w->live_sinks--;
+}
+
+static void deliver(struct rc_worker *w, struct rc_batch *b)
+{
+	uint64_t bytes = b->bytes;
+
+	if (w->count_limit) {
+		uint64_t left = w->count_limit - w->delivered;
+
+		if (b->n > left) {
+			b->n = (unsigned)left;
+			bytes = 0;
+			for (unsigned i = 0; i < b->n; i++)
+				bytes += b->frames[i].h.len;
+		}
+	}
+	for (unsigned i = 0; i < w->nsinks; i++) {
+		struct rc_sink *s = w->sinks[i];
+
+		if (!s->dead && s->ops->write(s, b) < 0)
+			sink_failed(w, s);
+	}
+	RC_COUNTER_ADD(w->delivered, b->n);
+	RC_COUNTER_ADD(w->delivered_bytes, bytes);
+	w->src->ops->done(w->src, b);
+}
+
+static void tick(struct rc_worker *w)
+{
+	uint64_t now = realtime_ns();
+
+	for (unsigned i = 0; i < w->nsinks; i++) {
+		struct rc_sink *s = w->sinks[i];
+
+		if (!s->dead && s->ops->tick && s->ops->tick(s, now) < 0)
+			sink_failed(w, s);
+	}
+}
+
+static bool stop_requested(struct rc_worker *w)
+{
+	return __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE);
+}
+
+/* After quiesce: hand out everything that got into the ring. */
+static void drain(struct rc_worker *w)
+{
+	uint64_t deadline = mono_coarse_ns() + (uint64_t)w->drain_timeout_ms * 1000000ULL;
+	struct rc_source_stats st = { 0 };
+	struct rc_batch b;
+
+	if (w->src->ops->quiesce(w->src) < 0)
+		return;
+	while (!w->src->ops->drained(w->src) && w->live_sinks &&
+	       !(w->count_limit && w->delivered >= w->count_limit)) {
+		if (w->src->ops->next(w->src, &b) == 1) {
+			deliver(w, &b);
+			continue;
+		}
+		if (mono_coarse_ns() >= deadline)
+			break;
+		if (w->src->ops->wait(w->src, -1, 5) < 0)
+			break;
+	}
+	if (!w->src->ops->drained(w->src) && w->live_sinks) {
+		/* what the kernel counted in but we never saw */
+		w->src->ops->stats(w->src, &st);
+		if (st.received > st.kernel_drops + st.frames)
+			RC_COUNTER_SET(w->lost_at_stop, st.received - st.kernel_drops - st.frames);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct rc_worker *w = arg;
+	uint64_t last_tick = mono_coarse_ns();
+	struct rc_batch b;
+	int end = RC_WORKER_STOPPED, r;
+
+	for (;;) {
+		RC_COUNTER_ADD(w->heartbeat, 1);
+		if (stop_requested(w))
+			break;
+		r = w->src->ops->next(w->src, &b);
+		if (r == 1) {
+			deliver(w, &b);
+			if (w->count_limit && w->delivered >= w->count_limit) {
+				end = RC_WORKER_COUNT_REACHED;
+				break;
+			}
+			if (!w->live_sinks) {
+				end = RC_WORKER_SINKS_FAILED;
+				break;
+			}
+			if (mono_coarse_ns() - last_tick >= TICK_NS) {
+				tick(w);
+				last_tick = mono_coarse_ns();
+			}
+			continue;
+		}
+		if (mono_coarse_ns() - last_tick >= TICK_NS) {
+			tick(w);
+			last_tick = mono_coarse_ns();
+			if (!w->live_sinks) {
+				end = RC_WORKER_SINKS_FAILED;
+				break;
+			}
+		}
+		r = w->src->ops->wait(w->src, w->wake_fd, 100);
+		if (r < 0) {
+			w->error = r;
+			snprintf(w->err, sizeof(w->err), "%s",
+				 r == -ENODEV ? "the interface went away" : strerror(-r));
+			end = RC_WORKER_SOURCE_FAILED;
+			break;
+		}
+	}
+	if (end == RC_WORKER_STOPPED)
+		drain(w);
+	for (unsigned i = 0; i < w->nsinks; i++) {
+		struct rc_sink *s = w->sinks[i];
+
+		if (!s->dead && s->ops->close(s) < 0)
+			s->dead = true;
+	}
+	__atomic_store_n(&w->end, end, __ATOMIC_RELEASE);
+	if (w->done_fd >= 0) {
+		uint64_t one = 1;
+
+		if (write(w->done_fd, &one, sizeof(one)) < 0) {
+			/* the owner also joins; nothing more to do */
+		}
+	}
+	return NULL;
+}
+
+int rc_worker_start(struct rc_worker *w)
+{
+	int r;
+
+	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->wake_fd < 0)
+		return -errno;
+	w->live_sinks = 0;
+	for (unsigned i = 0; i < w->nsinks; i++)
+		if (!w->sinks[i]->dead)
+			w->live_sinks++;
+	r = pthread_create(&w->thread, NULL, worker_main, w);
+	if (r)
+		return -r;
+	w->started = true;
+	return 0;
+}
+
+void rc_worker_request_stop(struct rc_worker *w)
+{
+	uint64_t one = 1;
+
+	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+	if (w->wake_fd >= 0 && write(w->wake_fd, &one, sizeof(one)) < 0) {
+		/* counter full: the worker is being woken anyway */
+	}
+}
+
+int rc_worker_join(struct rc_worker *w)
+{
+	if (w->started) {
+		pthread_join(w->thread, NULL);
+		w->started = false;
+	}
+	return __atomic_load_n(&w->end, __ATOMIC_ACQUIRE);
+}
+
+void rc_worker_fini(struct rc_worker *w)
+{
+	if (w->wake_fd >= 0)
+		close(w->wake_fd);
+	w->wake_fd = -1;
+}

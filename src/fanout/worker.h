@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Capture worker: one thread per ring (or AF_XDP queue) that takes batches
+ * from its source and hands each one to every live sink, then lets go of
+ * the batch's lease.  No locks on this path: counters are single-writer
+ * (common/counter.h) and the only cross-thread signals are an eventfd to
+ * wake the worker and an eventfd it writes when it has finished.
+ *
+ * Stopping: rc_worker_request_stop() wakes the worker, which quiesces the
+ * source (no new frames get in), keeps delivering until every frame that
+ * got in has been handed out (or the drain timeout passes, and what is left
+ * is counted as lost at stop), closes every sink and signals done_fd.
+ */
+#ifndef RC_WORKER_H
+#define RC_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../capture/source.h"
+#include "../sink/sink.h"
+
+enum rc_worker_end {
+	RC_WORKER_RUNNING = 0,
+	RC_WORKER_STOPPED,        /* asked to stop; drained */
+	RC_WORKER_COUNT_REACHED,  /* -c COUNT frames delivered */
+	RC_WORKER_SINKS_FAILED,   /* every sink has stopped */
+	RC_WORKER_SOURCE_FAILED,  /* interface gone, socket error */
+};
+
+struct rc_worker {
+	/* set by the owner before rc_worker_start() */
+	struct rc_source *src;
+	struct rc_sink **sinks;
+	unsigned nsinks;
+	uint64_t count_limit;       /* 0 = unlimited */
+	uint32_t drain_timeout_ms;
+	int done_fd;                /* eventfd the worker writes when it ends, or -1 */
+
+	/* owned by the worker; read by others through RC_COUNTER_GET */
+	uint64_t delivered;         /* frames handed to the sinks */
+	uint64_t delivered_bytes;
+	uint64_t lost_at_stop;      /* in the ring at stop but not drained in time */
+	uint64_t heartbeat;         /* bumps every loop turn: a watchdog sees progress */
+	int end;                    /* enum rc_worker_end, written last */
+	int error;                  /* -errno with end == SOURCE_FAILED */
+	char err[512];
+
+	/* private */
+	int wake_fd;
+	int stop;
+	unsigned live_sinks;
+	pthread_t thread;
+	bool started;
+};
+
+void rc_worker_init(struct rc_worker *w);
+int rc_worker_start(struct rc_worker *w);
+void rc_worker_request_stop(struct rc_worker *w);
+/* Wait for the thread; returns its enum rc_worker_end. */
+int rc_worker_join(struct rc_worker *w);
+void rc_worker_fini(struct rc_worker *w);
+
+#endif

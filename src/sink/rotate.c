@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Rotation naming and retention; see rotate.h for the rules.
+ */
+#include "rotate.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rc_rotate_name(const char *tmpl, bool numbered, uint64_t seq, time_t t, char *buf,
+		   size_t len)
+{
+	char expanded[4096];
+	const char *base, *dot;
+	struct tm tm;
+	size_t stem;
+	int n;
+
+	if (strchr(tmpl, '%')) {
+		if (!localtime_r(&t, &tm))
+			return -EINVAL;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		/* the template is the user's strftime format, by design */
+		if (strftime(expanded, sizeof(expanded), tmpl, &tm) == 0)
+			return -EINVAL;
+#pragma GCC diagnostic pop
+	} else {
+		if (strlen(tmpl) >= sizeof(expanded))
+			return -ENAMETOOLONG;
+		strcpy(expanded, tmpl);
+	}
+	if (!numbered) {
+		n = snprintf(buf, len, "%s", expanded);
+		return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	}
+	base = strrchr(expanded, '/');
+	base = base ? base + 1 : expanded;
+	dot = strrchr(base, '.');
+	/* a leading dot (".pcap") is a hidden name, not an extension */
+	stem = dot && dot != base ? (size_t)(dot - expanded) : strlen(expanded);
+	n = snprintf(buf, len, "%.*s_%05llu%s", (int)stem, expanded, (unsigned long long)seq,
+		     expanded + stem);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+void rc_rotor_init(struct rc_rotor *r, const struct rc_rotate_conf *conf)
+{
+	memset(r, 0, sizeof(*r));
+	r->conf = *conf;
+	r->next_seq = 1;
+}
+
+void rc_rotor_fini(struct rc_rotor *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->files[i].path);
+	free(r->files);
+	memset(r, 0, sizeof(*r));
+}
+
+int rc_rotor_push(struct rc_rotor *r, const char *path)
+{
+	char *copy;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct rc_rotor_file *f = realloc(r->files, cap * sizeof(*f));
+
+		if (!f)
+			return -ENOMEM;
+		r->files = f;
+		r->cap = cap;
+	}
+	copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	r->files[r->n].path = copy;
+	r->files[r->n].bytes = 0;
+	r->n++;
+	r->next_seq++;
+	return 0;
+}
+
+void rc_rotor_update(struct rc_rotor *r, uint64_t bytes)
+{
+	if (!r->n)
+		return;
+	r->total = r->total - r->files[r->n - 1].bytes + bytes;
+	r->files[r->n - 1].bytes = bytes;
+}
+
+void rc_rotor_drop_current(struct rc_rotor *r)
+{
+	if (!r->n)
+		return;
+	r->n--;
+	r->total -= r->files[r->n].bytes;
+	free(r->files[r->n].path);
+}
+
+int rc_rotor_pop_excess(struct rc_rotor *r, char **ret_path)
+{
+	bool over_count = r->conf.max_files && r->n > r->conf.max_files;
+	bool over_total = r->conf.max_total && r->total > r->conf.max_total;
+
+	if ((!over_count && !over_total) || r->n < 2)
+		return 0;
+	*ret_path = r->files[0].path;
+	r->total -= r->files[0].bytes;
+	memmove(&r->files[0], &r->files[1], (r->n - 1) * sizeof(r->files[0]));
+	r->n--;
+	return 1;
+}

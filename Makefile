@@ -68,7 +68,7 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CLI_OBJS) $(CORE_OBJS)
 $(BUILD)/tests/rcgen: tests/tools/rcgen.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) -std=gnu11 -Wall -Wextra -O2 -g -o $@ $<
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -g -o $@ $<
 
 # Debian packages for build, tests, demo and benchmark.  Idempotent: only
 # what is missing is installed.

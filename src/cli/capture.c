@@ -190,8 +190,7 @@ int rc_cli_capture(int argc, char **argv)
 		goto out;
 	}
 
-	if (!a.quiet || isatty(STDERR_FILENO))
-		log_info("listening on %s, link-type %s, snapshot length %u bytes, ring %s",
+	log_info("listening on %s, link-type %s, snapshot length %u bytes, ring %s",
 			 a.cap.iface, dlt_desc(run.src->dlt), a.cap.snaplen,
 			 rc_format_size(sz, sizeof(sz),
 					(uint64_t)a.cap.ring.block_nr * a.cap.ring.block_size));

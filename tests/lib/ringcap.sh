@@ -1,0 +1,54 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: MIT
+# ringcap-specific helpers for integration tests; sources netns.sh.
+#   RINGCAP, RCGEN, PCAPCHECK   the binaries under test and the checker
+#   rc_wait_log LOG PATTERN [SECS]    wait until LOG matches PATTERN
+#   rc_start_capture LOG ARGS...      ringcap in the background, up and bound
+#   rc_summary LOG WHAT               number from the exit summary line
+#                                     "N packets WHAT" (captured, received by
+#                                     filter, dropped by kernel)
+#   rc_stop_int PID                   SIGINT, wait; returns exit status
+set -euo pipefail
+: "${RC_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${BUILD:=build}"
+# shellcheck source=tests/lib/netns.sh
+source "$RC_TOP/tests/lib/netns.sh"
+
+RINGCAP=$RC_TOP/$BUILD/ringcap
+RCGEN=$RC_TOP/$BUILD/tests/rcgen
+PCAPCHECK=(/usr/bin/python3 "$RC_TOP/tests/lib/pcapcheck.py")
+[ -x "$RINGCAP" ] || rc_fail "$RINGCAP is not built (run make)"
+[ -x "$RCGEN" ] || rc_fail "$RCGEN is not built (run make)"
+
+rc_wait_log() {
+	local log=$1 pat=$2 secs=${3:-10} i
+	for ((i = 0; i < secs * 20; i++)); do
+		grep -q -- "$pat" "$log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "--- $log:" >&2
+	cat "$log" >&2 || true
+	rc_fail "timed out waiting for '$pat' in $log"
+}
+
+rc_start_capture() {
+	local log=$1
+	shift
+	rc_bg "$RINGCAP" "$@" 2>"$log"
+	RINGCAP_PID=$RC_BG_PID
+	rc_wait_log "$log" "listening on" 10
+}
+
+rc_summary() {
+	local v
+	v=$(sed -n "s/^\([0-9][0-9]*\) packets\{0,1\} $2\$/\1/p" "$1" | tail -n 1)
+	[ -n "$v" ] || rc_fail "no '$2' line in the summary in $1"
+	echo "$v"
+}
+
+rc_stop_int() {
+	local pid=$1 rc=0
+	kill -INT "$pid" 2>/dev/null || true
+	wait "$pid" || rc=$?
+	return $rc
+}

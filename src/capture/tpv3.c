@@ -76,6 +76,10 @@ static void restore_vlan(struct tpacket3_hdr *h, uint8_t **data)
 	h->tp_snaplen += VLAN_TAG_LEN;
 	h->tp_len += VLAN_TAG_LEN;
 	h->tp_status &= ~(TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID);
+	/* a non-zero TCI alone also means "tag stripped": clear it too, or a
+	 * second walk of this block inserts the tag again */
+	h->hv1.tp_vlan_tci = 0;
+	h->hv1.tp_vlan_tpid = 0;
 	*data = d;
 }
 

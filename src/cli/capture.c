@@ -102,9 +102,9 @@ static void summary(struct run *run)
 	if (run->w.lost_at_stop)
 		fprintf(stderr, "%" PRIu64 " packets still in the ring at stop were not written\n",
 			run->w.lost_at_stop);
-	if (ss.lost)
+	if (ss.lost + run->w.undelivered)
 		fprintf(stderr, "%" PRIu64 " packets were not written because of an output error\n",
-			ss.lost);
+			ss.lost + run->w.undelivered);
 	if (st.seq_gaps)
 		fprintf(stderr, "%" PRIu64 " ring blocks missing (sequence gaps)\n", st.seq_gaps);
 	if (st.malformed)

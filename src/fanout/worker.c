@@ -49,6 +49,7 @@ static void sink_failed(struct rc_worker *w, struct rc_sink *s)
 static void deliver(struct rc_worker *w, struct rc_batch *b)
 {
 	uint64_t bytes = b->bytes;
+	bool nobody = !w->live_sinks; /* a sink failing on this batch counts its own loss */
 
 	if (w->count_limit) {
 		uint64_t left = w->count_limit - w->delivered;
@@ -66,6 +67,8 @@ static void deliver(struct rc_worker *w, struct rc_batch *b)
 		if (!s->dead && s->ops->write(s, b) < 0)
 			sink_failed(w, s);
 	}
+	if (nobody)
+		RC_COUNTER_ADD(w->undelivered, b->n);
 	RC_COUNTER_ADD(w->delivered, b->n);
 	RC_COUNTER_ADD(w->delivered_bytes, bytes);
 	w->src->ops->done(w->src, b);
@@ -97,7 +100,7 @@ static void drain(struct rc_worker *w)
 
 	if (w->src->ops->quiesce(w->src) < 0)
 		return;
-	while (!w->src->ops->drained(w->src) && w->live_sinks &&
+	while (!w->src->ops->drained(w->src) &&
 	       !(w->count_limit && w->delivered >= w->count_limit)) {
 		if (w->src->ops->next(w->src, &b) == 1) {
 			deliver(w, &b);
@@ -108,7 +111,7 @@ static void drain(struct rc_worker *w)
 		if (w->src->ops->wait(w->src, -1, 5) < 0)
 			break;
 	}
-	if (!w->src->ops->drained(w->src) && w->live_sinks) {
+	if (!w->src->ops->drained(w->src)) {
 		/* what the kernel counted in but we never saw */
 		w->src->ops->stats(w->src, &st);
 		if (st.received > st.kernel_drops + st.frames)
@@ -161,7 +164,7 @@ static void *worker_main(void *arg)
 			break;
 		}
 	}
-	if (end == RC_WORKER_STOPPED)
+	if (end != RC_WORKER_COUNT_REACHED)
 		drain(w);
 	for (unsigned i = 0; i < w->nsinks; i++) {
 		struct rc_sink *s = w->sinks[i];

@@ -9,7 +9,10 @@
  * Stopping: rc_worker_request_stop() wakes the worker, which quiesces the
  * source (no new frames get in), keeps delivering until every frame that
  * got in has been handed out (or the drain timeout passes, and what is left
- * is counted as lost at stop), closes every sink and signals done_fd.
+ * is counted as lost at stop), closes every sink and signals done_fd.  The
+ * same drain runs when the worker ends because every sink failed or the
+ * source did, so that each frame the kernel took in is either written or
+ * counted; only -c COUNT ends without it, as tcpdump's does.
  */
 #ifndef RC_WORKER_H
 #define RC_WORKER_H
@@ -42,6 +45,7 @@ struct rc_worker {
 	uint64_t delivered;         /* frames handed to the sinks */
 	uint64_t delivered_bytes;
 	uint64_t lost_at_stop;      /* in the ring at stop but not drained in time */
+	uint64_t undelivered;       /* taken from the ring after every sink had failed */
 	uint64_t heartbeat;         /* bumps every loop turn: a watchdog sees progress */
 	int end;                    /* enum rc_worker_end, written last */
 	int error;                  /* -errno with end == SOURCE_FAILED */

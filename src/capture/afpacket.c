@@ -61,6 +61,7 @@ struct afpacket {
 
 #define AFP(s) ((struct afpacket *)(s))
 
+__attribute__((format(printf, 2, 3)))
 static void note(struct rc_source *s, const char *fmt, ...)
 {
 	size_t len = strlen(s->notes);
@@ -75,6 +76,7 @@ static void note(struct rc_source *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+__attribute__((format(printf, 4, 5)))
 static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
 {
 	va_list ap;

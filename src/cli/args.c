@@ -118,7 +118,7 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 {
 	struct rc_pcap_conf *out;
 	uint64_t v, ring_size = 0;
-	bool have_ring = false;
+	bool have_ring = false, have_block = false;
 	int c, r;
 
 	memset(a, 0, sizeof(*a));
@@ -131,20 +131,18 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 
 	optind = 0; /* full re-initialisation, so tests can parse many times */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:i:w:f:s:c:C:G:W:B:pqnhV", longopts, NULL)) != -1) {
-		const char *flag = argv[optind - 1];
-
+	while ((c = getopt_long(argc, argv, ":i:w:f:s:c:C:G:W:B:pqnhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (!optarg[0])
-				return bad(err, errlen, "%s: empty interface name", flag);
+				return bad(err, errlen, "%s: empty interface name", "-i");
 			r = set_str(&a->cap.iface, optarg);
 			if (r < 0)
 				return r;
 			break;
 		case 'w':
 			if (!optarg[0])
-				return bad(err, errlen, "%s: empty output file name", flag);
+				return bad(err, errlen, "%s: empty output file name", "-w");
 			r = set_str(&out->path, optarg);
 			if (r < 0)
 				return r;
@@ -214,6 +212,7 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 				return bad(err, errlen, "%s: '%s' is not a block size (e.g. 1MiB)",
 					   "--block-size", optarg);
 			a->cap.ring.block_size = (uint32_t)v;
+			have_block = true;
 			break;
 		case OPT_FRAME_SIZE:
 			if (rc_parse_size(optarg, 1, &v) < 0 || v > UINT32_MAX)
@@ -268,16 +267,15 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 		return bad(err, errlen,
 			   "no output given: use -w FILE, or -w - to write pcap to standard output "
 			   "(e.g. ringcap -i eth0 -w - | tshark -r -)");
-	if (have_ring) {
-		r = rc_ring_conf_set_size(&a->cap.ring, ring_size, err, errlen);
-		if (r < 0)
-			return r;
-	} else {
-		r = rc_ring_conf_set_size(&a->cap.ring,
-					  (uint64_t)a->cap.ring.block_nr * RC_BLOCK_SIZE_DEFAULT,
-					  err, errlen);
-		if (r < 0)
-			return r;
+	if (!have_ring)
+		ring_size = (uint64_t)a->cap.ring.block_nr * RC_BLOCK_SIZE_DEFAULT;
+	r = rc_ring_conf_set_size(&a->cap.ring, ring_size, have_block, err, errlen);
+	if (r < 0) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", err);
+		snprintf(err, errlen, "%s: %s", have_ring ? "-B" : "--block-size", msg);
+		return r;
 	}
 	r = rc_rotate_conf_validate(&out->rotate, out->path, err, errlen);
 	if (r < 0)

@@ -26,6 +26,7 @@ int rc_log_get_level(void);
 
 __attribute__((format(printf, 2, 3)))
 void rc_log(enum rc_log_level lvl, const char *fmt, ...);
+__attribute__((format(printf, 2, 0)))
 void rc_logv(enum rc_log_level lvl, const char *fmt, va_list ap);
 
 /* Log and return r (a negative errno) with strerror(-r) appended. */

@@ -79,18 +79,24 @@ int rc_ring_conf_validate(const struct rc_ring_conf *r, char *err, size_t errlen
 	return 0;
 }
 
-int rc_ring_conf_set_size(struct rc_ring_conf *r, uint64_t total, char *err, size_t errlen)
+int rc_ring_conf_set_size(struct rc_ring_conf *r, uint64_t total, bool fixed_block,
+			  char *err, size_t errlen)
 {
 	uint64_t nr;
 
-	/* Small rings get smaller blocks so that they still have several. */
-	while (r->block_size > 65536 && total / r->block_size < 8)
+	/* A block size of 0 would divide by zero below, and halving one that
+	 * is no power of two would report a size nobody asked for. */
+	if (!is_pow2(r->block_size))
+		return rc_ring_conf_validate(r, err, errlen);
+	/* Small rings get smaller blocks so that they still have several,
+	 * unless the block size was asked for. */
+	while (!fixed_block && r->block_size > 65536 && total / r->block_size < 8)
 		r->block_size /= 2;
+	/* like tcpdump's -B, any size is taken: rounded down to whole blocks */
 	nr = total / r->block_size;
-	if (nr < 2 || total % r->block_size) {
+	if (nr < 2) {
 		snprintf(err, errlen,
-			 "ring size %llu bytes is not a multiple of the block size (%u) "
-			 "with at least 2 blocks",
+			 "ring size %llu bytes is too small: it must hold at least 2 blocks of %u bytes",
 			 (unsigned long long)total, r->block_size);
 		return -EINVAL;
 	}

@@ -61,10 +61,13 @@ void rc_capture_conf_clear(struct rc_capture_conf *c);
 void rc_pcap_conf_clear(struct rc_pcap_conf *p);
 
 /*
- * Derive block count from a total ring size and check geometry.  Writes a
+ * Derive the block count from a total ring size (rounded down to whole
+ * blocks) and check the geometry.  Unless @fixed_block, the block size is
+ * halved (not below 64 KiB) until the ring has at least 8 blocks.  Writes a
  * message naming the offending setting to @err on failure (-EINVAL).
  */
-int rc_ring_conf_set_size(struct rc_ring_conf *r, uint64_t total, char *err, size_t errlen);
+int rc_ring_conf_set_size(struct rc_ring_conf *r, uint64_t total, bool fixed_block,
+			  char *err, size_t errlen);
 int rc_ring_conf_validate(const struct rc_ring_conf *r, char *err, size_t errlen);
 int rc_rotate_conf_validate(const struct rc_rotate_conf *r, const char *path, char *err,
 			    size_t errlen);

@@ -1,0 +1,494 @@
+#!/usr/bin/python3
+"""pcapcheck - check classic pcap files written in ringcap's tests.
+
+Reads classic libpcap files (usec or nsec, either byte order; stdlib only)
+and checks frame counts, file equality, rcgen sequence numbers and
+timestamp order.  Exit status: 0 check holds, 1 check failed (one-line
+reason on stderr), 2 usage error or unreadable/malformed file.
+Record indices in messages are 0-based.
+"""
+
+import argparse
+import struct
+import sys
+
+PROG = "pcapcheck"
+
+# magic bytes as stored in the file -> (struct byte-order char, precision)
+MAGICS = {
+    b"\xd4\xc3\xb2\xa1": ("<", "usec"),
+    b"\xa1\xb2\xc3\xd4": (">", "usec"),
+    b"\x4d\x3c\xb2\xa1": ("<", "nsec"),
+    b"\xa1\xb2\x3c\x4d": (">", "nsec"),
+}
+
+RCGEN_MAGIC = b"RCGEN\x00\x00\x01"
+
+LINKTYPE_ETHERNET = 1
+LINKTYPE_LINUX_SLL = 113
+LINKTYPE_LINUX_SLL2 = 276
+
+VLAN_TPIDS = (0x8100, 0x88A8)
+
+_U16BE = struct.Struct(">H")
+_U16X2BE = struct.Struct(">HH")
+_U64BE = struct.Struct(">Q")
+
+
+class Malformed(Exception):
+    """File cannot be read or is not a valid classic pcap file (exit 2)."""
+
+
+class CheckFailed(Exception):
+    """The requested check does not hold (exit 1)."""
+
+
+class Pcap:
+    """A whole classic pcap file in memory plus the offset of every record.
+
+    Loading validates the complete file, so a truncated record is reported
+    (as Malformed) before any check looks at the data.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            if path == "-":
+                data = sys.stdin.buffer.read()
+            else:
+                with open(path, "rb") as f:
+                    data = f.read()
+        except OSError as e:
+            raise Malformed("%s: cannot read: %s" % (path, e.strerror or e))
+        self.size = len(data)
+        if len(data) < 24:
+            raise Malformed("%s: too short for a pcap file header "
+                            "(%d of 24 bytes)" % (path, len(data)))
+        magic = bytes(data[0:4])
+        if magic not in MAGICS:
+            if magic == b"\x0a\x0d\x0d\x0a":
+                raise Malformed("%s: pcapng files are not supported "
+                                "(classic pcap only)" % path)
+            raise Malformed("%s: not a pcap file (magic %s)"
+                            % (path, magic.hex()))
+        self.endian, self.precision = MAGICS[magic]
+        (vmaj, vmin, _thiszone, _sigfigs, self.snaplen,
+         ltfield) = struct.unpack_from(self.endian + "HHiIII", data, 4)
+        if vmaj != 2:
+            raise Malformed("%s: unsupported pcap version %d.%d"
+                            % (path, vmaj, vmin))
+        self.linktype = ltfield & 0xFFFF
+        self.buf = data
+        self.offsets = self._walk()
+
+    def _walk(self):
+        """Return the list of record header offsets; raise on truncation."""
+        buf = self.buf
+        size = len(buf)
+        u32 = struct.Struct(self.endian + "I").unpack_from
+        offs = []
+        append = offs.append
+        off = 24
+        idx = 0
+        while off < size:
+            if off + 16 > size:
+                raise Malformed(
+                    "%s: record %d at byte offset %d: truncated record header "
+                    "(%d of 16 bytes)" % (self.path, idx, off, size - off))
+            caplen = u32(buf, off + 8)[0]
+            end = off + 16 + caplen
+            if end > size:
+                raise Malformed(
+                    "%s: record %d at byte offset %d: truncated packet data "
+                    "(caplen %d, only %d bytes left)"
+                    % (self.path, idx, off, caplen, size - off - 16))
+            append(off)
+            off = end
+            idx += 1
+        return offs
+
+    def __len__(self):
+        return len(self.offsets)
+
+    def headers(self):
+        """Yield (index, offset, ts_sec, ts_frac, caplen, origlen)."""
+        hdr = struct.Struct(self.endian + "IIII").unpack_from
+        buf = self.buf
+        for i, off in enumerate(self.offsets):
+            sec, frac, caplen, origlen = hdr(buf, off)
+            yield i, off, sec, frac, caplen, origlen
+
+    def captured_bytes(self):
+        u32 = struct.Struct(self.endian + "I").unpack_from
+        buf = self.buf
+        return sum(u32(buf, off + 8)[0] for off in self.offsets)
+
+
+def l2_layout(linktype):
+    """(offset of the ethertype, offset of the payload after it) or None."""
+    if linktype == LINKTYPE_ETHERNET:
+        return 12, 14
+    if linktype == LINKTYPE_LINUX_SLL:
+        return 14, 16
+    if linktype == LINKTYPE_LINUX_SLL2:
+        return 0, 20
+    return None
+
+
+def parse_rcgen(buf, d, caplen, layout):
+    """Parse the frame at buf[d:d+caplen].
+
+    Return (seq, udp_dst_port, outer_vid_or_None) for an rcgen frame,
+    None for anything else.
+    """
+    if layout is None:
+        return None
+    end = d + caplen
+    et_off, l3 = layout
+    l3 += d
+    if l3 > end:
+        return None
+    et = _U16BE.unpack_from(buf, d + et_off)[0]
+    vid = None
+    tags = 0
+    while et in VLAN_TPIDS and tags < 2:
+        if l3 + 4 > end:
+            return None
+        tci, et = _U16X2BE.unpack_from(buf, l3)
+        if vid is None:
+            vid = tci & 0x0FFF
+        l3 += 4
+        tags += 1
+    if et != 0x0800 or l3 + 20 > end:
+        return None
+    vihl = buf[l3]
+    ihl = (vihl & 0x0F) * 4
+    if vihl >> 4 != 4 or ihl < 20 or buf[l3 + 9] != 17:
+        return None
+    if _U16BE.unpack_from(buf, l3 + 6)[0] & 0x1FFF:
+        return None                      # non-first fragment
+    u = l3 + ihl
+    if u + 24 > end:                     # UDP header + magic + seq
+        return None
+    if buf[u + 8:u + 16] != RCGEN_MAGIC:
+        return None
+    return (_U64BE.unpack_from(buf, u + 16)[0],
+            _U16BE.unpack_from(buf, u + 2)[0], vid)
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_count(args):
+    total = 0
+    for path in args.files:
+        total += len(Pcap(path))
+    print(total)
+
+
+def cmd_info(args):
+    pc = Pcap(args.file)
+    print("frames=%d snaplen=%d linktype=%d precision=%s bytes=%d"
+          % (len(pc), pc.snaplen, pc.linktype, pc.precision,
+             pc.captured_bytes()))
+
+
+def _spans(pc, only_rcgen):
+    """List of (record index, record offset, record end offset)."""
+    offs = pc.offsets
+    ends = offs[1:] + [pc.size]
+    if not only_rcgen:
+        return list(zip(range(len(offs)), offs, ends))
+    layout = l2_layout(pc.linktype)
+    buf = pc.buf
+    return [(i, off, end) for i, off, end in zip(range(len(offs)), offs, ends)
+            if parse_rcgen(buf, off + 16, end - off - 16, layout) is not None]
+
+
+def _describe_diff(a, oa, b, ob):
+    """Say what differs between two records (lengths first, then data)."""
+    ua = struct.Struct(a.endian + "II").unpack_from
+    ub = struct.Struct(b.endian + "II").unpack_from
+    ca, la = ua(a.buf, oa + 8)
+    cb, lb = ub(b.buf, ob + 8)
+    if ca != cb:
+        return "caplen differs: %d vs %d" % (ca, cb)
+    if la != lb:
+        return "original length differs: %d vs %d" % (la, lb)
+    da = a.buf[oa + 16:oa + 16 + ca]
+    db = b.buf[ob + 16:ob + 16 + cb]
+    pos = next(j for j in range(ca) if da[j] != db[j])
+    return "data differs at byte %d: 0x%02x vs 0x%02x" % (pos, da[pos], db[pos])
+
+
+def cmd_same(args):
+    a = Pcap(args.a)
+    b = Pcap(args.b)
+    what = "rcgen frames" if args.ignore_nonrcgen else "frames"
+    if a.linktype != b.linktype:
+        raise CheckFailed("linktype differs: %s has %d, %s has %d"
+                          % (a.path, a.linktype, b.path, b.linktype))
+    fa = _spans(a, args.ignore_nonrcgen)
+    fb = _spans(b, args.ignore_nonrcgen)
+    abuf, bbuf = a.buf, b.buf
+    same_order = a.endian == b.endian
+    for k, ((ia, oa, ea), (ib, ob, eb)) in enumerate(zip(fa, fb)):
+        # with equal byte order, caplen + origlen + data compare in one go
+        if same_order and abuf[oa + 8:ea] == bbuf[ob + 8:eb]:
+            continue
+        if not same_order:
+            ca, la = struct.unpack_from(a.endian + "II", abuf, oa + 8)
+            cb, lb = struct.unpack_from(b.endian + "II", bbuf, ob + 8)
+            if (ca == cb and la == lb
+                    and abuf[oa + 16:ea] == bbuf[ob + 16:eb]):
+                continue
+        raise CheckFailed("%s %d (record %d in %s, record %d in %s): %s"
+                          % (what[:-1], k, ia, a.path, ib, b.path,
+                             _describe_diff(a, oa, b, ob)))
+    if len(fa) != len(fb):
+        raise CheckFailed("%s count differs: %s has %d, %s has %d "
+                          "(first %d are identical)"
+                          % (what, a.path, len(fa), b.path, len(fb),
+                             min(len(fa), len(fb))))
+    print("same: %d %s" % (len(fa), what))
+
+
+def cmd_seq(args):
+    ports = set(args.ports) if args.ports is not None else None
+    n = 0
+    first = last = None
+    prev = prev_where = None
+    seen = set()
+    dups = 0
+    first_dup = None
+    disorder = 0
+    first_disorder = None
+    nonrc = 0
+    first_nonrc = None
+    badport = 0
+    first_badport = None
+    badvlan = 0
+    first_badvlan = None
+    for path in args.files:
+        pc = Pcap(path)
+        layout = l2_layout(pc.linktype)
+        buf = pc.buf
+        for i, off, _s, _f, caplen, _o in pc.headers():
+            r = parse_rcgen(buf, off + 16, caplen, layout)
+            if r is None:
+                nonrc += 1
+                if first_nonrc is None:
+                    first_nonrc = "%s record %d" % (path, i)
+                continue
+            seq, dport, vid = r
+            n += 1
+            if ports is not None and dport not in ports:
+                badport += 1
+                if first_badport is None:
+                    first_badport = ("%s record %d: seq %d has UDP port %d"
+                                     % (path, i, seq, dport))
+            if args.vlan is not None and vid != args.vlan:
+                badvlan += 1
+                if first_badvlan is None:
+                    first_badvlan = ("%s record %d: seq %d has %s"
+                                     % (path, i, seq,
+                                        "no VLAN tag" if vid is None
+                                        else "VLAN %d" % vid))
+            if seq in seen:
+                dups += 1
+                if first_dup is None:
+                    first_dup = "seq %d again at %s record %d" % (seq, path, i)
+            elif prev is not None and seq < prev:
+                disorder += 1
+                if first_disorder is None:
+                    first_disorder = ("seq %d at %s record %d after seq %d "
+                                      "at %s" % (seq, path, i, prev,
+                                                 prev_where))
+            seen.add(seq)
+            if first is None:
+                first = seq
+            last = seq
+            prev = seq
+            prev_where = "%s record %d" % (path, i)
+
+    if nonrc:
+        raise CheckFailed("%d non-rcgen frame(s), first at %s"
+                          % (nonrc, first_nonrc))
+    if badport:
+        raise CheckFailed("%d frame(s) with UDP port not in %s, first: %s"
+                          % (badport, ",".join(map(str, args.ports)),
+                             first_badport))
+    if badvlan:
+        raise CheckFailed("%d frame(s) without VLAN tag %d, first: %s"
+                          % (badvlan, args.vlan, first_badvlan))
+    if dups:
+        raise CheckFailed("%d duplicate sequence number(s), first: %s"
+                          % (dups, first_dup))
+    if disorder:
+        raise CheckFailed("sequence numbers not strictly increasing "
+                          "(%d time(s)), first: %s"
+                          % (disorder, first_disorder))
+
+    # From here on the sequence numbers are strictly increasing.
+    if args.expect is not None:
+        start = args.start if args.start is not None else 0
+        stop = start + args.expect          # exclusive
+        inside = 0
+        first_missing = None
+        want = start
+        for seq in sorted(seen):
+            if seq < start or seq >= stop:
+                continue
+            inside += 1
+            if first_missing is None and seq != want:
+                first_missing = want
+            want = seq + 1
+        if first_missing is None and want < stop:
+            first_missing = want
+        missing = args.expect - inside
+        outside = n - inside
+        if n != args.expect or missing or outside:
+            msg = "expected %d frames with seq %d..%d, got %d" % (
+                args.expect, start, stop - 1, n)
+            if missing:
+                msg += ", %d missing (first missing seq %d)" % (
+                    missing, first_missing)
+            if outside:
+                msg += ", %d outside the range" % outside
+            raise CheckFailed(msg)
+        missing_out = missing
+    else:
+        if args.start is not None and first != args.start:
+            raise CheckFailed("first sequence number is %s, expected %d"
+                              % (first, args.start))
+        missing_out = (last - first + 1 - n) if n else 0
+
+    print("frames=%d first=%s last=%s missing=%d dup=%d"
+          % (n, "-" if first is None else first,
+             "-" if last is None else last, missing_out, dups))
+
+
+def cmd_monotonic(args):
+    n = 0
+    prev = None
+    prev_where = None
+    first = None
+    for path in args.files:
+        pc = Pcap(path)
+        mult = 1000 if pc.precision == "usec" else 1
+        for i, _off, sec, frac, _c, _o in pc.headers():
+            ts = sec * 1000000000 + frac * mult
+            if prev is not None and ts < prev:
+                raise CheckFailed(
+                    "timestamp goes backwards at %s record %d: %s < %s "
+                    "(%s)" % (path, i, fmt_ts(ts), fmt_ts(prev), prev_where))
+            if first is None:
+                first = ts
+            prev = ts
+            prev_where = "%s record %d" % (path, i)
+            n += 1
+    print("frames=%d first=%s last=%s"
+          % (n, "-" if first is None else fmt_ts(first),
+             "-" if prev is None else fmt_ts(prev)))
+
+
+def fmt_ts(ns):
+    return "%d.%09d" % divmod(ns, 1000000000)
+
+
+# ------------------------------------------------------------------- main
+
+def port_list(text):
+    out = []
+    for p in text.split(","):
+        try:
+            v = int(p, 10)
+        except ValueError:
+            raise argparse.ArgumentTypeError("bad port %r in %r" % (p, text))
+        if not 0 <= v <= 65535:
+            raise argparse.ArgumentTypeError("port %d out of range" % v)
+        out.append(v)
+    return out
+
+
+def nonneg_int(text):
+    try:
+        v = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not an integer: %r" % text)
+    if v < 0:
+        raise argparse.ArgumentTypeError("must be >= 0: %r" % text)
+    return v
+
+
+def vlan_id(text):
+    v = nonneg_int(text)
+    if v > 4095:
+        raise argparse.ArgumentTypeError("VLAN ID out of range: %r" % text)
+    return v
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog=PROG,
+        description="Check classic pcap files (usec/nsec, any byte order). "
+        "Exit 0: check holds; 1: check failed (reason on stderr); "
+        "2: usage error or unreadable/malformed file. "
+        "Record indices are 0-based.")
+    sub = p.add_subparsers(dest="cmd", metavar="COMMAND")
+    sub.required = True
+
+    s = sub.add_parser("count", help="print the total number of frames")
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.set_defaults(func=cmd_count)
+
+    s = sub.add_parser("info", help="print frames=, snaplen=, linktype=, "
+                       "precision=, bytes= (sum of captured lengths)")
+    s.add_argument("file", metavar="FILE")
+    s.set_defaults(func=cmd_info)
+
+    s = sub.add_parser("same", help="both files hold the same frames "
+                       "(lengths and data, in order; timestamps ignored)")
+    s.add_argument("a", metavar="A")
+    s.add_argument("b", metavar="B")
+    s.add_argument("--ignore-nonrcgen", action="store_true",
+                   help="drop frames that are not rcgen frames first")
+    s.set_defaults(func=cmd_same)
+
+    s = sub.add_parser("seq", help="check rcgen sequence numbers across "
+                       "files in the given order")
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.add_argument("--expect", type=nonneg_int, metavar="N",
+                   help="exactly N frames carrying seq START..START+N-1")
+    s.add_argument("--start", type=nonneg_int, metavar="S",
+                   help="first sequence number (default 0 with --expect; "
+                   "without --expect the first frame must have seq S)")
+    s.add_argument("--ports", type=port_list, metavar="P,...",
+                   help="every frame's UDP destination port is in the list")
+    s.add_argument("--vlan", type=vlan_id, metavar="ID",
+                   help="every frame carries an (outer) 802.1Q tag with VID ID")
+    s.set_defaults(func=cmd_seq)
+
+    s = sub.add_parser("monotonic", help="timestamps never go backwards "
+                       "within or across the files")
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.set_defaults(func=cmd_monotonic)
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except Malformed as e:
+        print("%s: %s" % (PROG, e), file=sys.stderr)
+        return 2
+    except CheckFailed as e:
+        print("%s %s: FAILED: %s" % (PROG, args.cmd, e), file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

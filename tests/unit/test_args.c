@@ -1,0 +1,543 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for `ringcap capture` flag parsing (src/cli/args.h) and the
+ * shared configuration rules it relies on (src/config/conf.h).
+ *
+ * Good command lines are checked field by field; every bad one must fail
+ * with -EINVAL and a one-line message that names the flag or the problem.
+ * Every parse is followed by rc_args_free(), so the sanitizer build also
+ * checks that no path leaks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+
+#include "../../src/cli/args.h"
+#include "../../src/config/conf.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Table-driven cases: every row of a table becomes its own cmocka case,
+ * named "<table>: <row name>", with the row as its initial state, so one
+ * bad row neither hides the others nor goes unnamed.
+ */
+struct table {
+	const char *group;
+	CMUnitTestFunction fn;
+	CMFixtureFunction setup, teardown; /* the setup finds the row in *state */
+	const void *rows; /* each row starts with its const char *name */
+	size_t row_size, n;
+};
+
+#define TABLE(group, fn, rows) \
+	{ group, fn, NULL, NULL, rows, sizeof((rows)[0]), ARRAY_SIZE(rows) }
+#define TABLE_FIX(group, fn, setup, teardown, rows) \
+	{ group, fn, setup, teardown, rows, sizeof((rows)[0]), ARRAY_SIZE(rows) }
+
+static int run_tables(const char *name, const struct CMUnitTest *plain, size_t n_plain,
+		      const struct table *tables, size_t n_tables)
+{
+	struct CMUnitTest *t;
+	size_t n = n_plain, k = 0;
+	int r;
+
+	for (size_t i = 0; i < n_tables; i++)
+		n += tables[i].n;
+	t = calloc(n, sizeof(*t));
+	if (!t)
+		abort(); /* a runner that cannot run must not pass */
+	for (size_t i = 0; i < n_plain; i++)
+		t[k++] = plain[i];
+	for (size_t i = 0; i < n_tables; i++)
+		for (size_t j = 0; j < tables[i].n; j++) {
+			const char *row = (const char *)tables[i].rows + j * tables[i].row_size;
+			char *case_name;
+
+			if (asprintf(&case_name, "%s: %s", tables[i].group,
+				     *(const char *const *)row) < 0)
+				abort();
+			t[k].name = case_name;
+			t[k].test_func = tables[i].fn;
+			t[k].setup_func = tables[i].setup;
+			t[k].teardown_func = tables[i].teardown;
+			t[k].initial_state = (void *)(uintptr_t)row;
+			k++;
+		}
+	r = _cmocka_run_group_tests(name, t, n, NULL, NULL);
+	for (size_t i = n_plain; i < n; i++)
+		free((char *)(uintptr_t)t[i].name);
+	free(t);
+	return r;
+}
+
+#define MAX_ARGS 20
+#define KiB 1024ULL
+#define MiB (1024ULL * KiB)
+#define GiB (1024ULL * MiB)
+#define SEC 1000000000ULL
+
+/* Parse "capture" + @args (NULL-terminated); argv is a private copy, as
+ * getopt may reorder it. */
+static int parse(const char *const *args, struct rc_capture_args *a, char *err, size_t errlen)
+{
+	char *argv[MAX_ARGS + 2];
+	int argc = 0;
+
+	argv[argc++] = (char *)"capture";
+	for (size_t i = 0; i < MAX_ARGS && args[i]; i++)
+		argv[argc++] = (char *)(uintptr_t)args[i];
+	argv[argc] = NULL;
+	memset(err, 0, errlen);
+	return rc_args_parse_capture(argc, argv, a, err, errlen);
+}
+
+/* ------------------------------------------------------------------ */
+/* good command lines                                                  */
+
+/* Zero (or NULL / false) in a field means "the default". */
+struct good_case {
+	const char *name;
+	const char *argv[MAX_ARGS + 1];
+	int ret;
+	const char *iface, *path, *filter;
+	uint32_t snaplen;
+	uint64_t count, duration_ns;
+	uint64_t max_size, max_time_ns, max_total;
+	uint32_t max_files;
+	uint32_t block_size, block_nr, frame_size, retire_ms;
+	bool no_promisc, quiet, help, version;
+};
+
+#define IW "-i", "eth0", "-w", "x.pcap"
+
+static const struct good_case good_cases[] = {
+	{ "minimal", { IW }, .iface = "eth0", .path = "x.pcap" },
+	{ "filter words joined", { IW, "udp", "port", "53" }, .iface = "eth0", .path = "x.pcap",
+	  .filter = "udp port 53" },
+	{ "filter with -f", { IW, "-f", "tcp and port 80" }, .iface = "eth0", .path = "x.pcap",
+	  .filter = "tcp and port 80" },
+	{ "filter after --", { IW, "--", "not", "tcp" }, .iface = "eth0", .path = "x.pcap",
+	  .filter = "not tcp" },
+	{ "one filter word", { "-i", "lo", "-w", "y", "icmp" }, .iface = "lo", .path = "y",
+	  .filter = "icmp" },
+	{ "-s 0 is the maximum", { IW, "-s", "0" }, .iface = "eth0", .path = "x.pcap",
+	  .snaplen = 262144 },
+	{ "-s 96", { IW, "-s", "96" }, .iface = "eth0", .path = "x.pcap", .snaplen = 96 },
+	{ "-s 262144", { IW, "-s", "262144" }, .iface = "eth0", .path = "x.pcap",
+	  .snaplen = 262144 },
+	{ "-c 1000", { IW, "-c", "1000" }, .iface = "eth0", .path = "x.pcap", .count = 1000 },
+	{ "--duration 30s", { IW, "--duration", "30s" }, .iface = "eth0", .path = "x.pcap",
+	  .duration_ns = 30 * SEC },
+	{ "--duration 10 (seconds)", { IW, "--duration", "10" }, .iface = "eth0",
+	  .path = "x.pcap", .duration_ns = 10 * SEC },
+	{ "--duration=2h", { IW, "--duration=2h" }, .iface = "eth0", .path = "x.pcap",
+	  .duration_ns = 7200 * SEC },
+	{ "-C 100 is millions of bytes", { IW, "-C", "100" }, .iface = "eth0", .path = "x.pcap",
+	  .max_size = 100000000 },
+	{ "-C 10MiB", { IW, "-C", "10MiB" }, .iface = "eth0", .path = "x.pcap",
+	  .max_size = 10 * MiB },
+	{ "-C 1GB", { IW, "-C", "1GB" }, .iface = "eth0", .path = "x.pcap",
+	  .max_size = 1000000000 },
+	{ "-G 60", { IW, "-G", "60" }, .iface = "eth0", .path = "x.pcap",
+	  .max_time_ns = 60 * SEC },
+	{ "-G 15min", { IW, "-G", "15min" }, .iface = "eth0", .path = "x.pcap",
+	  .max_time_ns = 900 * SEC },
+	{ "-G 1s, the shortest", { IW, "-G", "1s" }, .iface = "eth0", .path = "x.pcap",
+	  .max_time_ns = SEC },
+	{ "-W 5 with -C", { IW, "-C", "100", "-W", "5" }, .iface = "eth0", .path = "x.pcap",
+	  .max_size = 100000000, .max_files = 5 },
+	{ "-W 24 with -G", { IW, "-G", "1h", "-W", "24" }, .iface = "eth0", .path = "x.pcap",
+	  .max_time_ns = 3600 * SEC, .max_files = 24 },
+	{ "--max-total with -C", { IW, "-C", "100MB", "--max-total", "1GiB" }, .iface = "eth0",
+	  .path = "x.pcap", .max_size = 100000000, .max_total = GiB },
+	{ "--max-total with -G", { IW, "-G", "60", "--max-total", "10GiB" }, .iface = "eth0",
+	  .path = "x.pcap", .max_time_ns = 60 * SEC, .max_total = 10 * GiB },
+	{ "strftime path with -G", { "-i", "eth0", "-w", "cap-%Y%m%d.pcap", "-G", "1d" },
+	  .iface = "eth0", .path = "cap-%Y%m%d.pcap", .max_time_ns = 86400 * SEC },
+	{ "-B 65536 is KiB: 64 MiB", { IW, "-B", "65536" }, .iface = "eth0", .path = "x.pcap",
+	  .block_size = 1 << 20, .block_nr = 64 },
+	{ "-B 1GiB", { IW, "-B", "1GiB" }, .iface = "eth0", .path = "x.pcap",
+	  .block_size = 1 << 20, .block_nr = 1024 },
+	{ "-B 8MiB keeps 8 blocks", { IW, "-B", "8MiB" }, .iface = "eth0", .path = "x.pcap",
+	  .block_size = 1 << 20, .block_nr = 8 },
+	{ "-B 4MiB shrinks blocks to keep 8", { IW, "-B", "4MiB" }, .iface = "eth0",
+	  .path = "x.pcap", .block_size = 512 << 10, .block_nr = 8 },
+	{ "-B 1MiB shrinks blocks to keep 8", { IW, "-B", "1MiB" }, .iface = "eth0",
+	  .path = "x.pcap", .block_size = 128 << 10, .block_nr = 8 },
+	{ "-B 256 (KiB): blocks no smaller than 64 KiB", { IW, "-B", "256" }, .iface = "eth0",
+	  .path = "x.pcap", .block_size = 64 << 10, .block_nr = 4 },
+	{ "flags after the filter words, as tcpdump", { "-i", "eth0", "tcp", "-w", "x.pcap" },
+	  .iface = "eth0", .path = "x.pcap", .filter = "tcp" },
+	{ "-B 1000 (KiB) rounds down to whole blocks", { IW, "-B", "1000" }, .iface = "eth0",
+	  .path = "x.pcap", .block_size = 64 << 10, .block_nr = 15 },
+	{ "--block-size 4MiB", { IW, "--block-size", "4MiB" }, .iface = "eth0",
+	  .path = "x.pcap", .block_size = 4 << 20, .block_nr = 16 },
+	{ "--block-size before -B", { IW, "--block-size", "2MiB", "-B", "64MiB" },
+	  .iface = "eth0", .path = "x.pcap", .block_size = 2 << 20, .block_nr = 32 },
+	{ "--frame-size 4096", { IW, "--frame-size", "4096" }, .iface = "eth0",
+	  .path = "x.pcap", .frame_size = 4096 },
+	{ "--retire-timeout 10ms", { IW, "--retire-timeout", "10ms" }, .iface = "eth0",
+	  .path = "x.pcap", .retire_ms = 10 },
+	{ "--retire-timeout 100 (ms)", { IW, "--retire-timeout", "100" }, .iface = "eth0",
+	  .path = "x.pcap", .retire_ms = 100 },
+	{ "--retire-timeout 1s", { IW, "--retire-timeout", "1s" }, .iface = "eth0",
+	  .path = "x.pcap", .retire_ms = 1000 },
+	{ "-p", { IW, "-p" }, .iface = "eth0", .path = "x.pcap", .no_promisc = true },
+	{ "-q", { IW, "-q" }, .iface = "eth0", .path = "x.pcap", .quiet = true },
+	{ "-n is accepted", { IW, "-n" }, .iface = "eth0", .path = "x.pcap" },
+	{ "grouped -pq", { IW, "-pq" }, .iface = "eth0", .path = "x.pcap", .no_promisc = true,
+	  .quiet = true },
+	{ "attached values", { "-ieth1", "-wout.pcap", "-s128" }, .iface = "eth1",
+	  .path = "out.pcap", .snaplen = 128 },
+	{ "long options", { "--interface", "eth2", "--write=z.pcap", "--count=5", "--quiet" },
+	  .iface = "eth2", .path = "z.pcap", .count = 5, .quiet = true },
+	{ "-w - is stdout", { "-i", "eth0", "-w", "-" }, .iface = "eth0", .path = "-" },
+	{ "everything at once",
+	  { "-i", "eth3", "-w", "a.pcap", "-s", "1500", "-c", "9", "--duration", "5min", "-C",
+	    "50", "-W", "3", "-B", "32MiB", "-p", "-q", "tcp" },
+	  .iface = "eth3", .path = "a.pcap", .filter = "tcp", .snaplen = 1500, .count = 9,
+	  .duration_ns = 300 * SEC, .max_size = 50000000, .max_files = 3, .block_size = 1 << 20,
+	  .block_nr = 32, .no_promisc = true, .quiet = true },
+	{ "last -i wins", { "-i", "eth0", "-i", "eth1", "-w", "x.pcap" }, .iface = "eth1",
+	  .path = "x.pcap" },
+	{ "--help", { "--help" }, RC_ARGS_EXIT, .help = true },
+	{ "-h with other flags", { "-i", "eth0", "-h" }, RC_ARGS_EXIT, .help = true },
+	{ "--version", { "--version" }, RC_ARGS_EXIT, .version = true },
+};
+
+static void test_good(void **state)
+{
+	const struct good_case *tc = *state;
+	struct rc_capture_args a;
+	char err[512];
+	const struct rc_pcap_conf *out;
+	int r;
+
+	r = parse(tc->argv, &a, err, sizeof(err));
+	if (r != tc->ret)
+		print_error("parse returned %d: %s\n", r, err);
+	assert_int_equal(r, tc->ret);
+	assert_int_equal(a.help, tc->help);
+	assert_int_equal(a.version, tc->version);
+	if (r == RC_ARGS_EXIT) {
+		rc_args_free(&a);
+		return;
+	}
+	assert_string_equal(err, "");
+	assert_non_null(a.cap.iface);
+	assert_string_equal(a.cap.iface, tc->iface);
+	assert_int_equal(a.cap.n_pcaps, 1);
+	out = &a.cap.pcaps[0];
+	assert_non_null(out->path);
+	assert_string_equal(out->path, tc->path);
+	if (tc->filter) {
+		assert_non_null(a.cap.filter);
+		assert_string_equal(a.cap.filter, tc->filter);
+	} else {
+		assert_null(a.cap.filter);
+	}
+	assert_int_equal(a.cap.snaplen, tc->snaplen ? tc->snaplen : RC_SNAPLEN_DEFAULT);
+	assert_int_equal(a.count, tc->count);
+	assert_int_equal(a.duration_ns, tc->duration_ns);
+	assert_int_equal(out->rotate.max_size, tc->max_size);
+	assert_int_equal(out->rotate.max_time_ns, tc->max_time_ns);
+	assert_int_equal(out->rotate.max_files, tc->max_files);
+	assert_int_equal(out->rotate.max_total, tc->max_total);
+	assert_int_equal(a.cap.ring.block_size,
+			 tc->block_size ? tc->block_size : RC_BLOCK_SIZE_DEFAULT);
+	assert_int_equal(a.cap.ring.block_nr,
+			 tc->block_nr ? tc->block_nr : RC_RING_SIZE_DEFAULT / RC_BLOCK_SIZE_DEFAULT);
+	assert_int_equal(a.cap.ring.frame_size,
+			 tc->frame_size ? tc->frame_size : RC_FRAME_SIZE_DEFAULT);
+	assert_int_equal(a.cap.ring.retire_tov_ms,
+			 tc->retire_ms ? tc->retire_ms : RC_RETIRE_TOV_DEFAULT_MS);
+	assert_int_equal(a.cap.promisc, !tc->no_promisc);
+	assert_int_equal(a.quiet, tc->quiet);
+	/* whatever was parsed is a ring the kernel can be asked for */
+	assert_int_equal(rc_ring_conf_validate(&a.cap.ring, err, sizeof(err)), 0);
+	rc_args_free(&a);
+	assert_null(a.cap.iface);
+	assert_null(a.cap.pcaps);
+}
+
+/* ------------------------------------------------------------------ */
+/* bad command lines                                                   */
+
+struct bad_case {
+	const char *name;
+	const char *argv[MAX_ARGS + 1];
+	const char *needles[3]; /* each must appear in the message */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "nothing at all", { NULL }, { "no interface", "-i" } },
+	{ "missing -i", { "-w", "x.pcap" }, { "no interface", "-i IFACE" } },
+	{ "missing -w", { "-i", "eth0" }, { "no output", "-w FILE" } },
+	{ "missing -w, filter only", { "-i", "eth0", "udp" }, { "no output", "-w" } },
+	{ "empty -i", { "-i", "", "-w", "x.pcap" }, { "-i", "empty interface" } },
+	{ "empty -w", { "-i", "eth0", "-w", "" }, { "-w", "empty output" } },
+	{ "-s abc", { IW, "-s", "abc" }, { "-s", "'abc'", "262144" } },
+	{ "-s 300000", { IW, "-s", "300000" }, { "-s", "'300000'" } },
+	{ "-s 262145", { IW, "-s", "262145" }, { "-s", "262145" } },
+	{ "-s -1", { IW, "-s", "-1" }, { "-s", "'-1'" } },
+	{ "-s 99999999999", { IW, "-s", "99999999999" }, { "-s", "99999999999" } },
+	{ "-c 0", { IW, "-c", "0" }, { "-c", "'0'", "positive" } },
+	{ "-c x", { IW, "-c", "x" }, { "-c", "'x'" } },
+	{ "-c -5", { IW, "-c", "-5" }, { "-c", "'-5'" } },
+	{ "--duration abc", { IW, "--duration", "abc" }, { "--duration", "'abc'" } },
+	{ "--duration 0", { IW, "--duration", "0" }, { "--duration", "'0'" } },
+	{ "--duration 5x", { IW, "--duration", "5x" }, { "--duration", "'5x'" } },
+	{ "--duration -5s", { IW, "--duration", "-5s" }, { "--duration", "'-5s'" } },
+	{ "-C 0", { IW, "-C", "0" }, { "-C", "'0'" } },
+	{ "-C abc", { IW, "-C", "abc" }, { "-C", "'abc'" } },
+	{ "-C 10XB", { IW, "-C", "10XB" }, { "-C", "'10XB'" } },
+	{ "-C below 4096 bytes", { IW, "-C", "1000B" }, { "file size limit", "1000", "4096" } },
+	{ "-G 0", { IW, "-G", "0" }, { "-G", "'0'", "at least 1s" } },
+	{ "-G 500ms", { IW, "-G", "500ms" }, { "-G", "'500ms'", "at least 1s" } },
+	{ "-G abc", { IW, "-G", "abc" }, { "-G", "'abc'" } },
+	{ "-W 0", { IW, "-C", "100", "-W", "0" }, { "-W", "'0'" } },
+	{ "-W x", { IW, "-C", "100", "-W", "x" }, { "-W", "'x'" } },
+	{ "-W -1", { IW, "-C", "100", "-W", "-1" }, { "-W", "'-1'" } },
+	{ "-W without -C or -G", { IW, "-W", "5" }, { "-W", "-C", "-G" } },
+	{ "--max-total without -C or -G", { IW, "--max-total", "1GiB" },
+	  { "disk budget", "size or time" } },
+	{ "--max-total smaller than two files", { IW, "-C", "100MB", "--max-total", "150MB" },
+	  { "disk budget", "150000000", "two files" } },
+	{ "--max-total 0", { IW, "-C", "100", "--max-total", "0" }, { "--max-total", "'0'" } },
+	{ "-C with -w -", { "-i", "eth0", "-w", "-", "-C", "100" }, { "rotation", "stdout" } },
+	{ "-G with -w -", { "-i", "eth0", "-w", "-", "-G", "60" }, { "rotation", "stdout" } },
+	{ "-W with -w -", { "-i", "eth0", "-w", "-", "-G", "60", "-W", "3" },
+	  { "rotation", "stdout" } },
+	{ "-B abc", { IW, "-B", "abc" }, { "-B", "'abc'", "ring size" } },
+	{ "-B 0", { IW, "-B", "0" }, { "-B", "'0'" } },
+	{ "-B 64 (KiB): not 2 blocks", { IW, "-B", "64" }, { "ring size", "65536", "2 blocks" } },
+	{ "-B 1 (KiB)", { IW, "-B", "1" }, { "ring size", "1024", "2 blocks" } },
+	{ "-B 100 (KiB): under 2 blocks of 64 KiB", { IW, "-B", "100" },
+	  { "-B: ring size", "102400", "2 blocks" } },
+	{ "--block-size abc", { IW, "--block-size", "abc" }, { "--block-size", "'abc'" } },
+	{ "--block-size 0", { IW, "--block-size", "0" }, { "block size 0", "power of two" } },
+	{ "--block-size 3000", { IW, "--block-size", "3000" },
+	  { "block size 3000", "power of two" } },
+	{ "--block-size 3000000 with a small ring", { IW, "--block-size", "3000000", "-B", "8MiB" },
+	  { "block size 3000000", "power of two" } },
+	{ "--block-size 8GiB", { IW, "--block-size", "8GiB" }, { "--block-size", "'8GiB'" } },
+	{ "--frame-size 100", { IW, "--frame-size", "100" }, { "frame size 100" } },
+	{ "--frame-size 2050", { IW, "--frame-size", "2050" }, { "frame size 2050", "16" } },
+	{ "--frame-size over the block", { IW, "--frame-size", "2MiB" },
+	  { "frame size 2097152", "block size" } },
+	{ "--frame-size abc", { IW, "--frame-size", "abc" }, { "--frame-size", "'abc'" } },
+	{ "--retire-timeout 0", { IW, "--retire-timeout", "0" }, { "--retire-timeout", "'0'" } },
+	{ "--retire-timeout 500us", { IW, "--retire-timeout", "500us" },
+	  { "--retire-timeout", "'500us'", "1ms" } },
+	{ "--retire-timeout 2min", { IW, "--retire-timeout", "2min" },
+	  { "retire timeout", "120000" } },
+	{ "filter both ways", { IW, "-f", "tcp", "udp", "port", "53" },
+	  { "filter given twice", "-f", "udp ..." } },
+	{ "filter both ways, one word", { IW, "-f", "tcp", "udp" },
+	  { "filter given twice", "(udp)" } },
+	{ "unknown short option", { IW, "-x" }, { "unknown option", "-x" } },
+	{ "unknown long option", { IW, "--bogus" }, { "unknown option", "--bogus" } },
+	{ "unknown option in a group", { IW, "-qZ" }, { "unknown option", "-Z" } },
+	{ "-i without its value", { "-w", "x.pcap", "-i" }, { "-i", "needs a value" } },
+	{ "-w without its value", { "-i", "eth0", "-w" }, { "-w", "needs a value" } },
+	{ "-s without its value", { IW, "-s" }, { "-s", "needs a value" } },
+	{ "--duration without its value", { IW, "--duration" },
+	  { "--duration", "needs a value" } },
+	{ "--block-size without its value", { IW, "--block-size" },
+	  { "--block-size", "needs a value" } },
+};
+
+static void test_bad(void **state)
+{
+	const struct bad_case *tc = *state;
+	struct rc_capture_args a;
+	char err[512];
+	int r;
+
+	r = parse(tc->argv, &a, err, sizeof(err));
+	print_message("    message: %s\n", err);
+	assert_int_equal(r, -EINVAL);
+	assert_true(err[0] != '\0');
+	assert_null(strchr(err, '\n')); /* one line: the caller adds the program name */
+	for (size_t i = 0; i < ARRAY_SIZE(tc->needles) && tc->needles[i]; i++) {
+		if (!strstr(err, tc->needles[i]))
+			print_error("'%s' is not in '%s'\n", tc->needles[i], err);
+		assert_non_null(strstr(err, tc->needles[i]));
+	}
+	rc_args_free(&a);
+}
+
+/* getopt keeps state between calls: a parse that stopped inside a group of
+ * short options must not leak into the next one. */
+static void test_reparse_after_error(void **state)
+{
+	static const char *const bad[] = { "-i", "eth0", "-qX", "-w", "x.pcap", NULL };
+	static const char *const good[] = { "-pw", "y.pcap", "-i", "eth9", NULL };
+	struct rc_capture_args a;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(bad, &a, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "-X"));
+	rc_args_free(&a);
+	assert_int_equal(parse(good, &a, err, sizeof(err)), RC_ARGS_OK);
+	assert_string_equal(a.cap.iface, "eth9");
+	assert_string_equal(a.cap.pcaps[0].path, "y.pcap");
+	assert_false(a.cap.promisc);
+	assert_false(a.quiet);
+	rc_args_free(&a);
+}
+
+/* A short error buffer still gets a terminated (cut) message. */
+static void test_short_error_buffer(void **state)
+{
+	static const char *const bad[] = { "-w", "x.pcap", NULL };
+	struct rc_capture_args a;
+	char err[8];
+
+	(void)state;
+	assert_int_equal(parse(bad, &a, err, sizeof(err)), -EINVAL);
+	assert_int_equal(strlen(err), sizeof(err) - 1);
+	assert_memory_equal(err, "no inte", 8);
+	rc_args_free(&a);
+}
+
+static void test_usage_names_flags(void **state)
+{
+	static const char *const flags[] = { "-i IFACE", "-w FILE", "-s SNAPLEN", "-c COUNT",
+					     "--duration", "-C SIZE", "-G TIME", "-W FILES",
+					     "--max-total", "-B RING_SIZE", "--block-size",
+					     "--frame-size", "--retire-timeout", "-p", "-q" };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+		assert_non_null(strstr(rc_capture_usage, flags[i]));
+}
+
+/* ------------------------------------------------------------------ */
+/* rc_ring_conf_validate                                               */
+
+struct ring_case {
+	const char *name;
+	struct rc_ring_conf ring;
+	const char *needles[3]; /* NULL first: valid */
+};
+
+#define RING(bs, nr, fs, tov) { .block_size = (bs), .block_nr = (nr), .frame_size = (fs), \
+				.retire_tov_ms = (tov) }
+
+static const struct ring_case ring_cases[] = {
+	{ "defaults", RING(1 << 20, 64, 2048, 40), { NULL } },
+	{ "smallest", RING(4096, 2, 128, 1), { NULL } },
+	{ "largest block, 60 s", RING(1u << 30, 2, 2048, 60000), { NULL } },
+	{ "exactly 64 GiB", RING(1 << 20, 65536, 2048, 40), { NULL } },
+	{ "frame as large as the block", RING(4096, 8, 4096, 40), { NULL } },
+	{ "block size 0", RING(0, 64, 2048, 40), { "block size 0", "power of two" } },
+	{ "block below the page", RING(2048, 64, 2048, 40), { "block size 2048", "page size" } },
+	{ "block not a power of two", RING(3 * 4096, 64, 2048, 40),
+	  { "block size 12288", "power of two" } },
+	{ "block over 1 GiB", RING(1u << 31, 2, 2048, 40), { "block size 2147483648", "1 GiB" } },
+	{ "one block", RING(1 << 20, 1, 2048, 40), { "at least 2 blocks", "count 1" } },
+	{ "no blocks", RING(1 << 20, 0, 2048, 40), { "at least 2 blocks", "count 0" } },
+	{ "over 64 GiB", RING(1 << 20, 65537, 2048, 40), { "65537 blocks", "64 GiB" } },
+	{ "frame too small", RING(1 << 20, 64, 64, 40), { "frame size 64", "128" } },
+	{ "frame not a multiple of 16", RING(1 << 20, 64, 2056, 40),
+	  { "frame size 2056", "multiple of 16" } },
+	{ "frame over the block", RING(4096, 64, 8192, 40), { "frame size 8192", "block size" } },
+	{ "timeout 0", RING(1 << 20, 64, 2048, 0), { "retire timeout 0", "1 ms" } },
+	{ "timeout over 60 s", RING(1 << 20, 64, 2048, 60001), { "retire timeout 60001", "60 s" } },
+};
+
+static void test_ring_validate(void **state)
+{
+	const struct ring_case *tc = *state;
+	char err[256] = "";
+	int r;
+
+	r = rc_ring_conf_validate(&tc->ring, err, sizeof(err));
+	if (!tc->needles[0]) {
+		if (r != 0)
+			print_error("unexpected: %s\n", err);
+		assert_int_equal(r, 0);
+		return;
+	}
+	print_message("    message: %s\n", err);
+	assert_int_equal(r, -EINVAL);
+	for (size_t i = 0; i < ARRAY_SIZE(tc->needles) && tc->needles[i]; i++)
+		assert_non_null(strstr(err, tc->needles[i]));
+}
+
+/* ------------------------------------------------------------------ */
+/* rc_rotate_conf_validate                                             */
+
+struct rot_case {
+	const char *name;
+	const char *path;
+	struct rc_rotate_conf rot;
+	const char *needles[3]; /* NULL first: valid */
+};
+
+static const struct rot_case rot_cases[] = {
+	{ "no rotation", "x.pcap", { 0 }, { NULL } },
+	{ "no rotation to stdout", "-", { 0 }, { NULL } },
+	{ "size", "x.pcap", { .max_size = 4096 }, { NULL } },
+	{ "time and count", "x.pcap", { .max_time_ns = SEC, .max_files = 3 }, { NULL } },
+	{ "size and budget of exactly two files", "x.pcap",
+	  { .max_size = 1000000, .max_total = 2000000 }, { NULL } },
+	{ "time and budget", "x.pcap", { .max_time_ns = SEC, .max_total = 1 }, { NULL } },
+	{ "no path given", NULL, { .max_size = 1000000 }, { NULL } },
+	{ "size to stdout", "-", { .max_size = 1000000 }, { "rotation", "stdout" } },
+	{ "time to stdout", "-", { .max_time_ns = SEC }, { "rotation", "stdout" } },
+	{ "count to stdout", "-", { .max_files = 2 }, { "rotation", "stdout" } },
+	{ "budget to stdout", "-", { .max_total = GiB }, { "rotation", "stdout" } },
+	{ "size below 4096", "x.pcap", { .max_size = 4095 }, { "4095", "4096" } },
+	{ "budget under two files", "x.pcap", { .max_size = 1000000, .max_total = 1999999 },
+	  { "disk budget 1999999", "two files of 1000000" } },
+	{ "budget alone", "x.pcap", { .max_total = GiB }, { "disk budget", "size or time" } },
+	{ "count alone", "x.pcap", { .max_files = 5 }, { "(-W)", "(-C)", "(-G)" } },
+};
+
+static void test_rotate_validate(void **state)
+{
+	const struct rot_case *tc = *state;
+	char err[256] = "";
+	int r;
+
+	r = rc_rotate_conf_validate(&tc->rot, tc->path, err, sizeof(err));
+	if (!tc->needles[0]) {
+		if (r != 0)
+			print_error("unexpected: %s\n", err);
+		assert_int_equal(r, 0);
+		return;
+	}
+	print_message("    message: %s\n", err);
+	assert_int_equal(r, -EINVAL);
+	for (size_t i = 0; i < ARRAY_SIZE(tc->needles) && tc->needles[i]; i++)
+		assert_non_null(strstr(err, tc->needles[i]));
+}
+
+int main(void)
+{
+	static const struct CMUnitTest plain[] = {
+		cmocka_unit_test(test_reparse_after_error),
+		cmocka_unit_test(test_short_error_buffer),
+		cmocka_unit_test(test_usage_names_flags),
+	};
+	static const struct table tables[] = {
+		TABLE("good", test_good, good_cases),
+		TABLE("bad", test_bad, bad_cases),
+		TABLE("ring", test_ring_validate, ring_cases),
+		TABLE("rotate", test_rotate_validate, rot_cases),
+	};
+
+	return run_tables("args", plain, ARRAY_SIZE(plain), tables, ARRAY_SIZE(tables));
+}

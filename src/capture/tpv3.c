@@ -22,6 +22,7 @@
 
 #define VLAN_TAG_LEN 4
 #define MAC_ADDRS_LEN 12
+#define PREFETCH_AHEAD 1024
 
 static void block_release(struct rc_lease_owner *owner, struct rc_lease *l)
 {
@@ -106,6 +107,10 @@ unsigned rc_tpv3_block_walk(struct tpacket_block_desc *bd, uint32_t block_size,
 		    off + sizeof(struct tpacket3_hdr) > block_size || (off & 3))
 			goto bad;
 		h = (struct tpacket3_hdr *)(base + off);
+		/* the kernel just wrote these lines from another core: ask for the
+		 * frames ahead while this one is being looked at */
+		__builtin_prefetch((uint8_t *)h + PREFETCH_AHEAD);
+		__builtin_prefetch((uint8_t *)h + PREFETCH_AHEAD + 64);
 		if (h->tp_mac < sizeof(struct tpacket3_hdr) ||
 		    off + h->tp_mac + (uint64_t)h->tp_snaplen > block_size ||
 		    h->tp_snaplen > h->tp_len)

@@ -114,15 +114,30 @@ static void summary(struct run *run)
 			ss.files, ss.removed);
 }
 
+/*
+ * Signals arrive through a signalfd, so they are blocked here.  A signal
+ * whose disposition is SIG_IGN is discarded even while blocked, and a
+ * shell starts background jobs with SIGINT ignored: put INT and TERM back
+ * to default first, as tcpdump does with its handlers.  An ignored HUP
+ * (nohup) stays ignored.
+ */
 static int block_signals(sigset_t *set)
 {
+	struct sigaction sa;
+
 	sigemptyset(set);
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
 	sigaddset(set, SIGUSR1);
+	if (sigaction(SIGHUP, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
+		sigaddset(set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, set, NULL))
+		return -errno;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	return pthread_sigmask(SIG_BLOCK, set, NULL) ? -errno : 0;
+	return 0;
 }
 
 static int map_open_error(int r)

@@ -24,14 +24,6 @@ static uint64_t mono_coarse_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 void rc_worker_init(struct rc_worker *w)
 {
 	memset(w, 0, sizeof(*w));
@@ -76,7 +68,11 @@ static void deliver(struct rc_worker *w, struct rc_batch *b)
 
 static void tick(struct rc_worker *w)
 {
-	uint64_t now = realtime_ns();
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 
 	for (unsigned i = 0; i < w->nsinks; i++) {
 		struct rc_sink *s = w->sinks[i];

@@ -9,7 +9,7 @@
  *           every frame it did not keep is counted in stats.lost, and the
  *           worker calls it no more.
  *   tick    worker thread, at least every 100 ms: time-driven work
- *           (rotation by time).  @now_ns is CLOCK_REALTIME.  -errno as above.
+ *           (rotation by time).  @now_ns is CLOCK_MONOTONIC.  -errno as above.
  *   close   worker thread.  Finish: every file complete.  -errno if that
  *           failed (message in err[]).
  *   stats   any thread.

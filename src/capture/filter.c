@@ -34,6 +34,23 @@ int rc_filter_compile(const char *expr, int dlt, unsigned snaplen, struct bpf_pr
 	return r;
 }
 
+bool rc_filter_needs_userspace(const char *expr)
+{
+	const char *p = expr;
+
+	if (!expr)
+		return false;
+	while ((p = strstr(p, "vlan"))) {
+		bool start = p == expr || strchr(" \t(!", p[-1]);
+		bool end = strchr(" \t)", p[4]) != NULL; /* also matches the final NUL */
+
+		if (start && end)
+			return true;
+		p += 4;
+	}
+	return false;
+}
+
 int rc_filter_attach(int fd, const struct bpf_program *prog)
 {
 	struct sock_fprog fp = {

@@ -7,6 +7,7 @@
 #define RC_FILTER_H
 
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "frame.h"
@@ -24,6 +25,13 @@ int rc_filter_attach(int fd, const struct bpf_program *prog);
 
 /* Attach a program that rejects everything (used to stop intake at shutdown). */
 int rc_filter_attach_drop_all(int fd);
+
+/*
+ * Does @expr test 802.1Q tags?  The kernel strips them before a socket
+ * filter runs, so such an expression must run in user space, on the frame
+ * with its tag put back (rc_tpv3_block_walk does that).
+ */
+bool rc_filter_needs_userspace(const char *expr);
 
 static inline int rc_filter_match(const struct bpf_program *prog, const struct rc_frame *f)
 {

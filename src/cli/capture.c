@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../capture/afpacket.h"
+#include "../capture/filter.h"
 #include "../common/cleanup.h"
 #include "../common/counter.h"
 #include "../common/log.h"
@@ -174,6 +175,11 @@ int rc_cli_capture(int argc, char **argv)
 		return RC_EXIT_USAGE;
 	}
 
+	if (rc_filter_needs_userspace(a.cap.filter)) {
+		/* the only output takes the filter; the kernel passes everything */
+		a.cap.pcaps[0].filter = a.cap.filter;
+		a.cap.filter = NULL;
+	}
 	r = rc_afpacket_open(&a.cap, NULL, &run.src, err, sizeof(err));
 	if (r < 0) {
 		if (r == -EINVAL && a.cap.filter)
@@ -188,7 +194,10 @@ int rc_cli_capture(int argc, char **argv)
 	r = rc_pcap_sink_new(&a.cap.pcaps[0], run.src->dlt, a.cap.snaplen, &run.sink, err,
 			     sizeof(err));
 	if (r < 0) {
-		log_err("%s", err);
+		if (r == -EINVAL && a.cap.pcaps[0].filter)
+			log_err("bad filter expression '%s': %s", a.cap.pcaps[0].filter, err);
+		else
+			log_err("%s", err);
 		run.src->ops->free(run.src);
 		rc_args_free(&a);
 		return RC_EXIT_USAGE;

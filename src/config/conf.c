@@ -20,6 +20,8 @@ void rc_capture_conf_init(struct rc_capture_conf *c)
 	c->ring.block_nr = (uint32_t)(RC_RING_SIZE_DEFAULT / RC_BLOCK_SIZE_DEFAULT);
 	c->ring.frame_size = RC_FRAME_SIZE_DEFAULT;
 	c->ring.retire_tov_ms = RC_RETIRE_TOV_DEFAULT_MS;
+	c->workers = 1;
+	c->fanout = RC_FANOUT_HASH;
 }
 
 void rc_pcap_conf_clear(struct rc_pcap_conf *p)
@@ -38,6 +40,21 @@ void rc_capture_conf_clear(struct rc_capture_conf *c)
 		rc_pcap_conf_clear(&c->pcaps[i]);
 	free(c->pcaps);
 	memset(c, 0, sizeof(*c));
+}
+
+void rc_config_free(struct rc_config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n_captures; i++)
+		rc_capture_conf_clear(&c->captures[i]);
+	free(c->captures);
+	free(c->path);
+	free(c->user);
+	free(c->group);
+	free(c->runtime_dir);
+	free(c->prometheus_path);
+	free(c);
 }
 
 static bool is_pow2(uint64_t v)

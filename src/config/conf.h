@@ -44,6 +44,15 @@ struct rc_pcap_conf {
 	char *filter;          /* user-space filter on top of the kernel's, or NULL */
 };
 
+enum rc_fanout_mode {
+	RC_FANOUT_HASH,        /* PACKET_FANOUT_HASH: a flow stays on one worker */
+	RC_FANOUT_LB,          /* round robin */
+	RC_FANOUT_CPU,         /* by the CPU that received the frame */
+	RC_FANOUT_QM,          /* by the NIC's RX queue */
+	RC_FANOUT_ROLLOVER,    /* fill one worker, then the next */
+	RC_FANOUT_RANDOM,
+};
+
 struct rc_capture_conf {
 	char *name;
 	char *iface;
@@ -52,9 +61,31 @@ struct rc_capture_conf {
 	uint32_t snaplen;
 	bool promisc;
 	struct rc_ring_conf ring;
+	uint32_t workers;          /* >1: a PACKET_FANOUT group, one ring per worker */
+	enum rc_fanout_mode fanout;
+	bool fanout_defrag;        /* PACKET_FANOUT_FLAG_DEFRAG */
+	bool fanout_rollover;      /* PACKET_FANOUT_FLAG_ROLLOVER */
 	struct rc_pcap_conf *pcaps;
 	size_t n_pcaps;
+	unsigned line;             /* where it was defined, for messages (0 = CLI) */
+	unsigned col;
+	unsigned iface_line, iface_col; /* its `interface:` key, for messages (0 = CLI) */
 };
+
+/* The daemon's whole configuration file. */
+struct rc_config {
+	char *path;                 /* the file it came from */
+	char *user;                 /* run as this user after set-up; NULL = stay */
+	char *group;
+	char *runtime_dir;          /* control socket lives here */
+	uint64_t status_interval_ns; /* STATUS= line to systemd */
+	char *prometheus_path;      /* node_exporter textfile, NULL = off */
+	uint64_t prometheus_interval_ns;
+	struct rc_capture_conf *captures;
+	size_t n_captures;
+};
+
+void rc_config_free(struct rc_config *c);
 
 void rc_capture_conf_init(struct rc_capture_conf *c);
 void rc_capture_conf_clear(struct rc_capture_conf *c);

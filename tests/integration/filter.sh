@@ -51,4 +51,11 @@ rc_in_ns "$RCGEN" -i "$RC_GEN" -n 1000 --ports 5000,6000
 rc_stop_int "$RINGCAP_PID" || rc_fail "ringcap exited with $?"
 "${PCAPCHECK[@]}" seq "$RC_TMP/c.pcap" --ports 6000 || rc_fail "words: wrong frames"
 [ "$("${PCAPCHECK[@]}" count "$RC_TMP/c.pcap")" = 500 ] || rc_fail "words: expected exactly 500 frames"
+# 4: vlan filters see the tag the kernel stripped (run in user space)
+rc_start_capture "$RC_TMP/v.log" -i "$RC_CAP" -w "$RC_TMP/v.pcap" -q vlan 100 and udp
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 300 -s 64-300
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 400 -s 64-300 --vlan 100 --start-seq 1000
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 200 -s 64-300 --vlan 200 --start-seq 2000
+rc_stop_int "$RINGCAP_PID" || rc_fail "vlan: ringcap exited with $?"
+"${PCAPCHECK[@]}" seq "$RC_TMP/v.pcap" --vlan 100 --start 1000 --expect 400 || rc_fail "vlan 100: wrong frames"
 rc_pass "filtered captures hold exactly the matching frames"

@@ -25,7 +25,7 @@ else
 Q := @
 endif
 
-PKGS     := libpcap
+PKGS     := libpcap yaml-0.1
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -D_GNU_SOURCE -DRC_VERSION='"$(VERSION)"'
@@ -38,7 +38,7 @@ ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 # the engine, shared by every binary and the unit tests
-CORE_SRCS := $(wildcard src/common/*.c src/config/*.c src/capture/*.c src/fanout/*.c src/sink/*.c)
+CORE_SRCS := $(wildcard src/common/*.c src/config/*.c src/capture/*.c src/fanout/*.c src/sink/*.c src/engine/*.c)
 CLI_SRCS  := src/cli/args.c src/cli/capture.c
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)

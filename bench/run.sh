@@ -37,10 +37,10 @@ CFG
 
 # tool table: name | command (OUT is replaced by the output file)
 TOOLS=(
-	"ringcap|$RINGCAP -i $RC_CAP -w OUT -q"
-	"ringcap -B 64MiB|$RINGCAP -i $RC_CAP -w OUT -q -B 64MiB"
-	"tcpdump|tcpdump -i $RC_CAP -w OUT -Z root"
-	"tcpdump -B 65536|tcpdump -i $RC_CAP -w OUT -Z root -B 65536"
+	"ringcap (64 MiB ring, default)|$RINGCAP -i $RC_CAP -w OUT -q"
+	"ringcap, output /dev/null|$RINGCAP -i $RC_CAP -w /dev/null -q"
+	"tcpdump (default)|tcpdump -i $RC_CAP -w OUT -Z root"
+	"tcpdump -B 65536 (64 MiB)|tcpdump -i $RC_CAP -w OUT -Z root -B 65536"
 )
 
 rxcount() { cat "/sys/class/net/$RC_CAP/statistics/rx_packets"; }
@@ -60,12 +60,29 @@ one_run() { # NAME CMD -> "sent captured cpu_s"
 	kill -INT "$pid"
 	wait "$pid" || true
 	read -r u s code <"$W/rusage"
-	captured=$(capinfos -M -c -T "$W/out.pcap" 2>/dev/null | awk -F'\t' 'NR==2{print $2}')
+	if [[ $cmd == *"-w /dev/null"* ]]; then
+		# nothing to count in a file: take the tool's own summary
+		captured=$(sed -n 's/^\([0-9]*\) packets captured$/\1/p' "$W/tool.log")
+	else
+		captured=$(capinfos -M -c -T "$W/out.pcap" 2>/dev/null | awk -F'\t' 'NR==2{print $2}')
+	fi
 	echo "$((b - a)) ${captured:-0} $(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.6f", u+s}')"
 }
 
 median() { sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 minmax() { sort -g | awk 'NR==1{m=$1} {M=$1} END{printf "%s..%s", m, M}'; }
+
+# The machine's own limit: write() bandwidth into the same tmpfs, in the
+# 1 MiB writes ringcap makes, over as many bytes as a 64-byte run writes.
+write_bw() {
+	local bytes=$((FRAMES * 80)) t0 t1
+	rm -f "$W/dd"
+	t0=$(date +%s%N)
+	dd if=/dev/zero of="$W/dd" bs=1M count=$((bytes >> 20)) status=none
+	t1=$(date +%s%N)
+	rm -f "$W/dd"
+	awk -v b="$bytes" -v ns=$((t1 - t0)) 'BEGIN{printf "%.0f %.1f\n", b / ns * 1e3, ns / (b / 80)}'
+}
 
 stamp=$(date -u +%Y-%m-%dT%H:%MZ)
 table=$RESULTS/bench.md
@@ -79,6 +96,12 @@ for entry in "${TOOLS[@]}"; do
 		echo "$name|$r|$res" | tee -a "$raw"
 	done
 done
+
+bw=()
+for r in $(seq "$REPS"); do bw+=("$(write_bw)"); echo "write bandwidth run $r: ${bw[-1]} (MB/s, ns per 80-byte record)"; done
+bw_mb=$(printf '%s\n' "${bw[@]}" | awk '{print $1}' | median)
+bw_ns=$(printf '%s\n' "${bw[@]}" | awk '{print $2}' | median)
+bw_spread=$(printf '%s\n' "${bw[@]}" | awk '{print $2}' | minmax)
 
 {
 	echo "### Capture of 64-byte frames, one trafgen sender ($stamp)"
@@ -99,6 +122,9 @@ done
 			"$(echo "$loss" | median)" "$(echo "$loss" | minmax)" \
 			"$(echo "$ns" | median)" "$(echo "$ns" | minmax)"
 	done
+	echo
+	echo "Machine limit in the same run: write() of 1 MiB blocks into the same tmpfs: $bw_mb MB/s median,"
+	echo "i.e. $bw_ns ns ($bw_spread) of CPU per 80-byte pcap record (16-byte header + 64-byte frame), before any capture work."
 } >"$table"
 echo
 cat "$table"

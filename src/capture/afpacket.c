@@ -211,6 +211,23 @@ static bool afp_drained(struct rc_source *s)
 	return a->quiesced && RC_COUNTER_GET(a->ring.st.frames) >= a->drain_target;
 }
 
+static int afp_set_filter(struct rc_source *s, const char *expr, char *err, size_t errlen)
+{
+	struct afpacket *a = AFP(s);
+	struct bpf_program prog = { 0 };
+	int r;
+
+	r = rc_filter_compile(expr, a->base.dlt, a->base.snaplen, &prog, err, errlen);
+	if (r < 0)
+		return r;
+	/* one setsockopt swaps the program atomically: no frame goes unfiltered */
+	r = rc_filter_attach(a->fd, &prog);
+	pcap_freecode(&prog);
+	if (r < 0)
+		snprintf(err, errlen, "attaching the filter on %s: %s", a->ifname, strerror(-r));
+	return r;
+}
+
 static void afp_free(struct rc_source *s)
 {
 	struct afpacket *a = AFP(s);
@@ -234,6 +251,7 @@ static const struct rc_source_ops afpacket_ops = {
 	.quiesce = afp_quiesce,
 	.drained = afp_drained,
 	.stats = afp_stats,
+	.set_filter = afp_set_filter,
 	.free = afp_free,
 };
 
@@ -315,7 +333,7 @@ static int step_mmap(struct afpacket *a, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
-int rc_afpacket_open(const struct rc_capture_conf *c, const struct rc_fanout *fanout,
+int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 		     struct rc_source **ret, char *err, size_t errlen)
 {
 	struct afpacket *a;
@@ -357,8 +375,9 @@ int rc_afpacket_open(const struct rc_capture_conf *c, const struct rc_fanout *fa
 	r = step_link_type(a, err, errlen);
 	if (r < 0)
 		goto out;
-	/* filter, before any frame can arrive */
-	r = rc_filter_compile(c->filter, a->base.dlt, c->snaplen, &prog, err, errlen);
+	/* filter, before any frame can arrive; a vlan test runs in user space */
+	r = rc_filter_compile(rc_filter_needs_userspace(c->filter) ? NULL : c->filter,
+			      a->base.dlt, c->snaplen, &prog, err, errlen);
 	if (r < 0)
 		goto out;
 	r = rc_filter_attach(a->fd, &prog);
@@ -398,11 +417,25 @@ int rc_afpacket_open(const struct rc_capture_conf *c, const struct rc_fanout *fa
 		goto out;
 	}
 	if (fanout) {
-		v = fanout->group_id | ((fanout->mode | fanout->flags) << 16);
+		uint16_t flags = fanout->flags;
+		socklen_t len = sizeof(v);
+
+		/* the first socket has the kernel choose an id nobody else uses */
+		if (!fanout->group_id)
+			flags |= PACKET_FANOUT_FLAG_UNIQUEID;
+		v = fanout->group_id | ((fanout->mode | flags) << 16);
 		if (setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, sizeof(v)) < 0) {
 			r = fail(err, errlen, -errno, "PACKET_FANOUT group %u on %s: %s",
 				 fanout->group_id, a->ifname, strerror(errno));
 			goto out;
+		}
+		if (!fanout->group_id) {
+			if (getsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, &len) < 0) {
+				r = fail(err, errlen, -errno, "reading the PACKET_FANOUT id: %s",
+					 strerror(errno));
+				goto out;
+			}
+			fanout->group_id = (uint16_t)(v & 0xffff);
 		}
 	}
 	if (c->promisc) {

@@ -12,7 +12,7 @@
 #include "source.h"
 
 struct rc_fanout {
-	uint16_t group_id;
+	uint16_t group_id;  /* 0 = let the kernel pick a unique one (written back) */
 	uint16_t mode;      /* PACKET_FANOUT_* */
 	uint16_t flags;     /* PACKET_FANOUT_FLAG_* */
 };
@@ -24,7 +24,7 @@ struct rc_fanout {
  *   -EINVAL  bad filter (libpcap's text) or unsupported link type
  *   -ENOMEM  the kernel refused even the smallest ring
  */
-int rc_afpacket_open(const struct rc_capture_conf *c, const struct rc_fanout *fanout,
+int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 		     struct rc_source **ret, char *err, size_t errlen);
 
 #endif

@@ -14,6 +14,7 @@
  *   quiesce   worker thread.  Stop taking new frames; from then on drained()
  *             says whether every frame that got in has been handed out.
  *   stats     any thread.  Cumulative counters.
+ *   set_filter  any thread.  Replace the kernel filter atomically.
  *   free      after the worker has stopped and every lease is back.
  */
 #ifndef RC_SOURCE_H
@@ -48,6 +49,7 @@ struct rc_source_ops {
 	int (*quiesce)(struct rc_source *s);
 	bool (*drained)(struct rc_source *s);
 	int (*stats)(struct rc_source *s, struct rc_source_stats *ret);
+	int (*set_filter)(struct rc_source *s, const char *expr, char *err, size_t errlen);
 	void (*free)(struct rc_source *s);
 };
 

@@ -20,14 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../capture/afpacket.h"
-#include "../capture/filter.h"
 #include "../common/cleanup.h"
 #include "../common/counter.h"
 #include "../common/log.h"
 #include "../common/units.h"
-#include "../fanout/worker.h"
-#include "../sink/pcap.h"
+#include "../engine/run.h"
 #include "args.h"
 #include "cli.h"
 
@@ -52,9 +49,7 @@ static const char *dlt_desc(int dlt)
 }
 
 struct run {
-	struct rc_source *src;
-	struct rc_sink *sink;
-	struct rc_worker w;
+	struct rc_run *r;
 	uint64_t start_ns;
 	uint64_t last_frames, last_ns;
 	double rate;
@@ -63,10 +58,8 @@ struct run {
 
 static void status_line(struct run *run, bool final)
 {
-	struct rc_source_stats st = { 0 };
-	uint64_t frames = RC_COUNTER_GET(run->w.delivered);
-	uint64_t bytes = RC_COUNTER_GET(run->w.delivered_bytes);
-	uint64_t now = mono_ns();
+	struct rc_run_stats st;
+	uint64_t frames, bytes, now = mono_ns();
 	char sz[32], line[256];
 	int n;
 
@@ -76,43 +69,48 @@ static void status_line(struct run *run, bool final)
 		fputs("\r\033[K", stderr);
 		return;
 	}
-	run->src->ops->stats(run->src, &st);
+	rc_run_total_stats(run->r, &st);
+	frames = st.delivered;
+	bytes = st.delivered_bytes;
 	if (now > run->last_ns)
 		run->rate = (double)(frames - run->last_frames) * 1e9 / (double)(now - run->last_ns);
 	run->last_frames = frames;
 	run->last_ns = now;
 	n = snprintf(line, sizeof(line),
 		     "\r\033[K%" PRIu64 " frames  %s  %.0f frames/s  %" PRIu64 " dropped by kernel",
-		     frames, rc_format_size(sz, sizeof(sz), bytes), run->rate, st.kernel_drops);
+		     frames, rc_format_size(sz, sizeof(sz), bytes), run->rate, st.src.kernel_drops);
 	if (n > 0)
 		fwrite(line, 1, (size_t)n, stderr);
 }
 
 static void summary(struct run *run)
 {
-	struct rc_source_stats st = { 0 };
-	struct rc_sink_stats ss = { 0 };
+	struct rc_run_stats t;
+	const struct rc_source_stats *st = &t.src;
+	const struct rc_sink_stats *ss = &t.sink;
 
-	run->src->ops->stats(run->src, &st);
-	run->sink->ops->stats(run->sink, &ss);
-	fprintf(stderr, "%" PRIu64 " packet%s captured\n", ss.frames, ss.frames == 1 ? "" : "s");
-	fprintf(stderr, "%" PRIu64 " packet%s received by filter\n", st.received,
-		st.received == 1 ? "" : "s");
-	fprintf(stderr, "%" PRIu64 " packet%s dropped by kernel\n", st.kernel_drops,
-		st.kernel_drops == 1 ? "" : "s");
-	if (run->w.lost_at_stop)
+	rc_run_total_stats(run->r, &t);
+	fprintf(stderr, "%" PRIu64 " packet%s captured\n", ss->frames, ss->frames == 1 ? "" : "s");
+	fprintf(stderr, "%" PRIu64 " packet%s received by filter\n", st->received,
+		st->received == 1 ? "" : "s");
+	fprintf(stderr, "%" PRIu64 " packet%s dropped by kernel\n", st->kernel_drops,
+		st->kernel_drops == 1 ? "" : "s");
+	if (ss->filtered)
+		fprintf(stderr, "%" PRIu64 " packets rejected by the filter in user space\n",
+			ss->filtered);
+	if (t.lost_at_stop)
 		fprintf(stderr, "%" PRIu64 " packets still in the ring at stop were not written\n",
-			run->w.lost_at_stop);
-	if (ss.lost + run->w.undelivered)
+			t.lost_at_stop);
+	if (ss->lost + t.undelivered)
 		fprintf(stderr, "%" PRIu64 " packets were not written because of an output error\n",
-			ss.lost + run->w.undelivered);
-	if (st.seq_gaps)
-		fprintf(stderr, "%" PRIu64 " ring blocks missing (sequence gaps)\n", st.seq_gaps);
-	if (st.malformed)
-		fprintf(stderr, "%" PRIu64 " malformed ring blocks\n", st.malformed);
-	if (ss.files > 1 || ss.removed)
+			ss->lost + t.undelivered);
+	if (st->seq_gaps)
+		fprintf(stderr, "%" PRIu64 " ring blocks missing (sequence gaps)\n", st->seq_gaps);
+	if (st->malformed)
+		fprintf(stderr, "%" PRIu64 " malformed ring blocks\n", st->malformed);
+	if (ss->files > 1 || ss->removed)
 		fprintf(stderr, "%" PRIu64 " files written, %" PRIu64 " removed by rotation\n",
-			ss.files, ss.removed);
+			ss->files, ss->removed);
 }
 
 /*
@@ -141,20 +139,12 @@ static int block_signals(sigset_t *set)
 	return 0;
 }
 
-static int map_open_error(int r)
-{
-	/* everything that can fail before capture starts is the caller's input */
-	(void)r;
-	return RC_EXIT_USAGE;
-}
-
 int rc_cli_capture(int argc, char **argv)
 {
 	struct rc_capture_args a;
 	struct run run = { 0 };
 	char err[1024] = "", sz[32];
 	_cleanup_close_ int sfd = -1, done_fd = -1;
-	struct rc_sink *sinks[1];
 	sigset_t set;
 	int r, end, ret = RC_EXIT_OK;
 	bool stopping = false;
@@ -175,30 +165,20 @@ int rc_cli_capture(int argc, char **argv)
 		return RC_EXIT_USAGE;
 	}
 
-	if (rc_filter_needs_userspace(a.cap.filter)) {
-		/* the only output takes the filter; the kernel passes everything */
-		a.cap.pcaps[0].filter = a.cap.filter;
-		a.cap.filter = NULL;
+	/* everything that can fail before capture starts is the caller's input */
+	r = rc_run_open(&a.cap, &run.r, err, sizeof(err));
+	if (r >= 0) {
+		for (unsigned k = 0; k < run.r->nworkers; k++)
+			if (run.r->workers[k].src->notes[0])
+				log_warn("%s", run.r->workers[k].src->notes);
+		r = rc_run_open_outputs(run.r, err, sizeof(err));
 	}
-	r = rc_afpacket_open(&a.cap, NULL, &run.src, err, sizeof(err));
 	if (r < 0) {
 		if (r == -EINVAL && a.cap.filter)
 			log_err("bad filter expression '%s': %s", a.cap.filter, err);
 		else
 			log_err("%s", err);
-		rc_args_free(&a);
-		return map_open_error(r);
-	}
-	if (run.src->notes[0])
-		log_warn("%s", run.src->notes);
-	r = rc_pcap_sink_new(&a.cap.pcaps[0], run.src->dlt, a.cap.snaplen, &run.sink, err,
-			     sizeof(err));
-	if (r < 0) {
-		if (r == -EINVAL && a.cap.pcaps[0].filter)
-			log_err("bad filter expression '%s': %s", a.cap.pcaps[0].filter, err);
-		else
-			log_err("%s", err);
-		run.src->ops->free(run.src);
+		rc_run_free(run.r);
 		rc_args_free(&a);
 		return RC_EXIT_USAGE;
 	}
@@ -215,21 +195,13 @@ int rc_cli_capture(int argc, char **argv)
 	}
 
 	log_info("listening on %s, link-type %s, snapshot length %u bytes, ring %s",
-			 a.cap.iface, dlt_desc(run.src->dlt), a.cap.snaplen,
+			 a.cap.iface, dlt_desc(run.r->workers[0].src->dlt), a.cap.snaplen,
 			 rc_format_size(sz, sizeof(sz),
 					(uint64_t)a.cap.ring.block_nr * a.cap.ring.block_size));
 	run.status_line = !a.quiet && isatty(STDERR_FILENO);
 
-	sinks[0] = run.sink;
-	rc_worker_init(&run.w);
-	run.w.src = run.src;
-	run.w.sinks = sinks;
-	run.w.nsinks = 1;
-	run.w.count_limit = a.count;
-	run.w.done_fd = done_fd;
-	run.w.drain_timeout_ms = 2 * a.cap.ring.retire_tov_ms + 200;
 	run.start_ns = run.last_ns = mono_ns();
-	r = rc_worker_start(&run.w);
+	r = rc_run_start(run.r, a.count, 2 * a.cap.ring.retire_tov_ms + 200, done_fd);
 	if (r < 0) {
 		log_err("cannot start the capture thread: %s", strerror(-r));
 		ret = RC_EXIT_FAILURE;
@@ -249,7 +221,7 @@ int rc_cli_capture(int argc, char **argv)
 
 			if (now >= end_at) {
 				stopping = true;
-				rc_worker_request_stop(&run.w);
+				rc_run_request_stop(run.r);
 				continue;
 			}
 			if ((end_at - now) / 1000000 < 1000)
@@ -258,7 +230,7 @@ int rc_cli_capture(int argc, char **argv)
 		r = poll(pfd, 2, timeout);
 		if (r < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
-			rc_worker_request_stop(&run.w);
+			rc_run_request_stop(run.r);
 			break;
 		}
 		if (r > 0 && (pfd[1].revents & POLLIN))
@@ -272,7 +244,7 @@ int rc_cli_capture(int argc, char **argv)
 					summary(&run);
 				} else if (!stopping) {
 					stopping = true;
-					rc_worker_request_stop(&run.w);
+					rc_run_request_stop(run.r);
 				}
 			}
 			continue;
@@ -280,29 +252,18 @@ int rc_cli_capture(int argc, char **argv)
 		if (r == 0 && !stopping)
 			status_line(&run, false);
 	}
-	end = rc_worker_join(&run.w);
+	end = rc_run_join(run.r);
 	status_line(&run, true);
-	switch (end) {
-	case RC_WORKER_SINKS_FAILED:
-		log_err("%s", run.sink->err);
+	if (end == RC_WORKER_SOURCE_FAILED) {
+		log_err("capture on %s stopped: %s", a.cap.iface, run.r->workers[0].w.err);
 		ret = RC_EXIT_FAILURE;
-		break;
-	case RC_WORKER_SOURCE_FAILED:
-		log_err("capture on %s stopped: %s", a.cap.iface, run.w.err);
+	} else if (rc_run_sink_error(run.r)) {
+		log_err("%s", rc_run_sink_error(run.r));
 		ret = RC_EXIT_FAILURE;
-		break;
-	default:
-		if (run.sink->dead) {
-			log_err("%s", run.sink->err);
-			ret = RC_EXIT_FAILURE;
-		}
-		break;
 	}
 	summary(&run);
 out:
-	rc_worker_fini(&run.w);
-	run.sink->ops->free(run.sink);
-	run.src->ops->free(run.src);
+	rc_run_free(run.r);
 	rc_args_free(&a);
 	return ret;
 }

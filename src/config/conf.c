@@ -42,6 +42,36 @@ void rc_capture_conf_clear(struct rc_capture_conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static bool str_eq(const char *a, const char *b)
+{
+	return (!a || !*a) ? (!b || !*b) : (b && !strcmp(a, b));
+}
+
+static bool pcap_conf_equal(const struct rc_pcap_conf *a, const struct rc_pcap_conf *b)
+{
+	return str_eq(a->path, b->path) && str_eq(a->filter, b->filter) &&
+	       a->file_mode == b->file_mode && a->snaplen == b->snaplen &&
+	       !memcmp(&a->rotate, &b->rotate, sizeof(a->rotate));
+}
+
+bool rc_capture_conf_equal(const struct rc_capture_conf *a, const struct rc_capture_conf *b,
+			   bool ignore_filter)
+{
+	if (!str_eq(a->name, b->name) || !str_eq(a->iface, b->iface) ||
+	    a->backend != b->backend || a->snaplen != b->snaplen ||
+	    a->promisc != b->promisc || memcmp(&a->ring, &b->ring, sizeof(a->ring)) ||
+	    a->workers != b->workers || a->fanout != b->fanout ||
+	    a->fanout_defrag != b->fanout_defrag || a->fanout_rollover != b->fanout_rollover ||
+	    a->n_pcaps != b->n_pcaps)
+		return false;
+	if (!ignore_filter && !str_eq(a->filter, b->filter))
+		return false;
+	for (size_t i = 0; i < a->n_pcaps; i++)
+		if (!pcap_conf_equal(&a->pcaps[i], &b->pcaps[i]))
+			return false;
+	return true;
+}
+
 void rc_config_free(struct rc_config *c)
 {
 	if (!c)

@@ -87,6 +87,10 @@ struct rc_config {
 
 void rc_config_free(struct rc_config *c);
 
+/* Same settings?  With @ignore_filter, the capture filter may differ. */
+bool rc_capture_conf_equal(const struct rc_capture_conf *a, const struct rc_capture_conf *b,
+			   bool ignore_filter);
+
 void rc_capture_conf_init(struct rc_capture_conf *c);
 void rc_capture_conf_clear(struct rc_capture_conf *c);
 void rc_pcap_conf_clear(struct rc_pcap_conf *p);

@@ -9,13 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+int rc_rotate_tag(const char *path, const char *tag, char *buf, size_t len)
+{
+	const char *base, *dot;
+	size_t stem;
+	int n;
+
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	/* a leading dot (".pcap") is a hidden name, not an extension */
+	stem = dot && dot != base ? (size_t)(dot - path) : strlen(path);
+	n = snprintf(buf, len, "%.*s_%s%s", (int)stem, path, tag, path + stem);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int rc_rotate_name(const char *tmpl, bool numbered, uint64_t seq, time_t t, char *buf,
 		   size_t len)
 {
-	char expanded[4096];
-	const char *base, *dot;
+	char expanded[4096], num[24];
 	struct tm tm;
-	size_t stem;
 	int n;
 
 	if (strchr(tmpl, '%')) {
@@ -36,14 +49,8 @@ int rc_rotate_name(const char *tmpl, bool numbered, uint64_t seq, time_t t, char
 		n = snprintf(buf, len, "%s", expanded);
 		return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 	}
-	base = strrchr(expanded, '/');
-	base = base ? base + 1 : expanded;
-	dot = strrchr(base, '.');
-	/* a leading dot (".pcap") is a hidden name, not an extension */
-	stem = dot && dot != base ? (size_t)(dot - expanded) : strlen(expanded);
-	n = snprintf(buf, len, "%.*s_%05llu%s", (int)stem, expanded, (unsigned long long)seq,
-		     expanded + stem);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	snprintf(num, sizeof(num), "%05llu", (unsigned long long)seq);
+	return rc_rotate_tag(expanded, num, buf, len);
 }
 
 void rc_rotor_init(struct rc_rotor *r, const struct rc_rotate_conf *conf)

@@ -22,6 +22,9 @@
 
 #include "../config/conf.h"
 
+/* Insert "_TAG" before the extension of the last path component. */
+int rc_rotate_tag(const char *path, const char *tag, char *buf, size_t len);
+
 int rc_rotate_name(const char *tmpl, bool numbered, uint64_t seq, time_t t, char *buf,
 		   size_t len);
 

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Running captures; see run.h.
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../capture/afpacket.h"
+#include "../capture/filter.h"
+#include "../common/counter.h"
+#include "../sink/pcap.h"
+#include "../sink/rotate.h"
+
+static uint16_t fanout_mode(enum rc_fanout_mode m)
+{
+	switch (m) {
+	case RC_FANOUT_LB:
+		return PACKET_FANOUT_LB;
+	case RC_FANOUT_CPU:
+		return PACKET_FANOUT_CPU;
+	case RC_FANOUT_QM:
+		return PACKET_FANOUT_QM;
+	case RC_FANOUT_ROLLOVER:
+		return PACKET_FANOUT_ROLLOVER;
+	case RC_FANOUT_RANDOM:
+		return PACKET_FANOUT_RND;
+	case RC_FANOUT_HASH:
+	default:
+		return PACKET_FANOUT_HASH;
+	}
+}
+
+int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err, size_t errlen)
+{
+	struct rc_fanout fo = { 0 };
+	struct rc_run *r;
+	int rv;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->conf = c;
+	r->nworkers = c->workers ? c->workers : 1;
+	r->workers = calloc(r->nworkers, sizeof(*r->workers));
+	if (!r->workers) {
+		free(r);
+		return -ENOMEM;
+	}
+	fo.mode = fanout_mode(c->fanout);
+	fo.flags = (c->fanout_defrag ? PACKET_FANOUT_FLAG_DEFRAG : 0) |
+		   (c->fanout_rollover ? PACKET_FANOUT_FLAG_ROLLOVER : 0);
+	for (unsigned k = 0; k < r->nworkers; k++) {
+		rc_worker_init(&r->workers[k].w);
+		rv = rc_afpacket_open(c, r->nworkers > 1 ? &fo : NULL, &r->workers[k].src, err,
+				      errlen);
+		if (rv < 0) {
+			rc_run_free(r);
+			return rv;
+		}
+	}
+	r->fanout_group = fo.group_id;
+	*ret = r;
+	return 0;
+}
+
+/* The output conf one worker uses: its own file names and share of limits. */
+static int worker_output(const struct rc_pcap_conf *in, unsigned k, unsigned n,
+			 struct rc_pcap_conf *out, char *path, size_t pathlen)
+{
+	char tag[16];
+	int r;
+
+	*out = *in;
+	if (n == 1)
+		return 0;
+	snprintf(tag, sizeof(tag), "w%u", k);
+	r = rc_rotate_tag(in->path, tag, path, pathlen);
+	if (r < 0)
+		return r;
+	out->path = path;
+	if (out->rotate.max_files)
+		out->rotate.max_files = (in->rotate.max_files + n - 1) / n;
+	if (out->rotate.max_total)
+		out->rotate.max_total = in->rotate.max_total / n;
+	return 0;
+}
+
+int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen)
+{
+	const struct rc_capture_conf *c = r->conf;
+	bool user_filter = rc_filter_needs_userspace(c->filter);
+
+	for (unsigned k = 0; k < r->nworkers; k++) {
+		struct rc_run_worker *rw = &r->workers[k];
+
+		rw->sinks = calloc(c->n_pcaps ? c->n_pcaps : 1, sizeof(*rw->sinks));
+		if (!rw->sinks)
+			return -ENOMEM;
+		for (size_t i = 0; i < c->n_pcaps; i++) {
+			struct rc_pcap_conf pc;
+			char path[4096], both[8192];
+			int rv;
+
+			rv = worker_output(&c->pcaps[i], k, r->nworkers, &pc, path, sizeof(path));
+			if (rv < 0) {
+				snprintf(err, errlen, "output path %s is too long", c->pcaps[i].path);
+				return rv;
+			}
+			if (user_filter) {
+				/* a vlan expression runs here, on the restored tag */
+				if (pc.filter && pc.filter[0])
+					snprintf(both, sizeof(both), "(%s) and (%s)", c->filter,
+						 pc.filter);
+				else
+					snprintf(both, sizeof(both), "%s", c->filter);
+				pc.filter = both;
+			}
+			rv = rc_pcap_sink_new(&pc, rw->src->dlt, c->snaplen, &rw->sinks[i], err,
+					      errlen);
+			if (rv < 0)
+				return rv;
+			rw->nsinks++;
+		}
+	}
+	return 0;
+}
+
+int rc_run_start(struct rc_run *r, uint64_t count_limit, uint32_t drain_timeout_ms,
+		 int done_fd)
+{
+	for (unsigned k = 0; k < r->nworkers; k++) {
+		struct rc_run_worker *rw = &r->workers[k];
+		int rv;
+
+		rw->w.src = rw->src;
+		rw->w.sinks = rw->sinks;
+		rw->w.nsinks = rw->nsinks;
+		rw->w.count_limit = count_limit;
+		rw->w.drain_timeout_ms = drain_timeout_ms;
+		rw->w.done_fd = done_fd;
+		rv = rc_worker_start(&rw->w);
+		if (rv < 0) {
+			rc_run_request_stop(r);
+			rc_run_join(r);
+			return rv;
+		}
+	}
+	r->running = true;
+	return 0;
+}
+
+void rc_run_request_stop(struct rc_run *r)
+{
+	for (unsigned k = 0; k < r->nworkers; k++)
+		if (r->workers[k].w.started)
+			rc_worker_request_stop(&r->workers[k].w);
+}
+
+int rc_run_join(struct rc_run *r)
+{
+	int worst = RC_WORKER_STOPPED;
+
+	for (unsigned k = 0; k < r->nworkers; k++) {
+		int end = rc_worker_join(&r->workers[k].w);
+
+		if (end > worst)
+			worst = end;
+	}
+	r->running = false;
+	return worst;
+}
+
+void rc_run_free(struct rc_run *r)
+{
+	if (!r)
+		return;
+	for (unsigned k = 0; k < r->nworkers; k++) {
+		struct rc_run_worker *rw = &r->workers[k];
+
+		rc_worker_join(&rw->w);
+		rc_worker_fini(&rw->w);
+		for (unsigned i = 0; i < rw->nsinks; i++)
+			rw->sinks[i]->ops->free(rw->sinks[i]);
+		free(rw->sinks);
+		if (rw->src)
+			rw->src->ops->free(rw->src);
+	}
+	free(r->workers);
+	free(r);
+}
+
+int rc_run_set_filter(struct rc_run *r, const char *expr, char *err, size_t errlen)
+{
+	for (unsigned k = 0; k < r->nworkers; k++) {
+		int rv = r->workers[k].src->ops->set_filter(r->workers[k].src, expr, err, errlen);
+
+		if (rv < 0)
+			return rv;
+	}
+	return 0;
+}
+
+void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret)
+{
+	struct rc_run_worker *rw = &r->workers[k];
+
+	memset(ret, 0, sizeof(*ret));
+	rw->src->ops->stats(rw->src, &ret->src);
+	for (unsigned i = 0; i < rw->nsinks; i++) {
+		struct rc_sink_stats s;
+
+		rw->sinks[i]->ops->stats(rw->sinks[i], &s);
+		ret->sink.frames += s.frames;
+		ret->sink.bytes += s.bytes;
+		ret->sink.filtered += s.filtered;
+		ret->sink.files += s.files;
+		ret->sink.removed += s.removed;
+		ret->sink.errors += s.errors;
+		ret->sink.lost += s.lost;
+	}
+	ret->delivered = RC_COUNTER_GET(rw->w.delivered);
+	ret->delivered_bytes = RC_COUNTER_GET(rw->w.delivered_bytes);
+	ret->lost_at_stop = RC_COUNTER_GET(rw->w.lost_at_stop);
+	ret->undelivered = RC_COUNTER_GET(rw->w.undelivered);
+	ret->heartbeat = RC_COUNTER_GET(rw->w.heartbeat);
+	ret->end = __atomic_load_n(&rw->w.end, __ATOMIC_ACQUIRE);
+}
+
+void rc_run_total_stats(struct rc_run *r, struct rc_run_stats *ret)
+{
+	struct rc_run_stats w;
+
+	memset(ret, 0, sizeof(*ret));
+	for (unsigned k = 0; k < r->nworkers; k++) {
+		uint64_t *dst = (uint64_t *)ret, *src = (uint64_t *)&w;
+
+		rc_run_worker_stats(r, k, &w);
+		/* every counter is a uint64_t up to heartbeat */
+		for (size_t i = 0; i < offsetof(struct rc_run_stats, heartbeat) / sizeof(uint64_t);
+		     i++)
+			dst[i] += src[i];
+		if (w.end > ret->end)
+			ret->end = w.end;
+	}
+}
+
+const char *rc_run_sink_error(struct rc_run *r)
+{
+	for (unsigned k = 0; k < r->nworkers; k++)
+		for (unsigned i = 0; i < r->workers[k].nsinks; i++)
+			if (r->workers[k].sinks[i]->dead && r->workers[k].sinks[i]->err[0])
+				return r->workers[k].sinks[i]->err;
+	return NULL;
+}

@@ -13,6 +13,9 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
 DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -39,7 +42,10 @@ endif
 
 # the engine, shared by every binary and the unit tests
 CORE_SRCS := $(wildcard src/common/*.c src/config/*.c src/capture/*.c src/fanout/*.c src/sink/*.c src/engine/*.c)
-CLI_SRCS  := src/cli/args.c src/cli/capture.c
+CLI_SRCS  := src/cli/args.c src/cli/capture.c src/cli/ctl.c
+DAEMON_SRCS := $(wildcard src/daemon/*.c)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_LIBS  = $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 
@@ -47,7 +53,7 @@ UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 TOOL_BINS  := $(BUILD)/tests/rcgen
 
-BINS := $(BUILD)/ringcap
+BINS := $(BUILD)/ringcap $(BUILD)/ringcapd
 
 .PHONY: all test unit integration demo bench deps install uninstall clean lint-man
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
@@ -60,6 +66,10 @@ $(BUILD)/%.o: %.c
 $(BUILD)/ringcap: $(BUILD)/src/cli/main.o $(CLI_OBJS) $(CORE_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/ringcapd: $(DAEMON_OBJS) $(CORE_OBJS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(DAEMON_LIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CLI_OBJS) $(CORE_OBJS)
 	@$(if $(Q),echo "  LD      $@")
@@ -106,13 +116,45 @@ bench: deps
 lint-man:
 	$(Q)for m in man/*.[0-9]; do mandoc -Tlint -W warning $$m || exit 1; done
 
+# The unit is written for PREFIX=/usr/local and SYSCONFDIR=/etc; its
+# ExecStart= is rewritten for the paths given here (and checked, so that an
+# edit of the unit cannot silently defeat the rewrite).  An existing
+# configuration file is never replaced.  Without DESTDIR, the ringcap user
+# is created at once with systemd-sysusers when that is available.
+RC_EXECSTART = ExecStart=$(SBINDIR)/ringcapd -c $(SYSCONFDIR)/ringcap/ringcap.yaml
 install: $(BINS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/ringcap $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(BUILD)/ringcap $(DESTDIR)$(BINDIR)/ringcap
-	for m in man/*.8; do [ -e "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/ || true; done
+	install -m 0755 $(BUILD)/ringcapd $(DESTDIR)$(SBINDIR)/ringcapd
+	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
+	$(if $(wildcard man/*.5),install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/)
+	sed -e 's|^ExecStart=/usr/local/sbin/ringcapd -c /etc/ringcap/ringcap\.yaml$$|$(RC_EXECSTART)|' \
+		systemd/ringcapd.service >$(DESTDIR)$(UNITDIR)/ringcapd.service.tmp
+	@grep -qxF '$(RC_EXECSTART)' $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp || \
+		{ rm -f $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp; \
+		  echo "install: cannot set '$(RC_EXECSTART)' in systemd/ringcapd.service" >&2; exit 1; }
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp
+	mv -f $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp $(DESTDIR)$(UNITDIR)/ringcapd.service
+	install -m 0644 systemd/ringcap.sysusers $(DESTDIR)$(SYSUSERSDIR)/ringcap.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ringcap/ringcap.yaml ]; then \
+		echo "install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/ringcap/ringcap.yaml"; \
+	else \
+		echo "install -m 0644 conf/ringcap.yaml $(DESTDIR)$(SYSCONFDIR)/ringcap/ringcap.yaml"; \
+		install -m 0644 conf/ringcap.yaml $(DESTDIR)$(SYSCONFDIR)/ringcap/ringcap.yaml; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && command -v systemd-sysusers >/dev/null 2>&1; then \
+		echo "systemd-sysusers $(SYSUSERSDIR)/ringcap.conf"; \
+		systemd-sysusers $(SYSUSERSDIR)/ringcap.conf; \
+	fi
 
+# The configuration file and the user are left in place.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ringcap $(DESTDIR)$(MANDIR)/man8/ringcap.8
+	rm -f $(DESTDIR)$(BINDIR)/ringcap $(DESTDIR)$(SBINDIR)/ringcapd \
+		$(DESTDIR)$(MANDIR)/man8/ringcap.8 $(DESTDIR)$(MANDIR)/man8/ringcapd.8 \
+		$(DESTDIR)$(MANDIR)/man5/ringcap.yaml.5 \
+		$(DESTDIR)$(UNITDIR)/ringcapd.service $(DESTDIR)$(SYSUSERSDIR)/ringcap.conf
 
 clean:
 	rm -rf build build-san build-clang build-san-clang

@@ -12,6 +12,9 @@
 static const char usage[] =
 	"usage: ringcap capture -i IFACE -w FILE|- [options] [FILTER...]\n"
 	"       ringcap -i IFACE -w FILE|- [options] [FILTER...]\n"
+	"       ringcap status [-S SOCKET]\n"
+	"       ringcap stats [--json] [-S SOCKET]\n"
+	"       ringcap config check FILE\n"
 	"       ringcap --help | --version\n"
 	"\n"
 	"Run 'ringcap capture --help' for the capture options; see ringcap(8).\n";
@@ -25,6 +28,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "capture"))
 		return rc_cli_capture(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "stats"))
+		return rc_cli_ctl(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "config"))
+		return rc_cli_config(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
 		return RC_EXIT_OK;

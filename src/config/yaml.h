@@ -73,8 +73,9 @@ int rc_config_load(const char *path, struct rc_config **ret, struct rc_diag *dia
  * Check that every capture's interface exists in the calling process's
  * network namespace (if_nametoindex).  Each missing one adds a message at
  * its `interface:` key to @diag (appended, not reset).  Returns 0, or
- * -ENODEV if any is missing.  The daemon refuses to start or to reload with
- * an interface that does not exist (ringcap.yaml(5), "Interfaces").
+ * -ENODEV if any is missing or could not be looked up.  The daemon refuses
+ * to start or to reload with an interface that does not exist
+ * (ringcap.yaml(5), "Interfaces").
  */
 int rc_config_check_interfaces(const struct rc_config *c, struct rc_diag *diag);
 

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Status and counter reports; see report.h.  Every counter comes from
+ * rc_run_worker_stats(), so the three forms always agree.
+ */
+#include "report.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "../common/units.h"
+
+/* One table drives the text, JSON and Prometheus forms. */
+struct counter {
+	const char *key;     /* JSON / text name */
+	const char *metric;  /* Prometheus name */
+	const char *help;
+	uint64_t (*get)(const struct rc_run_stats *s);
+};
+
+#define GETTER(name, expr) \
+	static uint64_t name(const struct rc_run_stats *s) { return (expr); }
+GETTER(g_frames, s->sink.frames)
+GETTER(g_bytes, s->sink.bytes)
+GETTER(g_received, s->src.received)
+GETTER(g_drops, s->src.kernel_drops)
+GETTER(g_filtered, s->sink.filtered)
+GETTER(g_gaps, s->src.seq_gaps)
+GETTER(g_errors, s->sink.errors)
+GETTER(g_lost, s->sink.lost + s->undelivered + s->lost_at_stop)
+GETTER(g_files, s->sink.files)
+GETTER(g_removed, s->sink.removed)
+GETTER(g_blocks, s->src.blocks)
+
+static const struct counter counters[] = {
+	{ "frames", "ringcap_frames_total", "Frames written to every output.", g_frames },
+	{ "bytes", "ringcap_bytes_total", "Bytes written to every output.", g_bytes },
+	{ "received", "ringcap_received_total", "Frames that passed the kernel filter.",
+	  g_received },
+	{ "kernel_drops", "ringcap_kernel_drops_total", "Frames the kernel dropped: ring full.",
+	  g_drops },
+	{ "filter_drops", "ringcap_filter_drops_total",
+	  "Frames rejected by an output's own filter.", g_filtered },
+	{ "seq_gaps", "ringcap_seq_gaps_total", "Ring blocks missing from the sequence.",
+	  g_gaps },
+	{ "sink_errors", "ringcap_sink_errors_total", "Output write errors.", g_errors },
+	{ "frames_lost", "ringcap_frames_lost_total",
+	  "Frames taken in but not written (output error, stop).", g_lost },
+	{ "files", "ringcap_files_total", "Files started.", g_files },
+	{ "files_removed", "ringcap_files_removed_total", "Files deleted by rotation.",
+	  g_removed },
+	{ "blocks", "ringcap_blocks_total", "Ring blocks taken from the kernel.", g_blocks },
+};
+
+#define N_COUNTERS (sizeof(counters) / sizeof(counters[0]))
+
+/* JSON string: capture names are [A-Za-z0-9_.-] but paths may hold more */
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+void rc_report_status(FILE *f, const struct rc_report_capture *caps, size_t n,
+		      uint64_t daemon_uptime_s, const char *config_path)
+{
+	fprintf(f, "ringcapd: %zu capture%s, up %" PRIu64 " s, config %s\n", n,
+		n == 1 ? "" : "s", daemon_uptime_s, config_path);
+	for (size_t i = 0; i < n; i++) {
+		const struct rc_report_capture *c = &caps[i];
+
+		fprintf(f, "capture %s: %s on %s, up %" PRIu64 " s", c->name, c->state, c->iface,
+			c->uptime_s);
+		if (!c->run) {
+			fputc('\n', f);
+			continue;
+		}
+		fprintf(f, ", %u worker%s\n", c->run->nworkers, c->run->nworkers == 1 ? "" : "s");
+		for (unsigned k = 0; k < c->run->nworkers; k++) {
+			struct rc_run_worker *rw = &c->run->workers[k];
+
+			for (unsigned s = 0; s < rw->nsinks; s++) {
+				char path[4096];
+
+				fprintf(f, "  worker %u output %u: %s%s\n", k, s,
+					rw->sinks[s]->ops->current(rw->sinks[s], path, sizeof(path)),
+					rw->sinks[s]->dead ? " (stopped: error)" : "");
+			}
+		}
+	}
+}
+
+void rc_report_stats(FILE *f, const struct rc_report_capture *caps, size_t n, bool json)
+{
+	if (json)
+		fputs("{\"captures\":[", f);
+	for (size_t i = 0; i < n; i++) {
+		const struct rc_report_capture *c = &caps[i];
+		unsigned nw = c->run ? c->run->nworkers : 0;
+		struct rc_run_stats tot;
+
+		if (c->run)
+			rc_run_total_stats(c->run, &tot);
+		else
+			memset(&tot, 0, sizeof(tot));
+		if (json) {
+			fprintf(f, "%s{\"name\":", i ? "," : "");
+			json_str(f, c->name);
+			fputs(",\"interface\":", f);
+			json_str(f, c->iface);
+			fputs(",\"state\":", f);
+			json_str(f, c->state);
+			for (size_t j = 0; j < N_COUNTERS; j++)
+				fprintf(f, ",\"%s\":%" PRIu64, counters[j].key, counters[j].get(&tot));
+			fputs(",\"workers\":[", f);
+		} else {
+			fprintf(f, "capture %s (%s, %s)\n", c->name, c->iface, c->state);
+			fprintf(f, "  %-8s", "worker");
+			for (size_t j = 0; j < N_COUNTERS; j++)
+				fprintf(f, " %14s", counters[j].key);
+			fputc('\n', f);
+		}
+		for (unsigned k = 0; k < nw; k++) {
+			struct rc_run_stats w;
+
+			rc_run_worker_stats(c->run, k, &w);
+			if (json) {
+				fprintf(f, "%s{\"worker\":%u", k ? "," : "", k);
+				for (size_t j = 0; j < N_COUNTERS; j++)
+					fprintf(f, ",\"%s\":%" PRIu64, counters[j].key,
+						counters[j].get(&w));
+				fputc('}', f);
+			} else {
+				fprintf(f, "  %-8u", k);
+				for (size_t j = 0; j < N_COUNTERS; j++)
+					fprintf(f, " %14" PRIu64, counters[j].get(&w));
+				fputc('\n', f);
+			}
+		}
+		if (json) {
+			fputs("]}", f);
+		} else if (nw > 1) {
+			fprintf(f, "  %-8s", "total");
+			for (size_t j = 0; j < N_COUNTERS; j++)
+				fprintf(f, " %14" PRIu64, counters[j].get(&tot));
+			fputc('\n', f);
+		}
+	}
+	if (json)
+		fputs("]}\n", f);
+}
+
+void rc_report_prometheus(FILE *f, const struct rc_report_capture *caps, size_t n)
+{
+	fputs("# HELP ringcap_up 1 while the capture is running.\n# TYPE ringcap_up gauge\n", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "ringcap_up{capture=\"%s\"} %d\n", caps[i].name, caps[i].run ? 1 : 0);
+	for (size_t j = 0; j < N_COUNTERS; j++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", counters[j].metric, counters[j].help,
+			counters[j].metric);
+		for (size_t i = 0; i < n; i++) {
+			const struct rc_report_capture *c = &caps[i];
+
+			for (unsigned k = 0; c->run && k < c->run->nworkers; k++) {
+				struct rc_run_stats w;
+
+				rc_run_worker_stats(c->run, k, &w);
+				fprintf(f, "%s{capture=\"%s\",worker=\"%u\"} %" PRIu64 "\n",
+					counters[j].metric, c->name, k, counters[j].get(&w));
+			}
+		}
+	}
+}

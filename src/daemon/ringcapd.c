@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ringcapd: the YAML-configured capture daemon, run by systemd.
+ *
+ * The main thread owns everything but the capture workers: signals
+ * (signalfd), a 1 s tick (STATUS=, WATCHDOG=, Prometheus file), the control
+ * socket and reloads.  Each configured capture is an rc_run (engine/run.h)
+ * with its own worker threads; the main thread never touches a frame.
+ *
+ * Start: load and check the whole file (exit 2 on any error) → open every
+ * ring (privileged) → control socket → switch to the service user, keeping
+ * CAP_NET_RAW/NET_ADMIN/IPC_LOCK → create the files → start workers →
+ * READY=1.  Reload (SIGHUP): the new file is checked first; with errors the
+ * old configuration keeps running untouched.  Otherwise captures whose
+ * settings are equal keep their rings and files, a changed capture filter
+ * is swapped into the running sockets, other changes restart that capture,
+ * new captures start and removed ones stop after draining their rings.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../capture/filter.h"
+#include "../common/log.h"
+#include "../common/units.h"
+#include "../config/yaml.h"
+#include "../engine/run.h"
+#include "privs.h"
+#include "report.h"
+
+#ifndef RC_VERSION
+#define RC_VERSION "0.1.0"
+#endif
+#define DEFAULT_CONFIG "/etc/ringcap/ringcap.yaml"
+
+struct slot {
+	const struct rc_capture_conf *conf;  /* points into d->cfg */
+	struct rc_run *run;                  /* NULL if not running */
+	char state[256];
+	uint64_t started_ns;
+	uint64_t *last_beat;                 /* per worker, for the watchdog */
+};
+
+struct daemon {
+	const char *config_path;
+	struct rc_config *cfg;
+	struct slot *slots;
+	size_t nslots;
+	int sfd, done_fd, tfd, ctl_fd;
+	char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	uint64_t start_ns;
+	uint64_t watchdog_usec;
+	uint64_t last_status_ns, last_prom_ns;
+	bool prom_warned;
+	bool drop;
+	uid_t uid;
+	gid_t gid;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: ringcapd [-c FILE] [-n] [-d] [-V]\n"
+	      "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
+	      "  -n       check the configuration and exit\n"
+	      "  -d       debug logging\n"
+	      "  -V       print the version\n", f);
+}
+
+/* Load and fully check a configuration; on errors log them all. */
+static int load_config(const char *path, struct rc_config **ret, bool to_stdout)
+{
+	struct rc_diag diag;
+	struct rc_config *c = NULL;
+	int r;
+
+	r = rc_config_load(path, &c, &diag);
+	if (r >= 0 && rc_config_check_interfaces(c, &diag) < 0)
+		r = -EINVAL;
+	if (r < 0) {
+		for (unsigned i = 0; i < diag.n; i++) {
+			if (to_stdout)
+				fprintf(stderr, "%s\n", diag.msg[i].text);
+			else
+				log_err("%s", diag.msg[i].text);
+		}
+		if (diag.dropped)
+			log_err("... and %u more errors", diag.dropped);
+		rc_config_free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
+/* "running", "stopped", or "failed: why" (cut to fit) */
+static void slot_set_state(struct slot *s, const char *state, const char *why)
+{
+	snprintf(s->state, sizeof(s->state), "%s%s%.200s", state, why ? ": " : "",
+		 why ? why : "");
+}
+
+/* Rings first (privileged); outputs come later, after the drop. */
+static int slot_open(struct daemon *d, struct slot *s)
+{
+	char err[1024];
+	int r;
+
+	(void)d;
+	r = rc_run_open(s->conf, &s->run, err, sizeof(err));
+	if (r < 0) {
+		log_err("capture %s: %s", s->conf->name, err);
+		slot_set_state(s, "failed", err);
+		s->run = NULL;
+		return r;
+	}
+	for (unsigned k = 0; k < s->run->nworkers; k++)
+		if (s->run->workers[k].src->notes[0])
+			log_warn("capture %s: %s", s->conf->name, s->run->workers[k].src->notes);
+	return 0;
+}
+
+static int slot_start(struct daemon *d, struct slot *s)
+{
+	char err[1024];
+	int r;
+
+	if (!s->run)
+		return -ENODEV;
+	r = rc_run_open_outputs(s->run, err, sizeof(err));
+	if (r >= 0)
+		r = rc_run_start(s->run, 0, 2 * s->conf->ring.retire_tov_ms + 500, d->done_fd);
+	if (r < 0) {
+		log_err("capture %s: %s", s->conf->name, r == -EINVAL || err[0] ? err : strerror(-r));
+		slot_set_state(s, "failed", err);
+		rc_run_free(s->run);
+		s->run = NULL;
+		return r;
+	}
+	free(s->last_beat);
+	s->last_beat = calloc(s->run->nworkers, sizeof(*s->last_beat));
+	s->started_ns = mono_ns();
+	slot_set_state(s, "running", NULL);
+	log_info("capture %s: running on %s with %u worker%s", s->conf->name, s->conf->iface,
+		 s->run->nworkers, s->run->nworkers == 1 ? "" : "s");
+	return 0;
+}
+
+static void slot_stop(struct slot *s, const char *why)
+{
+	const char *serr;
+
+	if (!s->run)
+		return;
+	rc_run_request_stop(s->run);
+	rc_run_join(s->run);
+	serr = rc_run_sink_error(s->run);
+	if (serr)
+		log_err("capture %s: %s", s->conf->name, serr);
+	log_info("capture %s: stopped (%s)", s->conf->name, why);
+	rc_run_free(s->run);
+	s->run = NULL;
+	slot_set_state(s, "stopped", NULL);
+	free(s->last_beat);
+	s->last_beat = NULL;
+}
+
+static size_t fill_report(struct daemon *d, struct rc_report_capture *out)
+{
+	uint64_t now = mono_ns();
+
+	for (size_t i = 0; i < d->nslots; i++) {
+		struct slot *s = &d->slots[i];
+
+		out[i].name = s->conf->name;
+		out[i].iface = s->conf->iface;
+		out[i].state = s->state;
+		out[i].run = s->run;
+		out[i].uptime_s = s->run ? (now - s->started_ns) / 1000000000ULL : 0;
+	}
+	return d->nslots;
+}
+
+/* ---- control socket ------------------------------------------------------ */
+
+static int ctl_open(struct daemon *d)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *dir = d->cfg->runtime_dir ? d->cfg->runtime_dir : "/run/ringcap";
+	int fd, n;
+
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		return rc_log_errno(RC_LOG_ERR, -errno, "cannot create runtime directory %s", dir);
+	if (d->drop && chown(dir, d->uid, d->gid) < 0)
+		log_warn("cannot hand %s to the service user: %s", dir, strerror(errno));
+	n = snprintf(d->ctl_path, sizeof(d->ctl_path), "%s/ringcap.sock", dir);
+	if (n < 0 || (size_t)n >= sizeof(d->ctl_path)) {
+		log_err("runtime directory path %s is too long", dir);
+		return -ENAMETOOLONG;
+	}
+	memcpy(sa.sun_path, d->ctl_path, sizeof(sa.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return rc_log_errno(RC_LOG_ERR, -errno, "control socket");
+	unlink(d->ctl_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return rc_log_errno(RC_LOG_ERR, r, "cannot listen on %s", d->ctl_path);
+	}
+	/* only root and the service's group may talk to us */
+	if (chmod(d->ctl_path, 0660) < 0 || (d->drop && chown(d->ctl_path, d->uid, d->gid) < 0))
+		log_warn("cannot set the owner and mode of %s: %s", d->ctl_path, strerror(errno));
+	d->ctl_fd = fd;
+	return 0;
+}
+
+static void ctl_serve(struct daemon *d)
+{
+	struct rc_report_capture *caps;
+	struct timeval tv = { .tv_sec = 1 };
+	char req[128] = "", *buf = NULL;
+	size_t len = 0, off = 0;
+	ssize_t n;
+	FILE *f;
+	int c;
+
+	c = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return;
+	/* a client that says nothing must not hold the daemon up */
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (off < sizeof(req) - 1 && (n = read(c, req + off, sizeof(req) - 1 - off)) > 0) {
+		off += (size_t)n;
+		if (memchr(req, '\n', off))
+			break;
+	}
+	req[off] = '\0';
+	req[strcspn(req, "\r\n")] = '\0';
+	caps = calloc(d->nslots ? d->nslots : 1, sizeof(*caps));
+	f = open_memstream(&buf, &len);
+	if (!caps || !f) {
+		free(caps);
+		if (f)
+			fclose(f);
+		free(buf);
+		close(c);
+		return;
+	}
+	fill_report(d, caps);
+	if (!strcmp(req, "status"))
+		rc_report_status(f, caps, d->nslots, (mono_ns() - d->start_ns) / 1000000000ULL,
+				 d->config_path);
+	else if (!strcmp(req, "stats"))
+		rc_report_stats(f, caps, d->nslots, false);
+	else if (!strcmp(req, "stats json"))
+		rc_report_stats(f, caps, d->nslots, true);
+	else
+		fprintf(f, "error: unknown request '%.40s' (status, stats, stats json)\n", req);
+	fclose(f);
+	for (off = 0; off < len;) {
+		n = write(c, buf + off, len - off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	free(buf);
+	free(caps);
+	close(c);
+}
+
+/* ---- periodic work -------------------------------------------------------- */
+
+static void write_prometheus(struct daemon *d)
+{
+	struct rc_report_capture *caps = calloc(d->nslots ? d->nslots : 1, sizeof(*caps));
+	char tmp[4096];
+	FILE *f;
+
+	if (!caps)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", d->cfg->prometheus_path);
+	f = fopen(tmp, "we");
+	if (f) {
+		fill_report(d, caps);
+		rc_report_prometheus(f, caps, d->nslots);
+		if (fclose(f) == 0 && rename(tmp, d->cfg->prometheus_path) == 0) {
+			d->prom_warned = false;
+			free(caps);
+			return;
+		}
+	}
+	if (!d->prom_warned)
+		log_warn("cannot write the Prometheus file %s: %s", d->cfg->prometheus_path,
+			 strerror(errno));
+	d->prom_warned = true;
+	unlink(tmp);
+	free(caps);
+}
+
+static void send_status(struct daemon *d)
+{
+	uint64_t frames = 0, drops = 0, bytes = 0, lost = 0;
+	unsigned running = 0;
+	char sz[32];
+
+	for (size_t i = 0; i < d->nslots; i++) {
+		struct rc_run_stats t;
+
+		if (!d->slots[i].run)
+			continue;
+		running++;
+		rc_run_total_stats(d->slots[i].run, &t);
+		frames += t.sink.frames;
+		bytes += t.sink.bytes;
+		drops += t.src.kernel_drops;
+		lost += t.sink.lost + t.undelivered + t.lost_at_stop;
+	}
+	sd_notifyf(0, "STATUS=%u/%zu captures running, %" PRIu64 " frames, %s written, %" PRIu64
+		   " kernel drops, %" PRIu64 " lost", running, d->nslots, frames,
+		   rc_format_size(sz, sizeof(sz), bytes), drops, lost);
+}
+
+/*
+ * WATCHDOG=1 only if every running worker has turned its loop since the
+ * last look: a worker stuck in a write() that never returns stops the pings
+ * and systemd restarts the service.
+ */
+static void watchdog(struct daemon *d)
+{
+	bool all = true;
+
+	for (size_t i = 0; i < d->nslots; i++) {
+		struct slot *s = &d->slots[i];
+
+		for (unsigned k = 0; s->run && k < s->run->nworkers; k++) {
+			struct rc_run_stats w;
+
+			rc_run_worker_stats(s->run, k, &w);
+			if (w.end != RC_WORKER_RUNNING)
+				continue;
+			if (w.heartbeat == s->last_beat[k]) {
+				if (all)
+					log_warn("capture %s worker %u is not making progress; "
+						 "withholding the watchdog ping", s->conf->name, k);
+				all = false;
+			}
+			s->last_beat[k] = w.heartbeat;
+		}
+	}
+	if (all)
+		sd_notify(0, "WATCHDOG=1");
+}
+
+/* A worker ended on its own (interface gone, every output failed). */
+static void reap(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nslots; i++) {
+		struct slot *s = &d->slots[i];
+		struct rc_run_stats t;
+		char why[512];
+
+		if (!s->run)
+			continue;
+		rc_run_total_stats(s->run, &t);
+		if (t.end == RC_WORKER_RUNNING)
+			continue;
+		/* one worker ended: the capture as a whole is no longer complete */
+		snprintf(why, sizeof(why), "%s",
+			 t.end == RC_WORKER_SOURCE_FAILED ? "interface went away" :
+			 t.end == RC_WORKER_SINKS_FAILED ? "every output failed" : "ended");
+		rc_run_request_stop(s->run);
+		rc_run_join(s->run);
+		log_err("capture %s failed: %s%s%s", s->conf->name, why,
+			rc_run_sink_error(s->run) ? ": " : "",
+			rc_run_sink_error(s->run) ? rc_run_sink_error(s->run) : "");
+		rc_run_free(s->run);
+		s->run = NULL;
+		slot_set_state(s, "failed", why);
+	}
+}
+
+/* ---- reload --------------------------------------------------------------- */
+
+static struct slot *find_slot(struct slot *slots, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(slots[i].conf->name, name))
+			return &slots[i];
+	return NULL;
+}
+
+static void reload(struct daemon *d)
+{
+	struct rc_config *ncfg = NULL;
+	struct slot *nslots;
+	char err[1024];
+
+	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s", d->config_path);
+	log_info("reloading %s", d->config_path);
+	if (load_config(d->config_path, &ncfg, false) < 0) {
+		log_err("config file %s has errors, not reloading", d->config_path);
+		sd_notify(0, "READY=1");
+		send_status(d);
+		return;
+	}
+	nslots = calloc(ncfg->n_captures ? ncfg->n_captures : 1, sizeof(*nslots));
+	if (!nslots) {
+		log_err("out of memory, not reloading");
+		rc_config_free(ncfg);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	/* removed and changed captures stop first, freeing their interfaces */
+	for (size_t i = 0; i < d->nslots; i++) {
+		struct slot *old = &d->slots[i];
+		const struct rc_capture_conf *nc = NULL;
+
+		for (size_t j = 0; j < ncfg->n_captures; j++)
+			if (!strcmp(ncfg->captures[j].name, old->conf->name))
+				nc = &ncfg->captures[j];
+		if (!nc)
+			slot_stop(old, "removed from the configuration");
+		else if (old->run && !rc_capture_conf_equal(old->conf, nc, true))
+			slot_stop(old, "settings changed, restarting");
+		else if (old->run && !rc_capture_conf_equal(old->conf, nc, false) &&
+			 (rc_filter_needs_userspace(old->conf->filter) ||
+			  rc_filter_needs_userspace(nc->filter)))
+			slot_stop(old, "filter changed, restarting");
+	}
+	for (size_t j = 0; j < ncfg->n_captures; j++) {
+		struct slot *ns = &nslots[j], *old;
+
+		ns->conf = &ncfg->captures[j];
+		old = find_slot(d->slots, d->nslots, ns->conf->name);
+		if (old && old->run) {
+			/* kept: same rings and files, maybe a new kernel filter */
+			*ns = *old;
+			old->run = NULL;
+			old->last_beat = NULL;
+			if (!rc_capture_conf_equal(ns->run->conf, &ncfg->captures[j], false)) {
+				if (rc_run_set_filter(ns->run, ncfg->captures[j].filter, err,
+						      sizeof(err)) < 0)
+					log_err("capture %s: new filter not applied: %s",
+						ns->conf->name, err);
+				else
+					log_info("capture %s: filter is now '%s'", ns->conf->name,
+						 ncfg->captures[j].filter ? ncfg->captures[j].filter : "");
+			}
+			ns->conf = &ncfg->captures[j];
+			ns->run->conf = ns->conf;
+			continue;
+		}
+		if (slot_open(d, ns) == 0)
+			slot_start(d, ns);
+	}
+	for (size_t i = 0; i < d->nslots; i++)
+		free(d->slots[i].last_beat);
+	free(d->slots);
+	rc_config_free(d->cfg);
+	d->cfg = ncfg;
+	d->slots = nslots;
+	d->nslots = ncfg->n_captures;
+	log_info("reloaded %s: %zu captures", d->config_path, d->nslots);
+	sd_notify(0, "READY=1");
+	send_status(d);
+}
+
+/* ---- set-up and main loop -------------------------------------------------- */
+
+static int setup_signals(struct daemon *d)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return d->sfd < 0 ? -errno : 0;
+}
+
+static int run_daemon(struct daemon *d)
+{
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	char err[1024];
+	int r;
+
+	if (d->cfg->user && geteuid() == 0) {
+		r = rc_privs_lookup(d->cfg->user, d->cfg->group, &d->uid, &d->gid, err,
+				    sizeof(err));
+		if (r < 0) {
+			log_err("%s", err);
+			return 2;
+		}
+		d->drop = true;
+	}
+	if (setup_signals(d) < 0)
+		return rc_log_errno(RC_LOG_ERR, -errno, "signals"), 1;
+	d->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	d->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->done_fd < 0 || d->tfd < 0 || timerfd_settime(d->tfd, 0, &its, NULL) < 0)
+		return rc_log_errno(RC_LOG_ERR, -errno, "eventfd/timerfd"), 1;
+
+	d->nslots = d->cfg->n_captures;
+	d->slots = calloc(d->nslots ? d->nslots : 1, sizeof(*d->slots));
+	if (!d->slots)
+		return 1;
+	for (size_t i = 0; i < d->nslots; i++) {
+		d->slots[i].conf = &d->cfg->captures[i];
+		if (slot_open(d, &d->slots[i]) < 0)
+			return 2;
+	}
+	if (ctl_open(d) < 0)
+		return 1;
+	if (d->drop) {
+		r = rc_privs_drop(d->cfg->user, d->uid, d->gid, err, sizeof(err));
+		if (r < 0) {
+			log_err("%s", err);
+			return 1;
+		}
+		log_info("running as user %s (uid %u), keeping CAP_NET_RAW, CAP_NET_ADMIN, "
+			 "CAP_IPC_LOCK", d->cfg->user, (unsigned)d->uid);
+	}
+	for (size_t i = 0; i < d->nslots; i++)
+		if (slot_start(d, &d->slots[i]) < 0)
+			return 2;
+
+	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
+		d->watchdog_usec = 0;
+	d->start_ns = d->last_status_ns = d->last_prom_ns = mono_ns();
+	log_info("ready: %zu captures from %s", d->nslots, d->config_path);
+	sd_notify(0, "READY=1");
+	send_status(d);
+
+	for (;;) {
+		struct pollfd pfd[4] = {
+			{ .fd = d->sfd, .events = POLLIN },
+			{ .fd = d->done_fd, .events = POLLIN },
+			{ .fd = d->tfd, .events = POLLIN },
+			{ .fd = d->ctl_fd, .events = POLLIN },
+		};
+		uint64_t v, now;
+
+		if (poll(pfd, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					reload(d);
+				} else {
+					log_info("signal %d: stopping", (int)si.ssi_signo);
+					break;
+				}
+			}
+		}
+		if ((pfd[1].revents & POLLIN) && read(d->done_fd, &v, sizeof(v)) == sizeof(v))
+			reap(d);
+		if (pfd[3].revents & POLLIN)
+			ctl_serve(d);
+		if ((pfd[2].revents & POLLIN) && read(d->tfd, &v, sizeof(v)) == sizeof(v)) {
+			now = mono_ns();
+			if (d->watchdog_usec)
+				watchdog(d);
+			if (now - d->last_status_ns >= d->cfg->status_interval_ns) {
+				send_status(d);
+				d->last_status_ns = now;
+			}
+			if (d->cfg->prometheus_path &&
+			    now - d->last_prom_ns >= d->cfg->prometheus_interval_ns) {
+				write_prometheus(d);
+				d->last_prom_ns = now;
+			}
+		}
+	}
+	sd_notify(0, "STOPPING=1");
+	for (size_t i = 0; i < d->nslots; i++)
+		if (d->slots[i].run)
+			slot_stop(&d->slots[i], "daemon stopping");
+	if (d->cfg->prometheus_path)
+		write_prometheus(d);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { .config_path = DEFAULT_CONFIG, .sfd = -1, .done_fd = -1, .tfd = -1,
+			    .ctl_fd = -1 };
+	bool check = false;
+	int c, r;
+
+	rc_log_init("ringcapd", getenv("JOURNAL_STREAM") != NULL);
+	while ((c = getopt(argc, argv, "c:ndVh")) != -1) {
+		switch (c) {
+		case 'c':
+			d.config_path = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'd':
+			rc_log_set_level(RC_LOG_DEBUG);
+			break;
+		case 'V':
+			printf("ringcapd %s\n", RC_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		log_err("unexpected argument '%s'", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	r = load_config(d.config_path, &d.cfg, check);
+	if (check) {
+		if (r < 0)
+			return 2;
+		printf("configuration OK\n");
+		rc_config_free(d.cfg);
+		return 0;
+	}
+	if (r < 0) {
+		log_err("config file %s has errors, not starting", d.config_path);
+		return 2;
+	}
+	r = run_daemon(&d);
+	for (size_t i = 0; i < d.nslots; i++) {
+		if (d.slots[i].run)
+			slot_stop(&d.slots[i], "start-up failed");
+		free(d.slots[i].last_beat);
+	}
+	free(d.slots);
+	if (d.ctl_fd >= 0) {
+		close(d.ctl_fd);
+		unlink(d.ctl_path);
+	}
+	if (d.sfd >= 0)
+		close(d.sfd);
+	if (d.done_fd >= 0)
+		close(d.done_fd);
+	if (d.tfd >= 0)
+		close(d.tfd);
+	rc_config_free(d.cfg);
+	return r;
+}

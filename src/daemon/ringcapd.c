@@ -305,6 +305,11 @@ static void write_prometheus(struct daemon *d)
 		return;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->cfg->prometheus_path);
 	f = fopen(tmp, "we");
+	/* node_exporter runs as another user: readable by all, whatever the umask */
+	if (f && fchmod(fileno(f), 0644) < 0) {
+		fclose(f);
+		f = NULL;
+	}
 	if (f) {
 		fill_report(d, caps);
 		rc_report_prometheus(f, caps, d->nslots);
@@ -610,11 +615,11 @@ static int run_daemon(struct daemon *d)
 		}
 	}
 	sd_notify(0, "STOPPING=1");
+	if (d->cfg->prometheus_path)
+		write_prometheus(d); /* last counters before the captures go */
 	for (size_t i = 0; i < d->nslots; i++)
 		if (d->slots[i].run)
 			slot_stop(&d->slots[i], "daemon stopping");
-	if (d->cfg->prometheus_path)
-		write_prometheus(d);
 	return 0;
 }
 

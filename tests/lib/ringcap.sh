@@ -52,3 +52,29 @@ rc_stop_int() {
 	wait "$pid" || rc=$?
 	return $rc
 }
+
+RINGCAPD=$RC_TOP/$BUILD/ringcapd
+NOTIFY_RECV=(/usr/bin/python3 "$RC_TOP/tests/lib/notify_recv.py")
+
+# rc_start_daemon CONFIG LOG [ENV=VALUE...]: ringcapd with a test
+# NOTIFY_SOCKET; waits for READY=1.  Sets DAEMON_PID, NOTIFY_LOG.
+rc_start_daemon() {
+	local conf=$1 log=$2 sock
+	shift 2
+	sock=$RC_TMP/notify.sock
+	NOTIFY_LOG=$RC_TMP/notify.log
+	: >"$NOTIFY_LOG"
+	rc_bg "${NOTIFY_RECV[@]}" "$sock" "$NOTIFY_LOG"
+	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	rc_bg env NOTIFY_SOCKET="$sock" "$@" "$RINGCAPD" -c "$conf" 2>"$log"
+	DAEMON_PID=$RC_BG_PID
+	rc_wait_log "$NOTIFY_LOG" "READY=1" 10
+}
+
+# ringcap stats --json, one number: rc_stat SOCKET CAPTURE FIELD
+rc_stat() {
+	"$RINGCAP" stats --json -S "$1" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print([c for c in d["captures"] if c["name"] == sys.argv[1]][0][sys.argv[2]])' "$2" "$3"
+}

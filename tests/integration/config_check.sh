@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `ringcap config check` and `ringcapd -n`: the shipped conf/ringcap.yaml
+# checks OK when its interface exists; a missing interface, a YAML error, an
+# unknown key and a bad value are reported as FILE:LINE:COL with exit 2;
+# and ringcapd refuses to start on such a file.
+source "$(dirname "$0")/../lib/ringcap.sh"
+rc_need_root
+rc_tmpdir
+SHIPPED=$RC_TOP/conf/ringcap.yaml
+iface=$(sed -n 's/^ *interface: *\([A-Za-z0-9_.-]*\).*/\1/p' "$SHIPPED" | head -n 1)
+[ -n "$iface" ] || rc_fail "no interface in the shipped config"
+if [ ! -e "/sys/class/net/$iface" ]; then
+	ip link add "$iface" type veth peer name "${iface:0:10}peer" || rc_fail "cannot make $iface"
+	rc_defer "ip link del '$iface'"
+fi
+for cmd in "$RINGCAP config check" "$RINGCAPD -n -c"; do
+	out=$($cmd "$SHIPPED" 2>&1) || rc_fail "$cmd rejects the shipped config: $out"
+	[ "$out" = "configuration OK" ] || rc_fail "$cmd said '$out'"
+done
+
+expect_bad() { # FILE-CONTENT PATTERN
+	printf '%s\n' "$1" >"$RC_TMP/bad.yaml"
+	for cmd in "$RINGCAP config check" "$RINGCAPD -n -c"; do
+		rc=0
+		$cmd "$RC_TMP/bad.yaml" >"$RC_TMP/out" 2>&1 || rc=$?
+		[ $rc = 2 ] || rc_fail "$cmd: exit $rc for a bad file ($(cat "$RC_TMP/out"))"
+		grep -q -- "$2" "$RC_TMP/out" || rc_fail "$cmd: '$(cat "$RC_TMP/out")' lacks '$2'"
+	done
+	echo "ok: $(head -n 1 "$RC_TMP/out")"
+}
+F=$RC_TMP/bad.yaml
+expect_bad "captures:
+  - name: x
+    interface: rcnosuch0
+    outputs: [ { pcap: { path: /tmp/x.pcap } } ]" "$F:3:5: captures\[0\].interface: no such network interface 'rcnosuch0'"
+expect_bad "captures:
+  - name: x
+    interfce: $iface" "$F:3:5: .*unknown key 'interfce', did you mean 'interface'?"
+expect_bad "captures: [ { name: x" "$F:2:1: YAML syntax error"
+expect_bad "captures:
+  - name: x
+    interface: $iface
+    snaplen: 0
+    outputs: [ { pcap: { path: /tmp/x.pcap } } ]" "$F:4:14: captures\[0\].snaplen: 0 is out of range"
+rc=0
+"$RINGCAPD" -c "$F" 2>"$RC_TMP/start.log" || rc=$?
+[ $rc = 2 ] || rc_fail "ringcapd started on a bad file (exit $rc)"
+grep -q "has errors, not starting" "$RC_TMP/start.log" || rc_fail "no 'not starting' message"
+rc_pass "config check: shipped file OK, errors named with file:line:col, exit 2"

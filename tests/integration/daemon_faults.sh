@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# ringcapd under faults:
+#  - a worker that stops making progress (its output is a FIFO whose
+#    reader has been stopped, so write() blocks) stops the WATCHDOG=1
+#    pings, so that systemd would restart the service;
+#  - kill -9 of the daemon leaves every file it rotated valid.
+source "$(dirname "$0")/../lib/ringcap.sh"
+rc_need_root
+rc_need capinfos
+rc_tmpdir
+rc_pair
+
+# --- watchdog: a stalled worker -------------------------------------------
+mkfifo "$RC_TMP/stall.fifo"
+rc_bg sh -c "exec cat '$RC_TMP/stall.fifo' >/dev/null"
+READER=$RC_BG_PID
+cat >"$RC_TMP/w.yaml" <<YAML
+daemon: { user: "", runtime_directory: $RC_TMP/run }
+captures:
+  - name: stall
+    interface: $RC_CAP
+    outputs:
+      - pcap: { path: $RC_TMP/stall.fifo }
+YAML
+rc_start_daemon "$RC_TMP/w.yaml" "$RC_TMP/w.log" WATCHDOG_USEC=1000000
+sleep 2.5
+before=$(grep -c "WATCHDOG=1" "$NOTIFY_LOG")
+[ "$before" -ge 2 ] || rc_fail "no watchdog pings while healthy ($before)"
+kill -STOP "$READER"
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 5000 -s 1000 >/dev/null   # 5 MB into a 64 KiB pipe
+sleep 1.5
+stalled=$(grep -c "WATCHDOG=1" "$NOTIFY_LOG")
+sleep 3
+after=$(grep -c "WATCHDOG=1" "$NOTIFY_LOG")
+echo "watchdog pings: $before healthy, $stalled at stall, $after three seconds later"
+[ "$after" = "$stalled" ] || rc_fail "watchdog pings went on while the worker was stuck"
+grep -q "worker 0 is not making progress" "$RC_TMP/w.log" || rc_fail "stall not logged"
+kill -CONT "$READER"
+sleep 1.5
+[ "$(grep -c "WATCHDOG=1" "$NOTIFY_LOG")" -gt "$after" ] || rc_fail "pings did not resume once the worker moved again"
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID" || rc_fail "exit status $? after the stall"
+
+# --- kill -9: rotated files stay valid ---------------------------------------
+mkdir "$RC_TMP/k"
+cat >"$RC_TMP/k.yaml" <<YAML
+daemon: { user: "", runtime_directory: $RC_TMP/run }
+captures:
+  - name: k
+    interface: $RC_CAP
+    outputs:
+      - pcap: { path: $RC_TMP/k/k.pcap, rotate: { size: 1MB } }
+YAML
+rc_start_daemon "$RC_TMP/k.yaml" "$RC_TMP/k.log"
+rc_bg rc_in_ns "$RCGEN" -i "$RC_GEN" -n 0 --duration 3 -s 500 -r 20000
+sleep 1.5
+kill -KILL "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null || true
+ls -l "$RC_TMP/k"
+n=$(ls "$RC_TMP/k" | wc -l)
+[ "$n" -ge 5 ] || rc_fail "expected several rotated files, got $n"
+for f in "$RC_TMP"/k/*; do
+	capinfos "$f" >/dev/null 2>&1 || rc_fail "capinfos rejects $f after kill -9"
+done
+# every file but the last was closed by rotation: together they are gapless
+files=$(ls "$RC_TMP"/k/* | head -n -1)
+# shellcheck disable=SC2086
+"${PCAPCHECK[@]}" seq $files | grep -q "missing=0 dup=0" || rc_fail "rotated files lost frames"
+rc_pass "watchdog withheld while a worker was stuck; files valid after kill -9"

@@ -26,53 +26,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/*
- * Table-driven cases: every row of a table becomes its own cmocka case,
- * named "<table>: <row name>", with the row as its initial state, so one
- * bad row neither hides the others nor goes unnamed.
- */
-struct table {
-	const char *group;
-	CMUnitTestFunction fn;
-	const void *rows; /* each row starts with its const char *name */
-	size_t row_size, n;
-};
-
-#define TABLE(group, fn, rows) { group, fn, rows, sizeof((rows)[0]), ARRAY_SIZE(rows) }
-
-static int run_tables(const char *name, const struct CMUnitTest *plain, size_t n_plain,
-		      const struct table *tables, size_t n_tables)
-{
-	struct CMUnitTest *t;
-	size_t n = n_plain, k = 0;
-	int r;
-
-	for (size_t i = 0; i < n_tables; i++)
-		n += tables[i].n;
-	t = calloc(n, sizeof(*t));
-	if (!t)
-		abort(); /* a runner that cannot run must not pass */
-	for (size_t i = 0; i < n_plain; i++)
-		t[k++] = plain[i];
-	for (size_t i = 0; i < n_tables; i++)
-		for (size_t j = 0; j < tables[i].n; j++) {
-			const char *row = (const char *)tables[i].rows + j * tables[i].row_size;
-			char *case_name;
-
-			if (asprintf(&case_name, "%s: %s", tables[i].group,
-				     *(const char *const *)row) < 0)
-				abort();
-			t[k].name = case_name;
-			t[k].test_func = tables[i].fn;
-			t[k].initial_state = (void *)(uintptr_t)row;
-			k++;
-		}
-	r = _cmocka_run_group_tests(name, t, n, NULL, NULL);
-	for (size_t i = n_plain; i < n; i++)
-		free((char *)(uintptr_t)t[i].name);
-	free(t);
-	return r;
-}
+#include "rc_table.h"
 
 #define KiB 1024ULL
 #define MiB (1024ULL * KiB)

@@ -83,7 +83,7 @@ $(BUILD)/tests/rcgen: tests/tools/rcgen.c
 # Debian packages for build, tests, demo and benchmark.  Idempotent: only
 # what is missing is installed.
 DEB_PKGS := gcc make pkg-config clang llvm libpcap-dev libcmocka-dev \
-	libyaml-dev libsystemd-dev \
+	libyaml-dev libsystemd-dev systemd \
 	tcpdump tshark netsniff-ng iproute2 procps util-linux mandoc python3 kmod
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

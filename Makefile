@@ -159,4 +159,7 @@ uninstall:
 clean:
 	rm -rf build build-san build-clang build-san-clang
 
+# the XDP program and the AF_XDP backend's build rules
+-include bpf/bpf.mk
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

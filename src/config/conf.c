@@ -22,6 +22,10 @@ void rc_capture_conf_init(struct rc_capture_conf *c)
 	c->ring.retire_tov_ms = RC_RETIRE_TOV_DEFAULT_MS;
 	c->workers = 1;
 	c->fanout = RC_FANOUT_HASH;
+	c->xdp.frame_size = RC_XDP_FRAME_SIZE_DEFAULT;
+	c->xdp.frame_count = RC_XDP_FRAME_COUNT_DEFAULT;
+	c->xdp.ring_size = RC_XDP_RING_SIZE_DEFAULT;
+	c->xdp.mode = RC_XDP_MODE_AUTO;
 }
 
 void rc_pcap_conf_clear(struct rc_pcap_conf *p)
@@ -60,6 +64,7 @@ bool rc_capture_conf_equal(const struct rc_capture_conf *a, const struct rc_capt
 	if (!str_eq(a->name, b->name) || !str_eq(a->iface, b->iface) ||
 	    a->backend != b->backend || a->snaplen != b->snaplen ||
 	    a->promisc != b->promisc || memcmp(&a->ring, &b->ring, sizeof(a->ring)) ||
+	    memcmp(&a->xdp, &b->xdp, sizeof(a->xdp)) ||
 	    a->workers != b->workers || a->fanout != b->fanout ||
 	    a->fanout_defrag != b->fanout_defrag || a->fanout_rollover != b->fanout_rollover ||
 	    a->n_pcaps != b->n_pcaps)

@@ -20,7 +20,27 @@
 
 enum rc_backend {
 	RC_BACKEND_AFPACKET,
+	RC_BACKEND_AFXDP,
 };
+
+enum rc_xdp_mode {
+	RC_XDP_MODE_AUTO,      /* native XDP, SKB mode if the driver has none */
+	RC_XDP_MODE_NATIVE,
+	RC_XDP_MODE_SKB,
+};
+
+/* AF_XDP backend settings (backend: afxdp). */
+struct rc_xdp_conf {
+	uint32_t frame_size;       /* UMEM chunk: 2048 or 4096 */
+	uint32_t frame_count;      /* UMEM chunks per queue */
+	uint32_t ring_size;        /* RX and FILL ring entries, power of two */
+	enum rc_xdp_mode mode;
+	bool dedicated_port;       /* explicit consent: frames are taken from the host */
+};
+
+#define RC_XDP_FRAME_SIZE_DEFAULT 4096u
+#define RC_XDP_FRAME_COUNT_DEFAULT 16384u
+#define RC_XDP_RING_SIZE_DEFAULT 4096u
 
 struct rc_ring_conf {
 	uint32_t block_size;   /* bytes, power of two multiple of the page size */
@@ -61,7 +81,9 @@ struct rc_capture_conf {
 	uint32_t snaplen;
 	bool promisc;
 	struct rc_ring_conf ring;
-	uint32_t workers;          /* >1: a PACKET_FANOUT group, one ring per worker */
+	struct rc_xdp_conf xdp;
+	uint32_t workers;          /* >1: a PACKET_FANOUT group, one ring per worker;
+				    * afxdp: one worker per RX queue (0 = all queues) */
 	enum rc_fanout_mode fanout;
 	bool fanout_defrag;        /* PACKET_FANOUT_FLAG_DEFRAG */
 	bool fanout_rollover;      /* PACKET_FANOUT_FLAG_ROLLOVER */

@@ -19,6 +19,7 @@ const char rc_capture_usage[] =
 	"                       [-c COUNT] [--duration TIME] [-C SIZE] [-G TIME] [-W FILES]\n"
 	"                       [--max-total SIZE] [-B RING_SIZE] [--block-size SIZE]\n"
 	"                       [--frame-size SIZE] [--retire-timeout TIME] [-p] [-q]\n"
+	"                       [--backend afpacket|afxdp] [--dedicated-port] [--xdp-mode MODE]\n"
 	"       ringcap -i IFACE -w FILE ...   (the same, tcpdump style)\n"
 	"\n"
 	"  -i IFACE          interface to capture on\n"
@@ -38,6 +39,11 @@ const char rc_capture_usage[] =
 	"  --retire-timeout TIME  hand a part-filled block over after TIME (default 40ms)\n"
 	"  -p                do not put the interface into promiscuous mode\n"
 	"  -q                no live status line\n"
+	"  --backend NAME    afpacket (default: TPACKET_V3 ring) or afxdp (AF_XDP, one\n"
+	"                    worker per RX queue)\n"
+	"  --dedicated-port  afxdp only: consent that captured frames are taken away\n"
+	"                    from the host's network stack (SPAN/TAP ports)\n"
+	"  --xdp-mode MODE   afxdp: auto (default), native or skb\n"
 	"With rotation, files are named FILE_00001.ext, FILE_00002.ext, ... (FILE may hold\n"
 	"strftime %-conversions).\n";
 
@@ -47,6 +53,9 @@ enum {
 	OPT_BLOCK_SIZE,
 	OPT_FRAME_SIZE,
 	OPT_RETIRE_TOV,
+	OPT_BACKEND,
+	OPT_DEDICATED,
+	OPT_XDP_MODE,
 };
 
 static const struct option longopts[] = {
@@ -64,6 +73,9 @@ static const struct option longopts[] = {
 	{ "block-size", required_argument, NULL, OPT_BLOCK_SIZE },
 	{ "frame-size", required_argument, NULL, OPT_FRAME_SIZE },
 	{ "retire-timeout", required_argument, NULL, OPT_RETIRE_TOV },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "dedicated-port", no_argument, NULL, OPT_DEDICATED },
+	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 	{ "no-promiscuous-mode", no_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -228,6 +240,31 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 					   "--retire-timeout", optarg);
 			a->cap.ring.retire_tov_ms = (uint32_t)(v / RC_NSEC_PER_MSEC);
 			break;
+		case OPT_BACKEND:
+			if (!strcmp(optarg, "afpacket"))
+				a->cap.backend = RC_BACKEND_AFPACKET;
+			else if (!strcmp(optarg, "afxdp"))
+				a->cap.backend = RC_BACKEND_AFXDP;
+			else
+				return bad(err, errlen,
+					   "--backend: '%s' is not a backend (afpacket or afxdp)",
+					   optarg);
+			break;
+		case OPT_DEDICATED:
+			a->cap.xdp.dedicated_port = true;
+			break;
+		case OPT_XDP_MODE:
+			if (!strcmp(optarg, "auto"))
+				a->cap.xdp.mode = RC_XDP_MODE_AUTO;
+			else if (!strcmp(optarg, "native"))
+				a->cap.xdp.mode = RC_XDP_MODE_NATIVE;
+			else if (!strcmp(optarg, "skb"))
+				a->cap.xdp.mode = RC_XDP_MODE_SKB;
+			else
+				return bad(err, errlen,
+					   "--xdp-mode: '%s' is not a mode (auto, native or skb)",
+					   optarg);
+			break;
 		case 'p':
 			a->cap.promisc = false;
 			break;
@@ -267,6 +304,16 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 		return bad(err, errlen,
 			   "no output given: use -w FILE, or -w - to write pcap to standard output "
 			   "(e.g. ringcap -i eth0 -w - | tshark -r -)");
+	if (a->cap.backend == RC_BACKEND_AFXDP) {
+		if (!a->cap.xdp.dedicated_port)
+			return bad(err, errlen,
+				   "--backend afxdp takes captured frames away from the host's "
+				   "network stack: use it only on a dedicated capture port (SPAN/TAP) "
+				   "and say so with --dedicated-port");
+		a->cap.workers = 0; /* one worker per RX queue */
+	} else if (a->cap.xdp.dedicated_port || a->cap.xdp.mode != RC_XDP_MODE_AUTO) {
+		return bad(err, errlen, "--dedicated-port and --xdp-mode go with --backend afxdp");
+	}
 	if (!have_ring)
 		ring_size = (uint64_t)a->cap.ring.block_nr * RC_BLOCK_SIZE_DEFAULT;
 	r = rc_ring_conf_set_size(&a->cap.ring, ring_size, have_block, err, errlen);

@@ -163,6 +163,7 @@ struct defaults {
 	struct rc_capture_conf c; /* scalar fields only: no strings, no outputs */
 	struct ring_spec ring;
 	uint32_t file_mode;
+	bool workers_set;         /* `workers` given under defaults */
 };
 
 /* A key of a mapping: its name in the schema and, once walked, its nodes. */
@@ -852,6 +853,54 @@ static void parse_ring(struct ctx *x, const char *parent, const struct slot *rs,
 	}
 }
 
+/* Overlay the keys of an `xdp:` mapping (AF_XDP backend) on @xc. */
+static void parse_xdp(struct ctx *x, const char *parent, const struct slot *xs,
+		      struct rc_xdp_conf *xc)
+{
+	enum { X_FRAME_SIZE, X_FRAMES, X_RING_SIZE, X_MODE, X_DEDICATED, X__N };
+	static const struct choice modes[] = {
+		{ "auto", RC_XDP_MODE_AUTO }, { "native", RC_XDP_MODE_NATIVE },
+		{ "skb", RC_XDP_MODE_SKB },
+	};
+	struct slot s[X__N] = {
+		KEY(X_FRAME_SIZE, "frame_size"), KEY(X_FRAMES, "frames"),
+		KEY(X_RING_SIZE, "ring_size"), KEY(X_MODE, "mode"),
+		KEY(X_DEDICATED, "dedicated_port"),
+	};
+	char path[PATH_LEN], kpath[PATH_LEN];
+	uint64_t v;
+	int m;
+
+	if (!xs->val)
+		return;
+	join(path, parent, xs->name);
+	if (walk_map(x, xs->val, path, s, X__N) < 0)
+		return;
+	if (get_size(x, path, &s[X_FRAME_SIZE], 2048, 4096, &v) > 0) {
+		if (v != 2048 && v != 4096) {
+			join(kpath, path, "frame_size");
+			err(x, s[X_FRAME_SIZE].val->start_mark, kpath,
+			    "%s is not a UMEM frame size (2048 or 4096)", text(s[X_FRAME_SIZE].val));
+		} else {
+			xc->frame_size = (uint32_t)v;
+		}
+	}
+	get_u32(x, path, &s[X_FRAMES], 64, 1u << 22, &xc->frame_count);
+	if (get_u32(x, path, &s[X_RING_SIZE], 64, 1u << 20, &xc->ring_size) > 0 &&
+	    (xc->ring_size & (xc->ring_size - 1))) {
+		join(kpath, path, "ring_size");
+		err(x, s[X_RING_SIZE].val->start_mark, kpath, "%u is not a power of two",
+		    xc->ring_size);
+	}
+	if (s[X_MODE].val) {
+		join(kpath, path, "mode");
+		if (get_choice(x, kpath, s[X_MODE].val, modes, RC_ARRAY_SIZE(modes), "XDP mode",
+			       &m) > 0)
+			xc->mode = (enum rc_xdp_mode)m;
+	}
+	get_bool(x, path, &s[X_DEDICATED], &xc->dedicated_port);
+}
+
 static int ring_err(struct ctx *x, const struct ring_field *f, const char *msg)
 {
 	err(x, f->mark, f->path, "%s", msg);
@@ -1102,13 +1151,14 @@ static bool valid_ifname(const char *s)
 
 /* Keys a capture shares with `defaults` come first, parsed by one function. */
 enum {
-	K_SNAPLEN, K_PROMISC, K_RING, K_WORKERS, K_FANOUT, K_FFLAGS, K__COMMON,
+	K_SNAPLEN, K_PROMISC, K_RING, K_WORKERS, K_FANOUT, K_FFLAGS, K_XDP, K__COMMON,
 	C_NAME = K__COMMON, C_IFACE, C_BACKEND, C_FILTER, C_OUTPUTS, C__N,
 	D_MODE = K__COMMON, D__N,
 };
 #define COMMON_SLOTS \
 	KEY(K_SNAPLEN, "snaplen"), KEY(K_PROMISC, "promiscuous"), KEY(K_RING, "ring"), \
-	KEY(K_WORKERS, "workers"), KEY(K_FANOUT, "fanout"), KEY(K_FFLAGS, "fanout_flags")
+	KEY(K_WORKERS, "workers"), KEY(K_FANOUT, "fanout"), KEY(K_FFLAGS, "fanout_flags"), \
+	KEY(K_XDP, "xdp")
 
 static void parse_capture_common(struct ctx *x, const char *path, const struct slot *s,
 				 struct rc_capture_conf *c, struct ring_spec *ring)
@@ -1119,6 +1169,7 @@ static void parse_capture_common(struct ctx *x, const char *path, const struct s
 	get_fanout(x, path, &s[K_FANOUT], &c->fanout);
 	get_fanout_flags(x, path, &s[K_FFLAGS], c);
 	parse_ring(x, path, &s[K_RING], ring);
+	parse_xdp(x, path, &s[K_XDP], &c->xdp);
 }
 
 static void check_name(struct ctx *x, const char *path, const struct slot *s,
@@ -1152,7 +1203,9 @@ static void parse_capture(struct ctx *x, size_t idx, yaml_node_t *n, const struc
 		KEY(C_NAME, "name"), KEY(C_IFACE, "interface"), KEY(C_BACKEND, "backend"),
 		KEY(C_FILTER, "filter"), KEY(C_OUTPUTS, "outputs"),
 	};
-	static const struct choice backends[] = { { "afpacket", RC_BACKEND_AFPACKET } };
+	static const struct choice backends[] = {
+		{ "afpacket", RC_BACKEND_AFPACKET }, { "afxdp", RC_BACKEND_AFXDP },
+	};
 	struct ring_spec ring = d->ring;
 	char path[PATH_LEN], kpath[PATH_LEN];
 
@@ -1185,15 +1238,22 @@ static void parse_capture(struct ctx *x, size_t idx, yaml_node_t *n, const struc
 		int v;
 
 		join(kpath, path, "backend");
-		if (s[C_BACKEND].val->type == YAML_SCALAR_NODE &&
-		    !strcmp(text(s[C_BACKEND].val), "afxdp"))
-			err(x, s[C_BACKEND].val->start_mark, kpath,
-			    "backend 'afxdp' is not available yet; use 'afpacket'");
-		else if (get_choice(x, kpath, s[C_BACKEND].val, backends, RC_ARRAY_SIZE(backends),
+		if (get_choice(x, kpath, s[C_BACKEND].val, backends, RC_ARRAY_SIZE(backends),
 			       "backend", &v) > 0)
 			c->backend = (enum rc_backend)v;
 	}
 	parse_capture_common(x, path, s, c, &ring);
+	if (c->backend == RC_BACKEND_AFXDP) {
+		/* AF_XDP needs the operator's explicit word: the host loses the frames */
+		if (!c->xdp.dedicated_port)
+			err(x, s[C_BACKEND].val->start_mark, kpath,
+			    "backend 'afxdp' takes captured frames away from the host's network "
+			    "stack: use it only on a dedicated capture port (SPAN/TAP) and say so "
+			    "with xdp: { dedicated_port: true }");
+		/* workers are RX queues: all of them unless the file says how many */
+		if (!s[K_WORKERS].val && !d->workers_set)
+			c->workers = 0;
+	}
 	build_ring(x, &ring, &c->ring);
 	if (get_filter(x, path, &s[C_FILTER], &c->filter) > 0 && c->filter) {
 		join(kpath, path, "filter");
@@ -1214,11 +1274,13 @@ static void parse_defaults(struct ctx *x, const struct slot *ds, struct defaults
 	rc_capture_conf_init(&d->c);
 	memset(&d->ring, 0, sizeof(d->ring));
 	d->file_mode = 0640;
+	d->workers_set = false;
 	if (!ds->val)
 		return;
 	if (walk_map(x, ds->val, "defaults", s, D__N) < 0)
 		return;
 	parse_capture_common(x, "defaults", s, &d->c, &d->ring);
+	d->workers_set = s[K_WORKERS].val != NULL;
 	get_mode(x, "defaults", &s[D_MODE], &d->file_mode);
 }
 

@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include "../capture/afpacket.h"
+#ifdef RC_HAVE_AFXDP
+#include "../capture/afxdp.h"
+#endif
 #include "../capture/filter.h"
 #include "../common/counter.h"
 #include "../sink/pcap.h"
@@ -46,6 +49,25 @@ int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err,
 		return -ENOMEM;
 	r->conf = c;
 	r->nworkers = c->workers ? c->workers : 1;
+	if (c->backend == RC_BACKEND_AFXDP) {
+#ifdef RC_HAVE_AFXDP
+		/* one worker per RX queue, all of them unless told otherwise */
+		if (!c->workers) {
+			rv = rc_afxdp_queue_count(c->iface);
+			if (rv <= 0) {
+				snprintf(err, errlen, "cannot count the RX queues of %s: %s",
+					 c->iface, rv < 0 ? strerror(-rv) : "none");
+				free(r);
+				return rv < 0 ? rv : -ENODEV;
+			}
+			r->nworkers = (unsigned)rv;
+		}
+#else
+		snprintf(err, errlen, "this ringcap was built without AF_XDP support");
+		free(r);
+		return -EPROTONOSUPPORT;
+#endif
+	}
 	r->workers = calloc(r->nworkers, sizeof(*r->workers));
 	if (!r->workers) {
 		free(r);
@@ -56,8 +78,13 @@ int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err,
 		   (c->fanout_rollover ? PACKET_FANOUT_FLAG_ROLLOVER : 0);
 	for (unsigned k = 0; k < r->nworkers; k++) {
 		rc_worker_init(&r->workers[k].w);
-		rv = rc_afpacket_open(c, r->nworkers > 1 ? &fo : NULL, &r->workers[k].src, err,
-				      errlen);
+#ifdef RC_HAVE_AFXDP
+		if (c->backend == RC_BACKEND_AFXDP)
+			rv = rc_afxdp_open(c, k, &r->workers[k].src, err, errlen);
+		else
+#endif
+			rv = rc_afpacket_open(c, r->nworkers > 1 ? &fo : NULL,
+					      &r->workers[k].src, err, errlen);
 		if (rv < 0) {
 			rc_run_free(r);
 			return rv;

@@ -132,7 +132,7 @@ static const struct bad_case bad_cases[] = {
 	  { "1:1: top level: unknown key 'deamon', did you mean 'daemon'?" } },
 	{ "unknown key, none near", CAP("    colour: red\n"),
 	  { "4:5: captures[0]: unknown key 'colour' (known keys: backend, fanout, fanout_flags, "
-	    "filter, interface, name, outputs, promiscuous, ring, snaplen, workers)" } },
+	    "filter, interface, name, outputs, promiscuous, ring, snaplen, workers, xdp)" } },
 	{ "unknown output type", OUT("      - rdma: { host: x }\n"),
 	  { "7:9: captures[0].outputs[1]: unknown key 'rdma' (known keys: pcap)" } },
 	{ "duplicate key", CAP("    snaplen: 100\n    snaplen: 200\n"),
@@ -286,10 +286,18 @@ static const struct bad_case bad_cases[] = {
 	  { "4:13: captures[0].filter: bad filter expression 'port port': *" } },
 	{ "bad output filter", OUT("          filter: \"udp port\"\n"),
 	  { "7:19: captures[0].outputs[0].pcap.filter: bad filter expression 'udp port': *" } },
-	{ "backend afxdp", CAP("    backend: afxdp\n"),
-	  { "4:14: captures[0].backend: backend 'afxdp' is not available yet; use 'afpacket'" } },
+	{ "backend afxdp without consent", CAP("    backend: afxdp\n"),
+	  { "4:14: captures[0].backend: backend 'afxdp' takes captured frames away from the "
+	    "host's network stack: use it only on a dedicated capture port (SPAN/TAP) and say "
+	    "so with xdp: { dedicated_port: true }" } },
+	{ "xdp frame size", CAP("    xdp: { frame_size: 3000 }\n"),
+	  { "4:24: captures[0].xdp.frame_size: 3000 is not a UMEM frame size (2048 or 4096)" } },
+	{ "xdp ring size", CAP("    xdp: { ring_size: 1000 }\n"),
+	  { "4:23: captures[0].xdp.ring_size: 1000 is not a power of two" } },
+	{ "xdp mode", CAP("    xdp: { mode: turbo }\n"),
+	  { "4:18: captures[0].xdp.mode: unknown XDP mode 'turbo' (expected auto, native or skb)" } },
 	{ "unknown backend", CAP("    backend: pfring\n"),
-	  { "4:14: captures[0].backend: unknown backend 'pfring' (expected afpacket)" } },
+	  { "4:14: captures[0].backend: unknown backend 'pfring' (expected afpacket or afxdp)" } },
 	{ "unknown fanout mode", CAP("    fanout: rr\n"),
 	  { "4:13: captures[0].fanout: unknown fanout mode 'rr' (expected hash, lb, cpu, qm, "
 	    "rollover or random)" } },
@@ -639,6 +647,39 @@ static void test_built_in_defaults(void **state)
 	rc_config_free(c);
 }
 
+/* AF_XDP: settings land, and without `workers` every RX queue gets one. */
+static void test_afxdp(void **state)
+{
+	struct rc_config *c = load_ok(
+		"captures:\n"
+		"  - name: x\n"
+		"    interface: eth0\n"
+		"    backend: afxdp\n"
+		"    xdp: { dedicated_port: true, frame_size: 2048, frames: 8192, ring_size: 2048,"
+		" mode: skb }\n"
+		"    outputs: [ { pcap: { path: /x/a.pcap } } ]\n"
+		"  - name: y\n"
+		"    interface: eth0\n"
+		"    backend: afxdp\n"
+		"    workers: 2\n"
+		"    xdp: { dedicated_port: yes }\n"
+		"    outputs: [ { pcap: { path: /x/b.pcap } } ]\n");
+	const struct rc_capture_conf *x = &c->captures[0], *y = &c->captures[1];
+
+	(void)state;
+	assert_int_equal(x->backend, RC_BACKEND_AFXDP);
+	assert_true(x->xdp.dedicated_port);
+	assert_int_equal(x->xdp.frame_size, 2048);
+	assert_int_equal(x->xdp.frame_count, 8192);
+	assert_int_equal(x->xdp.ring_size, 2048);
+	assert_int_equal(x->xdp.mode, RC_XDP_MODE_SKB);
+	assert_int_equal(x->workers, 0);
+	assert_int_equal(y->workers, 2);
+	assert_int_equal(y->xdp.frame_size, RC_XDP_FRAME_SIZE_DEFAULT);
+	assert_int_equal(y->xdp.mode, RC_XDP_MODE_AUTO);
+	rc_config_free(c);
+}
+
 /* `defaults` applies wherever it stands, and a capture overrides key by key. */
 static void test_defaults_inheritance(void **state)
 {
@@ -842,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_full_example),
 		cmocka_unit_test(test_built_in_defaults),
 		cmocka_unit_test(test_defaults_inheritance),
+		cmocka_unit_test(test_afxdp),
 		cmocka_unit_test(test_defaults_ring_size),
 		cmocka_unit_test(test_empty_sections),
 		cmocka_unit_test(test_anchors),

@@ -168,6 +168,7 @@ int rc_run_start(struct rc_run *r, uint64_t count_limit, uint32_t drain_timeout_
 		rw->w.sinks = rw->sinks;
 		rw->w.nsinks = rw->nsinks;
 		rw->w.count_limit = count_limit;
+		rw->w.count_shared = &r->count_taken;
 		rw->w.drain_timeout_ms = drain_timeout_ms;
 		rw->w.done_fd = done_fd;
 		rv = rc_worker_start(&rw->w);

@@ -40,6 +40,7 @@ struct rc_run {
 	struct rc_run_worker *workers;
 	uint16_t fanout_group;
 	uint64_t started_mono_ns;
+	uint64_t count_taken;       /* the workers' shared -c budget */
 	bool running;
 };
 
@@ -58,8 +59,9 @@ struct rc_run_stats {
 
 int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err,
 		size_t errlen);
-/* Create every output; @count_limit applies per worker (CLI -c). */
+/* Create every output. */
 int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen);
+/* @count_limit (CLI -c) counts the frames of all workers together. */
 int rc_run_start(struct rc_run *r, uint64_t count_limit, uint32_t drain_timeout_ms,
 		 int done_fd);
 void rc_run_request_stop(struct rc_run *r);

@@ -44,7 +44,9 @@ static void deliver(struct rc_worker *w, struct rc_batch *b)
 	bool nobody = !w->live_sinks; /* a sink failing on this batch counts its own loss */
 
 	if (w->count_limit) {
-		uint64_t left = w->count_limit - w->delivered;
+		/* take this batch's frames from the budget all workers share */
+		uint64_t before = __atomic_fetch_add(w->count_shared, b->n, __ATOMIC_RELAXED);
+		uint64_t left = before >= w->count_limit ? 0 : w->count_limit - before;
 
 		if (b->n > left) {
 			b->n = (unsigned)left;
@@ -87,6 +89,12 @@ static bool stop_requested(struct rc_worker *w)
 	return __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE);
 }
 
+static bool count_reached(struct rc_worker *w)
+{
+	return w->count_limit &&
+	       __atomic_load_n(w->count_shared, __ATOMIC_RELAXED) >= w->count_limit;
+}
+
 /* After quiesce: hand out everything that got into the ring. */
 static void drain(struct rc_worker *w)
 {
@@ -96,8 +104,7 @@ static void drain(struct rc_worker *w)
 
 	if (w->src->ops->quiesce(w->src) < 0)
 		return;
-	while (!w->src->ops->drained(w->src) &&
-	       !(w->count_limit && w->delivered >= w->count_limit)) {
+	while (!w->src->ops->drained(w->src) && !count_reached(w)) {
 		if (w->src->ops->next(w->src, &b) == 1) {
 			deliver(w, &b);
 			continue;
@@ -126,10 +133,14 @@ static void *worker_main(void *arg)
 		RC_COUNTER_ADD(w->heartbeat, 1);
 		if (stop_requested(w))
 			break;
+		if (count_reached(w)) {
+			end = RC_WORKER_COUNT_REACHED;
+			break;
+		}
 		r = w->src->ops->next(w->src, &b);
 		if (r == 1) {
 			deliver(w, &b);
-			if (w->count_limit && w->delivered >= w->count_limit) {
+			if (count_reached(w)) {
 				end = RC_WORKER_COUNT_REACHED;
 				break;
 			}
@@ -186,6 +197,8 @@ int rc_worker_start(struct rc_worker *w)
 	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->wake_fd < 0)
 		return -errno;
+	if (!w->count_shared)
+		w->count_shared = &w->count_own;
 	w->live_sinks = 0;
 	for (unsigned i = 0; i < w->nsinks; i++)
 		if (!w->sinks[i]->dead)

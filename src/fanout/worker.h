@@ -38,6 +38,8 @@ struct rc_worker {
 	struct rc_sink **sinks;
 	unsigned nsinks;
 	uint64_t count_limit;       /* 0 = unlimited */
+	uint64_t *count_shared;     /* frames taken against count_limit, shared by the
+				     * workers of one capture (NULL: this worker's own) */
 	uint32_t drain_timeout_ms;
 	int done_fd;                /* eventfd the worker writes when it ends, or -1 */
 
@@ -52,6 +54,7 @@ struct rc_worker {
 	char err[512];
 
 	/* private */
+	uint64_t count_own;
 	int wake_fd;
 	int stop;
 	unsigned live_sinks;

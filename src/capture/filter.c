@@ -28,7 +28,7 @@ int rc_filter_compile(const char *expr, int dlt, unsigned snaplen, struct bpf_pr
 	}
 	if (pcap_compile(p, ret, expr ? expr : "", 1, PCAP_NETMASK_UNKNOWN) < 0) {
 		snprintf(err, errlen, "%s", pcap_geterr(p));
-		r = -EINVAL;
+		r = -EBADMSG;
 	}
 	pcap_close(p);
 	return r;

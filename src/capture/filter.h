@@ -15,7 +15,8 @@
 /*
  * Compile @expr (NULL or "" = accept everything) for link type @dlt.  The
  * program's accept value is @snaplen, so the kernel truncates for us.  On
- * failure returns -EINVAL and leaves libpcap's message in @err.
+ * failure returns -EBADMSG (and only then: callers tell a bad expression by
+ * it) with libpcap's message in @err.
  */
 int rc_filter_compile(const char *expr, int dlt, unsigned snaplen, struct bpf_program *ret,
 		      char *err, size_t errlen);

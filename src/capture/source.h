@@ -37,6 +37,12 @@ struct rc_source_stats {
 	uint64_t malformed;
 	uint64_t vlan_restored;
 	uint64_t link_down;     /* interface went down while capturing */
+	/* AF_XDP only */
+	uint64_t xdp_filtered;      /* rejected by the user-space filter */
+	uint64_t xdp_fill_empty;    /* the FILL ring ran dry */
+	uint64_t xdp_invalid_descs;
+	uint64_t xdp_ring_full;     /* RX ring full (also in kernel_drops) */
+	uint64_t xdp_ts_fallback;   /* frames without the XDP program's timestamp */
 };
 
 struct rc_source;
@@ -57,7 +63,7 @@ struct rc_source {
 	const struct rc_source_ops *ops;
 	int dlt;            /* libpcap link type of the frames */
 	uint32_t snaplen;
-	char notes[512];    /* set-up fallbacks worth a log line; the caller logs */
+	char notes[1024];   /* set-up fallbacks worth a log line; the caller logs */
 };
 
 #endif

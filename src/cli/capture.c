@@ -108,6 +108,16 @@ static void summary(struct run *run)
 		fprintf(stderr, "%" PRIu64 " ring blocks missing (sequence gaps)\n", st->seq_gaps);
 	if (st->malformed)
 		fprintf(stderr, "%" PRIu64 " malformed ring blocks\n", st->malformed);
+	if (st->xdp_filtered)
+		fprintf(stderr, "%" PRIu64 " packets rejected by the filter in user space\n",
+			st->xdp_filtered);
+	if (st->xdp_ring_full || st->xdp_fill_empty || st->xdp_invalid_descs)
+		fprintf(stderr, "AF_XDP: %" PRIu64 " RX ring full, %" PRIu64 " FILL ring empty, %" PRIu64
+			" invalid descriptors\n", st->xdp_ring_full, st->xdp_fill_empty,
+			st->xdp_invalid_descs);
+	if (st->xdp_ts_fallback)
+		fprintf(stderr, "%" PRIu64 " packets without the XDP timestamp (stamped on arrival "
+			"in user space)\n", st->xdp_ts_fallback);
 	if (ss->files > 1 || ss->removed)
 		fprintf(stderr, "%" PRIu64 " files written, %" PRIu64 " removed by rotation\n",
 			ss->files, ss->removed);
@@ -174,7 +184,7 @@ int rc_cli_capture(int argc, char **argv)
 		r = rc_run_open_outputs(run.r, err, sizeof(err));
 	}
 	if (r < 0) {
-		if (r == -EINVAL && a.cap.filter)
+		if (r == -EBADMSG && a.cap.filter)
 			log_err("bad filter expression '%s': %s", a.cap.filter, err);
 		else
 			log_err("%s", err);
@@ -194,7 +204,15 @@ int rc_cli_capture(int argc, char **argv)
 		goto out;
 	}
 
-	log_info("listening on %s, link-type %s, snapshot length %u bytes, ring %s",
+	if (a.cap.backend == RC_BACKEND_AFXDP)
+		log_info("listening on %s, link-type %s, snapshot length %u bytes, AF_XDP on %u "
+			 "RX queue%s, UMEM %s per queue", a.cap.iface,
+			 dlt_desc(run.r->workers[0].src->dlt), a.cap.snaplen, run.r->nworkers,
+			 run.r->nworkers == 1 ? "" : "s",
+			 rc_format_size(sz, sizeof(sz),
+					(uint64_t)a.cap.xdp.frame_count * a.cap.xdp.frame_size));
+	else
+		log_info("listening on %s, link-type %s, snapshot length %u bytes, ring %s",
 			 a.cap.iface, dlt_desc(run.r->workers[0].src->dlt), a.cap.snaplen,
 			 rc_format_size(sz, sizeof(sz),
 					(uint64_t)a.cap.ring.block_nr * a.cap.ring.block_size));

@@ -31,6 +31,10 @@ GETTER(g_lost, s->sink.lost + s->undelivered + s->lost_at_stop)
 GETTER(g_files, s->sink.files)
 GETTER(g_removed, s->sink.removed)
 GETTER(g_blocks, s->src.blocks)
+GETTER(g_xdp_filtered, s->src.xdp_filtered)
+GETTER(g_xdp_fill_empty, s->src.xdp_fill_empty)
+GETTER(g_xdp_ring_full, s->src.xdp_ring_full)
+GETTER(g_xdp_invalid, s->src.xdp_invalid_descs)
 
 static const struct counter counters[] = {
 	{ "frames", "ringcap_frames_total", "Frames written to every output.", g_frames },
@@ -49,7 +53,16 @@ static const struct counter counters[] = {
 	{ "files", "ringcap_files_total", "Files started.", g_files },
 	{ "files_removed", "ringcap_files_removed_total", "Files deleted by rotation.",
 	  g_removed },
-	{ "blocks", "ringcap_blocks_total", "Ring blocks taken from the kernel.", g_blocks },
+	{ "blocks", "ringcap_blocks_total", "Ring blocks (AF_XDP: batches) taken from the kernel.",
+	  g_blocks },
+	{ "xdp_filtered", "ringcap_xdp_filtered_total",
+	  "AF_XDP: frames rejected by the capture filter in user space.", g_xdp_filtered },
+	{ "xdp_fill_empty", "ringcap_xdp_fill_ring_empty_total", "AF_XDP: FILL ring ran dry.",
+	  g_xdp_fill_empty },
+	{ "xdp_ring_full", "ringcap_xdp_rx_ring_full_total", "AF_XDP: RX ring full.",
+	  g_xdp_ring_full },
+	{ "xdp_invalid_descs", "ringcap_xdp_invalid_descs_total", "AF_XDP: invalid descriptors.",
+	  g_xdp_invalid },
 };
 
 #define N_COUNTERS (sizeof(counters) / sizeof(counters[0]))

@@ -120,7 +120,9 @@ static int worker_output(const struct rc_pcap_conf *in, unsigned k, unsigned n,
 int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen)
 {
 	const struct rc_capture_conf *c = r->conf;
-	bool user_filter = rc_filter_needs_userspace(c->filter);
+	/* a vlan test the kernel cannot run goes to the outputs; AF_XDP runs
+	 * every filter in user space already */
+	bool user_filter = c->backend != RC_BACKEND_AFXDP && rc_filter_needs_userspace(c->filter);
 
 	for (unsigned k = 0; k < r->nworkers; k++) {
 		struct rc_run_worker *rw = &r->workers[k];

@@ -549,7 +549,7 @@ int rc_pcap_sink_new(const struct rc_pcap_conf *conf, int dlt, unsigned capture_
 	if (conf->filter && conf->filter[0]) {
 		if (pcap_compile(s->pd, &s->prog, conf->filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
 			snprintf(err, errlen, "%s", pcap_geterr(s->pd));
-			r = -EINVAL;
+			r = -EBADMSG;
 			goto fail;
 		}
 		s->has_filter = true;

@@ -3,7 +3,7 @@
 #   make                  build binaries and test tools into $(BUILD)
 #   make test             install deps, build, run every test
 #   make demo             the README's demo: capture real traffic in a throw-away netns
-#   make bench            benchmark against tcpdump (root)
+#   make bench            benchmark against tcpdump, dumpcap, netsniff-ng, xdpdump (root)
 #   make deps             install the Debian packages build, tests and demo need
 #   make install          PREFIX=/usr/local DESTDIR=
 #   make CC=clang | SANITIZE=address,undefined | V=1
@@ -84,7 +84,8 @@ $(BUILD)/tests/rcgen: tests/tools/rcgen.c
 # what is missing is installed.
 DEB_PKGS := gcc make pkg-config clang llvm libpcap-dev libcmocka-dev \
 	libyaml-dev libsystemd-dev systemd \
-	tcpdump tshark netsniff-ng iproute2 procps util-linux mandoc python3 kmod
+	tcpdump tshark wireshark-common netsniff-ng xdp-tools gnuplot-nox iproute2 procps \
+	util-linux mandoc python3 kmod
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \

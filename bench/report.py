@@ -1,0 +1,307 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Turn the bench's raw.txt into bench.md and the chart's data (plot.dat).
+
+    report.py RAW_TXT OUT_DIR
+
+raw.txt has one record per line: a kind, then tab-separated key=value
+fields (written by bench/run.sh).  Every number in bench.md is computed here
+from raw.txt alone, so the report can be made again from a kept raw.txt.
+"""
+import os
+import statistics
+import sys
+
+METRICS = ("cpu", "loss", "drain")
+
+
+def parse(path):
+    recs = []
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            kind, *fields = line.split("\t")
+            d = {"kind": kind}
+            for fld in fields:
+                k, _, v = fld.partition("=")
+                d[k] = v
+            recs.append(d)
+    return recs
+
+
+def num(v, default=None):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return default
+
+
+def derive(r):
+    """Per-run numbers from a 'run' record (status ok)."""
+    sent, cap = num(r["sent"]), num(r["captured"])
+    cpu = num(r["user_s"], 0) + num(r["sys_s"], 0)
+    mark = num(r.get("mark_cpu_s"))
+    if mark is not None:
+        cpu -= mark
+    win_ns = num(r.get("win_ns"), 0)
+    return {
+        "sent": sent,
+        "captured": cap,
+        "loss": 100 * (sent - cap) / sent if sent else None,
+        "cpu": cpu * 1e9 / cap if cap else None,
+        "drain": num(r["win_bytes"]) * 1e3 / win_ns if win_ns else None,
+        "rate": num(r["win_rx"]) * 1e3 / win_ns if win_ns else None,
+        "drops": num(r.get("tool_drop")),
+        "busy": num(r.get("busy_pct")),
+        "setup": mark,
+    }
+
+
+def agg(vals):
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return None
+    return statistics.median(vals), min(vals), max(vals)
+
+
+def fmt(a, nd, spread=True):
+    if a is None:
+        return "–"
+    med, lo, hi = a
+    f = f"{{:.{nd}f}}"
+    if not spread or f.format(lo) == f.format(hi):
+        return f.format(med)
+    return f"{f.format(med)} ({f.format(lo)}..{f.format(hi)})"
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    recs = parse(sys.argv[1])
+    outdir = sys.argv[2]
+    meta = next(r for r in recs if r["kind"] == "meta")
+    end = next((r for r in recs if r["kind"] == "end"), {})
+    tools = [r for r in recs if r["kind"] == "tool"]
+    nas = [r for r in recs if r["kind"] == "na"]
+    scens = [r for r in recs if r["kind"] == "scen"]
+    fss = [r for r in recs if r["kind"] == "fs"]
+    runs = [r for r in recs if r["kind"] == "run"]
+    wbw = [r for r in recs if r["kind"] == "writebw"]
+    label = {t["id"]: t["label"] for t in tools}
+
+    def runs_of(fs, sc, tid):
+        return [r for r in runs if r["fs"] == fs and r["scen"] == sc and r["tool"] == tid]
+
+    el = int(end.get("elapsed_s", 0))
+    L = []
+    w = L.append
+    w("# Capture benchmark: ringcap, tcpdump, dumpcap, netsniff-ng, xdpdump")
+    w("")
+    w(f"Run {meta['date']}, took {el // 60} min {el % 60} s "
+      f"(load average before: {meta.get('loadavg', '?')}, after: {end.get('loadavg', '?')}). "
+      f"Kernel {meta['kernel']}, {meta['cpus']} CPUs, {meta['mem_gib']} GiB. "
+      f"{meta['ringcap']} (git {meta['git']}, binary sha256 {meta['ringcap_sha256']}…), "
+      f"tcpdump {meta['tcpdump']} with libpcap {meta['libpcap']}, dumpcap {meta['dumpcap']}, "
+      f"netsniff-ng {meta['netsniff_ng']}, xdpdump {meta['xdpdump']}; sender trafgen {meta['trafgen']}.")
+    w("")
+    w(f"{meta['reps']} runs per point; each cell is the median and, in brackets, the min..max of "
+      f"the runs. Frames per run: {meta['frames']} with 64-byte frames, {meta['frames_1500']} "
+      f"with 1514-byte frames. Produced by `make bench` (bench/run.sh, bench/report.py) from "
+      f"`raw.txt` in this directory.")
+    w("")
+    w("## How it is measured")
+    w("")
+    w("A veth pair: the capture side in the root namespace, its peer in a namespace of its own "
+      "where trafgen sends Ethernet/IPv4/UDP frames 198.18.0.1 → 198.18.0.2 at full speed "
+      "(UDP source port cycling through 64 values). One tool at a time captures into a pcap file; "
+      "within each repetition the tools take turns. Each capture: start the tool, wait until it "
+      "says it is listening, 0.2 s, start traffic, wait for trafgen to end, "
+      f"{meta['settle_s']} s, SIGINT, wait for the tool to exit, count the file.")
+    w("")
+    w("- **frames sent**: what arrived on the capture interface (its rx_packets counter, before and after the traffic).")
+    w("- **frames captured**: records in the output file (`capinfos -M -c`); † marks the tool's own count where the file could not be counted.")
+    w("- **loss %**: (sent − captured) / sent.")
+    w("- **tool drops**: what the tool itself reports as lost at exit (ringcap/tcpdump: dropped by kernel, i.e. ring full; "
+      "dumpcap: dropped on interface; netsniff-ng: failed filter (out of space); xdpdump: dropped by perf ring).")
+    w("- **CPU ns / captured frame**: user + system CPU time of the capture process itself, all threads (measured by "
+      "bench/measure.py, which execs the tool, from /proc/PID/task/*/schedstat when traffic starts and wait4() at exit), "
+      "counted from the start of the traffic to the exit, divided by frames captured. Start-up work "
+      "(ring allocation) is left out. The kernel's copy into the tool's ring runs in the sender's "
+      "softirq and is not in this number.")
+    w("- **drain MB/s**: bytes the tool wrote into its file while the traffic was arriving, divided by that time "
+      "(MB = 10⁶ bytes; bench/sample.py reads the interface counter and the file size every 5 ms; the window runs from "
+      "the first to the last frame arriving, ±10 ms). A tool that keeps up drains at the arrival rate × record size.")
+    w("- **arrival Mframes/s**: frames arriving on the capture interface in that window / its length. The sender "
+      "slows down when the capture costs more in its softirq, so this differs per tool.")
+    w("- **write() limit**: bench/writebw.py, 1 MiB write() calls into a new file in the same directory, as many bytes "
+      "as the largest capture file of the run, no fsync. Disk: the directory is on the disk, but files are deleted "
+      "before writeback would finish, so this is mostly the page cache path of that file system.")
+    w("")
+    w("## Commands")
+    w("")
+    w("`CAP` is the capture-side veth, `OUT` the output file.")
+    w("")
+    w("| tool | command |")
+    w("|---|---|")
+    for t in tools:
+        w(f"| {t['label']} | `{t['cmd']}` |")
+    for n in nas:
+        w(f"| {n['label']} | {n['why']} |")
+    w("")
+    w("Sender: `trafgen --dev GEN --conf CFG -n FRAMES -P PROCS` inside the namespace:")
+    w("")
+    for s in scens:
+        w(f"- ({s['scen']}) {s['label']}: `{s['cfg']}`, `-n {s['frames']} -P {s['procs']}`")
+    w("")
+
+    plot_blocks = []
+    notes = []
+    failed = {}
+    for fs in fss:
+        fsn = fs["fs"]
+        w(f"## Output on {fsn}: {fs['desc']}")
+        w("")
+        bw = [(num(r["bytes"]), num(r["wall_ns"]), num(r["cpu_ns"])) for r in wbw if r["fs"] == fsn]
+        bwa = agg([b * 1e3 / t for b, t, _ in bw])
+        cpu_mib = agg([c / (b / 1048576) for b, _, c in bw])
+        if bwa:
+            w(f"**write() limit of this file system:** {fmt(bwa, 0)} MB/s in 1 MiB writes "
+              f"({bw[0][0] / 1e6:.0f} MB per run; the writer spends "
+              f"{fmt(tuple(x / 1e3 for x in cpu_mib), 0)} µs of CPU per MiB).")
+            w("")
+        fs_plot = {m: [] for m in METRICS}
+        for s in scens:
+            sc = s["scen"]
+            rec = int(s["flen"]) + 16
+            w(f"### {fsn}, ({sc}) {s['label']}")
+            w("")
+            if bwa:
+                w(f"The write() limit is {bwa[0] / rec:.2f} M records/s of {rec} bytes "
+                  f"({s['flen']}-byte frame + 16-byte pcap header); a writer pays "
+                  f"{cpu_mib[0] * rec / 1048576:.1f} ns of CPU per record for write() alone.")
+                w("")
+            w("| tool | frames sent | frames captured | loss % | tool drops | CPU ns / captured frame "
+              "| drain MB/s | arrival Mframes/s |")
+            w("|---|---:|---:|---:|---:|---:|---:|---:|")
+            for t in tools:
+                tid = t["id"]
+                rs = runs_of(fsn, sc, tid)
+                ok = [r for r in rs if r["status"] == "ok"]
+                bad = [r for r in rs if r["status"] == "fail"]
+                d = [derive(r) for r in ok]
+                a = {k: agg([x[k] for x in d]) for k in
+                     ("sent", "captured", "loss", "cpu", "drain", "rate", "drops", "busy")}
+                name = t["label"]
+                if not rs:
+                    for m in METRICS:
+                        fs_plot[m].append(None)
+                    continue
+                if not ok:
+                    why = bad[0].get("err", "?").replace("|", "/")
+                    w(f"| {name} | not measured: {why} | | | | | | |")
+                else:
+                    dag = "†" if any(r.get("count_src") == "tool" for r in ok) else ""
+                    if bad:
+                        name += f" ({len(ok)} of {len(ok) + len(bad)} runs ok)"
+                    if any(r.get("noisy") == "1" for r in ok):
+                        name += " ‡"
+                    w(f"| {name} | {fmt(a['sent'], 0)} | {fmt(a['captured'], 0)}{dag} | {fmt(a['loss'], 3)} "
+                      f"| {fmt(a['drops'], 0)} | {fmt(a['cpu'], 1)} | {fmt(a['drain'], 0)} | {fmt(a['rate'], 2)} |")
+                for r in bad:
+                    failed.setdefault((t["label"], r.get("err", "?")), []).append(f"{fsn} ({sc}) run {r['rep']}")
+                for r in ok:
+                    if r.get("fixed", "-") != "-":
+                        notes.append(f"{fsn} ({sc}) {t['label']}, run {r['rep']}: put back after the run: {r['fixed']}")
+                    if num(r.get("gen_txdrop"), 0) or num(r.get("cap_rxdrop"), 0):
+                        notes.append(f"{fsn} ({sc}) {t['label']}, run {r['rep']}: veth drops before the capture "
+                                     f"point: sender tx_dropped {r['gen_txdrop']}, capture rx_dropped {r['cap_rxdrop']}")
+                    if num(r["sent"]) != num(r["trafgen"]):
+                        notes.append(f"{fsn} ({sc}) {t['label']}, run {r['rep']}: trafgen was asked for "
+                                     f"{r['trafgen']} frames, {r['sent']} arrived")
+                    if r.get("noisy") == "1":
+                        notes.append(f"{fsn} ({sc}) {t['label']}, run {r['rep']} ‡: other processes used "
+                                     f"{r['other_pct']} % of the CPUs during the traffic in every try; the last try is kept")
+                    if r.get("children", "0") not in ("0", "-"):
+                        notes.append(f"{fsn} ({sc}) {t['label']}, run {r['rep']}: the tool had "
+                                     f"{r['children']} child processes (not in its CPU time)")
+                for m in METRICS:
+                    fs_plot[m].append(a[m] if ok else None)
+            for n in nas:
+                w(f"| {n['label']} | {n['why']} | | | | | | |")
+            w("")
+        plot_blocks.append((fsn, fs_plot, bwa[0] if bwa else 0))
+
+    w("## Notes")
+    w("")
+    setup = {}
+    for r in runs:
+        if r["status"] == "ok" and num(r.get("mark_cpu_s")) is not None:
+            setup.setdefault(r["tool"], []).append(num(r["mark_cpu_s"]))
+    w("Start-up CPU (before the traffic, left out above), median per tool: " + ", ".join(
+        f"{label[k]} {statistics.median(v) * 1e3:.0f} ms" for k, v in setup.items()) + ".")
+    w("")
+    other = [num(r.get("other_pct")) for r in runs if r["status"] == "ok" and num(r.get("other_pct")) is not None]
+    dist = [r for r in runs if r["status"] == "disturbed"]
+    waited = sum(num(r.get("waited_s"), 0) for r in runs)
+    if other:
+        w(f"Other load: before each capture the bench waits until the machine is quiet (at most "
+          f"{meta.get('quiet_pct', '?')} % of all CPUs busy), and a capture during which other processes used more "
+          f"than that is repeated. Other processes' share of the CPUs while the traffic ran (the machine's busy "
+          f"time less the tool, trafgen with its softirq work, ksoftirqd and the bench's sampler), over the kept "
+          f"runs: median {statistics.median(other):.1f} %, max {max(other):.1f} %. "
+          f"{len(dist)} captures were repeated for other load; {waited:.0f} s were spent waiting for quiet.")
+        w("")
+    exes = sorted({r.get("exe", "-") for r in runs if r["status"] == "ok"})
+    w("Processes measured (/proc/PID/exe at the start of the traffic): " + ", ".join(f"`{e}`" for e in exes) + ".")
+    w("")
+    if any("Flushing TX_RING failed" in r.get("err", "") for r in runs):
+        w("trafgen aborts with \"Flushing TX_RING failed: Resource temporarily unavailable\" when the capture "
+          "side of the veth runs a native XDP program: the veth then queues frames in a 256-entry ring for NAPI "
+          "instead of handing them on at once, the sender socket's send buffer (net.core.wmem_default, which "
+          "trafgen cannot raise inside a network namespace) fills up, sendto() returns EAGAIN and trafgen gives up. "
+          "No numbers are shown for those runs.")
+        w("")
+    for (lab, err), where in failed.items():
+        w(f"- {lab}, {len(where)} runs failed ({', '.join(where)}): {err}")
+    for n in notes:
+        w(f"- {n}")
+    if notes or failed:
+        w("")
+    w("![CPU ns per captured frame, loss % and drain MB/s per tool and scenario](bench.png)")
+    w("")
+    with open(os.path.join(outdir, "bench.md"), "w") as f:
+        f.write("\n".join(L))
+
+    # chart data: per file system and metric one block (gnuplot index
+    # fs * 3 + metric); a row per scenario, three columns per tool
+    with open(os.path.join(outdir, "plot.dat"), "w") as f:
+        f.write("# " + " ".join(b[0] for b in plot_blocks) + "; metrics: " + " ".join(METRICS) + "\n")
+        for _fs, fp, _bw in plot_blocks:
+            for m in METRICS:
+                f.write('"scenario" ' + " ".join(f'"{t["label"]}" lo hi' for t in tools) + "\n")
+                for i, s in enumerate(scens):
+                    vals = []
+                    for j in range(len(tools)):
+                        a = fp[m][i * len(tools) + j] if fp[m] else None
+                        vals += ["NaN"] * 3 if a is None else [f"{x:.4g}" for x in a]
+                    short = {"a": "(a) 64 B, 1 sender", "b": "(b) 64 B, 2 senders",
+                             "c": "(c) 1514 B, 2 senders"}.get(s["scen"], s["scen"])
+                    f.write(f'"{short}" ' + " ".join(vals) + "\n")
+                # a row outside plot.gp's x range, so that a tool without any
+                # number in this block (all runs failed) is no error for gnuplot
+                f.write('"" ' + " ".join(["1"] * 3 * len(tools)) + "\n")
+                f.write("\n\n")
+    # what bench/plot.gp needs to know about plot.dat
+    with open(os.path.join(outdir, "plot.vars"), "w") as f:
+        f.write(f"ntools = {len(tools)}\n")
+        f.write(f"nscen = {len(scens)}\n")
+        f.write(f"fsnames = '{' '.join(b[0] for b in plot_blocks)}'\n")
+        f.write(f"array bwlimit[{len(plot_blocks)}] = [" + ", ".join(f"{b[2]:.0f}" for b in plot_blocks) + "]\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

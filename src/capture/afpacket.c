@@ -61,32 +61,6 @@ struct afpacket {
 
 #define AFP(s) ((struct afpacket *)(s))
 
-__attribute__((format(printf, 2, 3)))
-static void note(struct rc_source *s, const char *fmt, ...)
-{
-	size_t len = strlen(s->notes);
-	va_list ap;
-
-	if (len + 3 >= sizeof(s->notes))
-		return;
-	if (len)
-		s->notes[len++] = ';', s->notes[len++] = ' ', s->notes[len] = '\0';
-	va_start(ap, fmt);
-	vsnprintf(s->notes + len, sizeof(s->notes) - len, fmt, ap);
-	va_end(ap);
-}
-
-__attribute__((format(printf, 4, 5)))
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 static int read_kernel_stats(struct afpacket *a)
 {
 	struct tpacket_stats_v3 st;
@@ -261,7 +235,7 @@ static int step_link_type(struct afpacket *a, char *err, size_t errlen)
 
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->ifname);
 	if (ioctl(a->fd, SIOCGIFHWADDR, &ifr) < 0)
-		return fail(err, errlen, -errno, "cannot read the link type of %s: %s", a->ifname,
+		return rc_source_fail(err, errlen, -errno, "cannot read the link type of %s: %s", a->ifname,
 			    strerror(errno));
 	switch (ifr.ifr_hwaddr.sa_family) {
 	case ARPHRD_ETHER:
@@ -272,7 +246,7 @@ static int step_link_type(struct afpacket *a, char *err, size_t errlen)
 		a->base.dlt = DLT_RAW;
 		return 0;
 	default:
-		return fail(err, errlen, -EPROTONOSUPPORT,
+		return rc_source_fail(err, errlen, -EPROTONOSUPPORT,
 			    "%s has link type %u (ARPHRD), which ringcap cannot capture yet; "
 			    "Ethernet, loopback and raw-IP (tun) interfaces are supported",
 			    a->ifname, ifr.ifr_hwaddr.sa_family);
@@ -298,13 +272,13 @@ static int step_ring(struct afpacket *a, const struct rc_ring_conf *rc, uint32_t
 		if (setsockopt(a->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) == 0)
 			break;
 		if ((errno != ENOMEM && errno != ENOBUFS) || nr <= 2)
-			return fail(err, errlen, -errno,
+			return rc_source_fail(err, errlen, -errno,
 				    "PACKET_RX_RING (%u blocks of %u bytes) on %s: %s", nr,
 				    rc->block_size, a->ifname, strerror(errno));
 		nr /= 2;
 	}
 	if (nr != rc->block_nr)
-		note(&a->base, "kernel refused a ring of %u blocks, shrunk to %u blocks",
+		rc_source_note(&a->base, "kernel refused a ring of %u blocks, shrunk to %u blocks",
 		     rc->block_nr, nr);
 	*ret_nr = nr;
 	return 0;
@@ -321,10 +295,10 @@ static int step_mmap(struct afpacket *a, size_t len, char *err, size_t errlen)
 		a->map = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, a->fd, 0);
 		if (a->map == MAP_FAILED) {
 			a->map = NULL;
-			return fail(err, errlen, -errno, "mmap of the %zu-byte ring on %s: %s", len,
+			return rc_source_fail(err, errlen, -errno, "mmap of the %zu-byte ring on %s: %s", len,
 				    a->ifname, strerror(errno));
 		}
-		note(&a->base, "ring not locked in memory (%s%s); it may be paged out under "
+		rc_source_note(&a->base, "ring not locked in memory (%s%s); it may be paged out under "
 		     "memory pressure", strerror(e),
 		     e == EPERM ? ": missing CAP_IPC_LOCK" :
 		     (e == ENOMEM || e == EAGAIN) ? ": RLIMIT_MEMLOCK too low" : "");
@@ -343,7 +317,7 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	uint32_t nr = 0;
 
 	if (!c->iface || strlen(c->iface) >= IF_NAMESIZE)
-		return fail(err, errlen, -ENODEV, "interface name '%s' is not valid",
+		return rc_source_fail(err, errlen, -ENODEV, "interface name '%s' is not valid",
 			    c->iface ? c->iface : "");
 	a = calloc(1, sizeof(*a));
 	if (!a)
@@ -357,7 +331,7 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	/* resolve */
 	a->ifindex = (int)if_nametoindex(a->ifname);
 	if (a->ifindex == 0) {
-		r = fail(err, errlen, -ENODEV, "no such interface: %s", a->ifname);
+		r = rc_source_fail(err, errlen, -ENODEV, "no such interface: %s", a->ifname);
 		goto out;
 	}
 	/* socket: protocol 0 receives nothing until bind() */
@@ -365,11 +339,11 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	if (a->fd < 0) {
 		r = -errno;
 		if (r == -EPERM || r == -EACCES)
-			r = fail(err, errlen, -EPERM,
+			r = rc_source_fail(err, errlen, -EPERM,
 				 "capturing on %s needs the CAP_NET_RAW capability "
 				 "(run as root or grant cap_net_raw)", a->ifname);
 		else
-			fail(err, errlen, r, "socket(AF_PACKET): %s", strerror(-r));
+			rc_source_fail(err, errlen, r, "socket(AF_PACKET): %s", strerror(-r));
 		goto out;
 	}
 	r = step_link_type(a, err, errlen);
@@ -383,20 +357,20 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	r = rc_filter_attach(a->fd, &prog);
 	pcap_freecode(&prog);
 	if (r < 0) {
-		fail(err, errlen, r, "attaching the filter to the socket on %s: %s", a->ifname,
+		rc_source_fail(err, errlen, r, "attaching the filter to the socket on %s: %s", a->ifname,
 		     strerror(-r));
 		goto out;
 	}
 	/* version */
 	v = TPACKET_V3;
 	if (setsockopt(a->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0) {
-		r = fail(err, errlen, -errno, "PACKET_VERSION V3: %s", strerror(errno));
+		r = rc_source_fail(err, errlen, -errno, "PACKET_VERSION V3: %s", strerror(errno));
 		goto out;
 	}
 	/* room to put a stripped VLAN tag back in front of the frame */
 	v = 4;
 	if (setsockopt(a->fd, SOL_PACKET, PACKET_RESERVE, &v, sizeof(v)) < 0) {
-		r = fail(err, errlen, -errno, "PACKET_RESERVE: %s", strerror(errno));
+		r = rc_source_fail(err, errlen, -errno, "PACKET_RESERVE: %s", strerror(errno));
 		goto out;
 	}
 	r = step_ring(a, &c->ring, &nr, err, errlen);
@@ -413,7 +387,7 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = a->ifindex;
 	if (bind(a->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		r = fail(err, errlen, -errno, "bind to %s: %s", a->ifname, strerror(errno));
+		r = rc_source_fail(err, errlen, -errno, "bind to %s: %s", a->ifname, strerror(errno));
 		goto out;
 	}
 	if (fanout) {
@@ -425,13 +399,13 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 			flags |= PACKET_FANOUT_FLAG_UNIQUEID;
 		v = fanout->group_id | ((fanout->mode | flags) << 16);
 		if (setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, sizeof(v)) < 0) {
-			r = fail(err, errlen, -errno, "PACKET_FANOUT group %u on %s: %s",
+			r = rc_source_fail(err, errlen, -errno, "PACKET_FANOUT group %u on %s: %s",
 				 fanout->group_id, a->ifname, strerror(errno));
 			goto out;
 		}
 		if (!fanout->group_id) {
 			if (getsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, &len) < 0) {
-				r = fail(err, errlen, -errno, "reading the PACKET_FANOUT id: %s",
+				r = rc_source_fail(err, errlen, -errno, "reading the PACKET_FANOUT id: %s",
 					 strerror(errno));
 				goto out;
 			}
@@ -442,7 +416,7 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 		struct packet_mreq mr = { .mr_ifindex = a->ifindex, .mr_type = PACKET_MR_PROMISC };
 
 		if (setsockopt(a->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
-			note(&a->base, "could not put %s in promiscuous mode: %s", a->ifname,
+			rc_source_note(&a->base, "could not put %s in promiscuous mode: %s", a->ifname,
 			     strerror(errno));
 	}
 	*ret = &a->base;

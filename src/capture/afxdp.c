@@ -171,35 +171,9 @@ static const char *lib_why(char *buf, size_t len)
 /* ------------------------------------------------------------------ */
 /* small helpers                                                       */
 
-__attribute__((format(printf, 2, 3)))
-static void note(struct rc_source *s, const char *fmt, ...)
-{
-	size_t len = strlen(s->notes);
-	va_list ap;
-
-	if (len + 3 >= sizeof(s->notes))
-		return;
-	if (len)
-		s->notes[len++] = ';', s->notes[len++] = ' ', s->notes[len] = '\0';
-	va_start(ap, fmt);
-	vsnprintf(s->notes + len, sizeof(s->notes) - len, fmt, ap);
-	va_end(ap);
-}
-
-__attribute__((format(printf, 4, 5)))
-static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 static int fail_perm(char *err, size_t errlen, const char *ifname, const char *step)
 {
-	return fail(err, errlen, -EPERM,
+	return rc_source_fail(err, errlen, -EPERM,
 		    "AF_XDP capture on %s needs CAP_NET_ADMIN, CAP_BPF and CAP_NET_RAW "
 		    "(run as root or grant them): %s was refused", ifname, step);
 }
@@ -352,10 +326,10 @@ static void ensure_bpffs(struct rc_source *s)
 		return;
 	if (mount("bpf", dir, "bpf", 0, "mode=0700") == 0) {
 		snprintf(bpffs_ours, sizeof(bpffs_ours), "%s", dir);
-		note(s, "mounted bpffs on %s for libxdp's dispatcher", dir);
+		rc_source_note(s, "mounted bpffs on %s for libxdp's dispatcher", dir);
 		return;
 	}
-	note(s, "no bpffs on %s and mounting one failed (%s)", dir, strerror(errno));
+	rc_source_note(s, "no bpffs on %s and mounting one failed (%s)", dir, strerror(errno));
 }
 
 /*
@@ -485,12 +459,12 @@ static uint64_t remove_stale(struct rc_source *s, int ifindex, const char *ifnam
 		if (xdp_program__detach(victim, ifindex, xdp_multiprog__attach_mode(mp), 0) < 0) {
 			char why[300];
 
-			note(s, "could not remove the stale ringcap XDP program (id %u) on %s%s",
+			rc_source_note(s, "could not remove the stale ringcap XDP program (id %u) on %s%s",
 			     id, ifname, lib_why(why, sizeof(why)));
 			xdp_multiprog__close(mp);
 			return live;
 		}
-		note(s, "removed a stale ringcap XDP program (id %u) on %s, left by process %llu",
+		rc_source_note(s, "removed a stale ringcap XDP program (id %u) on %s, left by process %llu",
 		     id, ifname, (unsigned long long)o.pid);
 		xdp_multiprog__close(mp);
 	}
@@ -583,7 +557,7 @@ static int attach_get(const struct rc_capture_conf *c, int ifindex, const char *
 
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0) {
-		r = fail(err, errlen, ncpus < 0 ? ncpus : -EINVAL,
+		r = rc_source_fail(err, errlen, ncpus < 0 ? ncpus : -EINVAL,
 			 "cannot count the possible CPUs for the XDP counters");
 		goto out_unlock;
 	}
@@ -614,21 +588,21 @@ static int attach_get(const struct rc_capture_conf *c, int ifindex, const char *
 		if (is_perm(r))
 			r = fail_perm(err, errlen, ifname, "loading or attaching the XDP program");
 		else if ((r == -EEXIST || r == -EBUSY) && other)
-			r = fail(err, errlen, -EBUSY,
+			r = rc_source_fail(err, errlen, -EBUSY,
 				 "ringcap process %llu already captures on %s with AF_XDP; one "
 				 "AF_XDP capture per interface", (unsigned long long)other, ifname);
 		else if (r == -EEXIST || r == -EBUSY)
-			r = fail(err, errlen, -EBUSY,
+			r = rc_source_fail(err, errlen, -EBUSY,
 				 "%s already carries an XDP program that libxdp cannot share: "
 				 "%s; remove it (xdp-loader unload) or capture with afpacket",
 				 ifname, first_why);
 		else if (nmodes == 2)
-			r = fail(err, errlen, r,
+			r = rc_source_fail(err, errlen, r,
 				 "attaching the XDP program to %s failed in native mode (%s) and "
 				 "in SKB mode (%s%s)", ifname, first_why, strerror(-r),
 				 lib_why(why, sizeof(why)));
 		else
-			r = fail(err, errlen, r, "attaching the XDP program to %s in %s mode: %s",
+			r = rc_source_fail(err, errlen, r, "attaching the XDP program to %s in %s mode: %s",
 				 ifname, mode_name(modes[0]), first_why);
 		free(at);
 		if (!attachments)
@@ -639,15 +613,15 @@ static int attach_get(const struct rc_capture_conf *c, int ifindex, const char *
 	mp = xdp_multiprog__get_from_ifindex(ifindex);
 	at->legacy = !libxdp_get_error(mp) && xdp_multiprog__is_legacy(mp);
 	if (at->legacy)
-		note(s, "XDP program attached to %s in %s mode without libxdp's dispatcher "
+		rc_source_note(s, "XDP program attached to %s in %s mode without libxdp's dispatcher "
 		     "(%s), so no other XDP program can share the interface", ifname,
 		     mode_name(at->mode), dispatcher_msg[0] ? dispatcher_msg : "not usable here");
 	else
-		note(s, "XDP program attached to %s in %s mode", ifname, mode_name(at->mode));
+		rc_source_note(s, "XDP program attached to %s in %s mode", ifname, mode_name(at->mode));
 	if (!libxdp_get_error(mp))
 		xdp_multiprog__close(mp);
 	if (at->mode == XDP_MODE_SKB && nmodes == 2)
-		note(s, "native XDP refused: %s", first_why);
+		rc_source_note(s, "native XDP refused: %s", first_why);
 
 	if (c->promisc) {
 		/* a membership, not IFF_PROMISC: the kernel drops it with the
@@ -658,7 +632,7 @@ static int attach_get(const struct rc_capture_conf *c, int ifindex, const char *
 		if (at->promisc_fd < 0 ||
 		    setsockopt(at->promisc_fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
 			       sizeof(mr)) < 0)
-			note(s, "could not put %s in promiscuous mode: %s", ifname, strerror(errno));
+			rc_source_note(s, "could not put %s in promiscuous mode: %s", ifname, strerror(errno));
 	}
 	at->refs = 1;
 	at->next = attachments;
@@ -1265,23 +1239,23 @@ static int step_check(const struct rc_capture_conf *c, char *err, size_t errlen)
 	const struct rc_xdp_conf *x = &c->xdp;
 
 	if (!x->dedicated_port)
-		return fail(err, errlen, -EINVAL,
+		return rc_source_fail(err, errlen, -EINVAL,
 			    "AF_XDP takes frames away from the host's network stack; only use it "
 			    "on a dedicated capture port (SPAN/TAP) and say so with "
 			    "--dedicated-port / dedicated_port: true");
 	if (x->frame_size != 2048 && x->frame_size != 4096)
-		return fail(err, errlen, -EINVAL,
+		return rc_source_fail(err, errlen, -EINVAL,
 			    "AF_XDP frame size %u is not a UMEM frame size (2048 or 4096)",
 			    x->frame_size);
 	if (x->ring_size < 64 || x->ring_size > (1u << 20) || (x->ring_size & (x->ring_size - 1)))
-		return fail(err, errlen, -EINVAL,
+		return rc_source_fail(err, errlen, -EINVAL,
 			    "AF_XDP ring size %u is not a power of two between 64 and 1048576",
 			    x->ring_size);
 	if (x->frame_count < 64 || x->frame_count > (1u << 22))
-		return fail(err, errlen, -EINVAL,
+		return rc_source_fail(err, errlen, -EINVAL,
 			    "AF_XDP frame count %u is not between 64 and 4194304", x->frame_count);
 	if (!c->snaplen)
-		return fail(err, errlen, -EINVAL, "snaplen 0 is not a capture length");
+		return rc_source_fail(err, errlen, -EINVAL, "snaplen 0 is not a capture length");
 	return 0;
 }
 
@@ -1345,22 +1319,22 @@ static int step_link(struct afxdp *a, const struct rc_capture_conf *c, char *err
 	uint32_t room = c->xdp.frame_size - XDP_PACKET_HEADROOM - UMEM_HEADROOM;
 
 	if (fd < 0)
-		return fail(err, errlen, -errno, "socket(AF_INET): %s", strerror(errno));
+		return rc_source_fail(err, errlen, -errno, "socket(AF_INET): %s", strerror(errno));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->ifname);
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		return fail(err, errlen, -errno, "cannot read the link type of %s: %s", a->ifname,
+		return rc_source_fail(err, errlen, -errno, "cannot read the link type of %s: %s", a->ifname,
 			    strerror(errno));
 	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
-		return fail(err, errlen, -EPROTONOSUPPORT,
+		return rc_source_fail(err, errlen, -EPROTONOSUPPORT,
 			    "%s has link type %u (ARPHRD); AF_XDP capture supports Ethernet "
 			    "interfaces only (use afpacket)", a->ifname, ifr.ifr_hwaddr.sa_family);
 	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
-		return fail(err, errlen, -errno, "cannot read the MTU of %s: %s", a->ifname,
+		return rc_source_fail(err, errlen, -errno, "cannot read the MTU of %s: %s", a->ifname,
 			    strerror(errno));
 	/* a frame must fit one chunk after the kernel's headroom: Ethernet
 	 * header and one VLAN tag on top of the MTU */
 	if ((uint32_t)ifr.ifr_mtu + 18 > room)
-		return fail(err, errlen, -EINVAL,
+		return rc_source_fail(err, errlen, -EINVAL,
 			    "the MTU of %s (%d) is too large for AF_XDP frames of %u bytes, which "
 			    "hold frames of up to %u bytes; %s", a->ifname, ifr.ifr_mtu,
 			    c->xdp.frame_size, room,
@@ -1449,7 +1423,7 @@ static int step_umem(struct afxdp *a, const struct rc_capture_conf *c, char *err
 
 	r = step_umem_area(a);
 	if (r < 0)
-		return fail(err, errlen, r, "allocating the %llu MiB UMEM for %s queue %u: %s",
+		return rc_source_fail(err, errlen, r, "allocating the %llu MiB UMEM for %s queue %u: %s",
 			    (unsigned long long)(a->area_len >> 20), a->ifname, a->queue,
 			    strerror(-r));
 	r = xsk_umem__create(&a->umem, a->area, a->area_len, &a->fill_own, &a->comp_own, &cfg);
@@ -1458,17 +1432,17 @@ static int step_umem(struct afxdp *a, const struct rc_capture_conf *c, char *err
 		if (is_perm(r))
 			return fail_perm(err, errlen, a->ifname, "socket(AF_XDP)");
 		if (r == -ENOBUFS || r == -ENOMEM)
-			return fail(err, errlen, -ENOBUFS,
+			return rc_source_fail(err, errlen, -ENOBUFS,
 				    "registering the %llu MiB UMEM for %s queue %u: %s; the UMEM is "
 				    "locked in memory: grant CAP_IPC_LOCK, raise RLIMIT_MEMLOCK "
 				    "(LimitMEMLOCK=) or lower frame_count",
 				    (unsigned long long)(a->area_len >> 20), a->ifname, a->queue,
 				    strerror(-r));
-		return fail(err, errlen, r, "registering the UMEM for %s queue %u: %s", a->ifname,
+		return rc_source_fail(err, errlen, r, "registering the UMEM for %s queue %u: %s", a->ifname,
 			    a->queue, strerror(-r));
 	}
 	if (fcntl(xsk_umem__fd(a->umem), F_SETFD, FD_CLOEXEC) < 0)
-		return fail(err, errlen, -errno, "FD_CLOEXEC on the AF_XDP socket: %s",
+		return rc_source_fail(err, errlen, -errno, "FD_CLOEXEC on the AF_XDP socket: %s",
 			    strerror(errno));
 	a->fill = &a->fill_own;
 	return 0;
@@ -1499,14 +1473,14 @@ static int step_socket(struct afxdp *a, const struct rc_capture_conf *c, char *e
 		a->xsk = NULL;
 		if (is_perm(r))
 			return fail_perm(err, errlen, a->ifname, "binding the AF_XDP socket");
-		return fail(err, errlen, r, "binding an AF_XDP socket to %s queue %u: %s",
+		return rc_source_fail(err, errlen, r, "binding an AF_XDP socket to %s queue %u: %s",
 			    a->ifname, a->queue, strerror(-r));
 	}
 	a->rx = &a->rx_own;
 	a->fd = xsk_socket__fd(a->xsk);
 	zc = getsockopt(a->fd, SOL_XDP, XDP_OPTIONS, &opts, &len) == 0 &&
 	     (opts.flags & XDP_OPTIONS_ZEROCOPY);
-	note(&a->base, "queue %u: %s, UMEM of %llu MiB on %s", a->queue,
+	rc_source_note(&a->base, "queue %u: %s, UMEM of %llu MiB on %s", a->queue,
 	     zc ? "zero-copy" : "copy mode (the driver has no zero-copy AF_XDP)",
 	     (unsigned long long)(a->area_len >> 20),
 	     a->pages);
@@ -1557,7 +1531,7 @@ int rc_afxdp_open(const struct rc_capture_conf *c, unsigned queue, struct rc_sou
 	if (r < 0)
 		return r;
 	if (!c->iface || !c->iface[0] || strlen(c->iface) >= IF_NAMESIZE)
-		return fail(err, errlen, -ENODEV, "interface name '%s' is not valid",
+		return rc_source_fail(err, errlen, -ENODEV, "interface name '%s' is not valid",
 			    c->iface ? c->iface : "");
 	a = afxdp_alloc(c);
 	if (!a)
@@ -1568,7 +1542,7 @@ int rc_afxdp_open(const struct rc_capture_conf *c, unsigned queue, struct rc_sou
 	/* resolve */
 	a->ifindex = (int)if_nametoindex(a->ifname);
 	if (a->ifindex == 0) {
-		r = fail(err, errlen, -ENODEV, "no such interface: %s", a->ifname);
+		r = rc_source_fail(err, errlen, -ENODEV, "no such interface: %s", a->ifname);
 		goto out;
 	}
 	r = step_link(a, c, err, errlen);
@@ -1576,7 +1550,7 @@ int rc_afxdp_open(const struct rc_capture_conf *c, unsigned queue, struct rc_sou
 		goto out;
 	nq = rc_afxdp_queue_count(a->ifname);
 	if (nq > 0 && queue >= (unsigned)nq) {
-		r = fail(err, errlen, -EINVAL, "%s has %d RX queue%s; there is no queue %u",
+		r = rc_source_fail(err, errlen, -EINVAL, "%s has %d RX queue%s; there is no queue %u",
 			 a->ifname, nq, nq == 1 ? "" : "s", queue);
 		goto out;
 	}
@@ -1591,7 +1565,7 @@ int rc_afxdp_open(const struct rc_capture_conf *c, unsigned queue, struct rc_sou
 	if (r < 0)
 		goto out;
 	if (queue >= a->at->max_queues) {
-		r = fail(err, errlen, -EINVAL, "AF_XDP capture handles queues 0 to %u; not %u",
+		r = rc_source_fail(err, errlen, -EINVAL, "AF_XDP capture handles queues 0 to %u; not %u",
 			 a->at->max_queues - 1, queue);
 		goto out;
 	}
@@ -1600,7 +1574,7 @@ int rc_afxdp_open(const struct rc_capture_conf *c, unsigned queue, struct rc_sou
 		goto out;
 	r = step_slots(a, c);
 	if (r < 0) {
-		fail(err, errlen, r, "setting up the batches of %s queue %u: %s", a->ifname, queue,
+		rc_source_fail(err, errlen, r, "setting up the batches of %s queue %u: %s", a->ifname, queue,
 		     strerror(-r));
 		goto out;
 	}
@@ -1608,14 +1582,14 @@ int rc_afxdp_open(const struct rc_capture_conf *c, unsigned queue, struct rc_sou
 	 * that every frame redirected to this socket is counted. */
 	r = read_counters(a->at, queue, &cnt);
 	if (r < 0) {
-		fail(err, errlen, r, "reading the XDP program's counters: %s", strerror(-r));
+		rc_source_fail(err, errlen, r, "reading the XDP program's counters: %s", strerror(-r));
 		goto out;
 	}
 	a->base_redirected = cnt.redirected;
 	r = xsk_socket__update_xskmap(a->xsk, a->at->xsks_fd);
 	if (r < 0) {
 		r = -errno;
-		fail(err, errlen, r, "adding the AF_XDP socket of %s queue %u to the XSKMAP: %s",
+		rc_source_fail(err, errlen, r, "adding the AF_XDP socket of %s queue %u to the XSKMAP: %s",
 		     a->ifname, queue, strerror(-r));
 		goto out;
 	}
@@ -1637,7 +1611,7 @@ int rc_afxdp_open_mem(const struct rc_capture_conf *c, void *umem, uint64_t umem
 	if (r < 0)
 		return r;
 	if ((uint64_t)c->xdp.frame_count * c->xdp.frame_size > umem_len)
-		return fail(err, errlen, -EINVAL, "the UMEM is smaller than %u frames of %u bytes",
+		return rc_source_fail(err, errlen, -EINVAL, "the UMEM is smaller than %u frames of %u bytes",
 			    c->xdp.frame_count, c->xdp.frame_size);
 	a = afxdp_alloc(c);
 	if (!a)
@@ -1651,7 +1625,7 @@ int rc_afxdp_open_mem(const struct rc_capture_conf *c, void *umem, uint64_t umem
 		r = step_slots(a, c);
 	if (r < 0) {
 		if (!err[0])
-			fail(err, errlen, r, "setting up the batches: %s", strerror(-r));
+			rc_source_fail(err, errlen, r, "setting up the batches: %s", strerror(-r));
 		xdp_free(&a->base);
 		return r;
 	}

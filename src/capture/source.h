@@ -21,6 +21,7 @@
 #define RC_SOURCE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "frame.h"
@@ -65,5 +66,13 @@ struct rc_source {
 	uint32_t snaplen;
 	char notes[1024];   /* set-up fallbacks worth a log line; the caller logs */
 };
+
+/* Append a set-up note ("; "-separated) to @s->notes; the caller logs them. */
+__attribute__((format(printf, 2, 3)))
+void rc_source_note(struct rc_source *s, const char *fmt, ...);
+
+/* Write a message to @err and return @r: set-up steps end with this. */
+__attribute__((format(printf, 4, 5)))
+int rc_source_fail(char *err, size_t errlen, int r, const char *fmt, ...);
 
 #endif

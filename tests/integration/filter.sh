@@ -14,7 +14,8 @@ rc_pair
 rc_tmpdir
 
 # 1: flood running across start-up
-rc_bg rc_in_ns "$RCGEN" -i "$RC_GEN" --duration 3 -n 0 -s 60-300 --ports 5000,6000 -r 100000
+# the flood outlasts the three start-ups below and is stopped after them
+rc_bg rc_in_ns "$RCGEN" -i "$RC_GEN" --duration 30 -n 0 -s 60-300 --ports 5000,6000 -r 100000
 FLOOD=$RC_BG_PID
 sleep 0.5
 for i in 1 2 3; do
@@ -26,6 +27,7 @@ for i in 1 2 3; do
 	[ "$n" -gt 0 ] || rc_fail "run $i: nothing captured during the flood"
 	[ "$n" = "$(rc_summary "$RC_TMP/a$i.log" captured)" ] || rc_fail "run $i: file holds $n frames, summary disagrees"
 done
+kill -INT "$FLOOD" 2>/dev/null || true
 wait "$FLOOD" || true
 
 # 2: exact burst, side by side with tcpdump

@@ -24,12 +24,13 @@ captures:
       - pcap: { path: $RC_TMP/stall.fifo }
 YAML
 rc_start_daemon "$RC_TMP/w.yaml" "$RC_TMP/w.log" WATCHDOG_USEC=1000000
-sleep 2.5
+sleep 3.5
 before=$(grep -c "WATCHDOG=1" "$NOTIFY_LOG")
 [ "$before" -ge 2 ] || rc_fail "no watchdog pings while healthy ($before)"
 kill -STOP "$READER"
 rc_in_ns "$RCGEN" -i "$RC_GEN" -n 5000 -s 1000 >/dev/null   # 5 MB into a 64 KiB pipe
-sleep 1.5
+rc_wait_log "$RC_TMP/w.log" "worker 0 is not making progress" 15
+sleep 1.2 # a tick that saw the last moves may still ping once
 stalled=$(grep -c "WATCHDOG=1" "$NOTIFY_LOG")
 sleep 3
 after=$(grep -c "WATCHDOG=1" "$NOTIFY_LOG")
@@ -53,10 +54,17 @@ captures:
       - pcap: { path: $RC_TMP/k/k.pcap, rotate: { size: 1MB } }
 YAML
 rc_start_daemon "$RC_TMP/k.yaml" "$RC_TMP/k.log"
-rc_bg rc_in_ns "$RCGEN" -i "$RC_GEN" -n 0 --duration 3 -s 500 -r 20000
-sleep 1.5
+rc_bg rc_in_ns "$RCGEN" -i "$RC_GEN" -n 0 --duration 60 -s 500 -r 20000
+GEN=$RC_BG_PID
+# kill it mid-stream once it has rotated a few times
+for _ in $(seq 300); do
+	[ "$(ls "$RC_TMP/k" | wc -l)" -ge 6 ] && break
+	sleep 0.05
+done
 kill -KILL "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null || true
+kill -INT "$GEN" 2>/dev/null || true
+wait "$GEN" 2>/dev/null || true
 ls -l "$RC_TMP/k"
 n=$(ls "$RC_TMP/k" | wc -l)
 [ "$n" -ge 5 ] || rc_fail "expected several rotated files, got $n"

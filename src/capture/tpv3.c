@@ -86,8 +86,9 @@ static void restore_vlan(struct tpacket3_hdr *h, uint8_t **data)
 
 unsigned rc_tpv3_block_walk(struct tpacket_block_desc *bd, uint32_t block_size,
 			    uint32_t snaplen, struct rc_frame *out, unsigned max,
-			    bool *ret_malformed, uint64_t *ret_vlan)
+			    bool *ret_malformed, uint64_t *ret_vlan, uint64_t *ret_bytes)
 {
+	uint64_t bytes = 0;
 	uint32_t n = bd->hdr.bh1.num_pkts;
 	uint64_t off = bd->hdr.bh1.offset_to_first_pkt;
 	uint8_t *base = (uint8_t *)bd;
@@ -130,15 +131,19 @@ unsigned rc_tpv3_block_walk(struct tpacket_block_desc *bd, uint32_t block_size,
 		out[i].h.caplen = snap;
 		out[i].h.len = h->tp_len;
 		out[i].data = data;
+		bytes += h->tp_len;
 		if (i + 1 < n && h->tp_next_offset == 0)
 			goto bad_after;
 		off += h->tp_next_offset;
 	}
-	return i;
+	goto out;
 bad_after:
 	i++;
 bad:
 	*ret_malformed = true;
+out:
+	if (ret_bytes)
+		*ret_bytes = bytes;
 	return i;
 }
 
@@ -175,7 +180,7 @@ int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret)
 		struct tpacket_block_desc *bd = rc_tpv3_block(r, idx);
 		struct rc_lease *l = &r->leases[idx];
 		uint64_t seq;
-		uint64_t vlan;
+		uint64_t vlan, bytes;
 		bool malformed;
 		unsigned n;
 
@@ -193,7 +198,7 @@ int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret)
 		rc_lease_begin(l, seq + 1);
 		vlan = 0;
 		n = rc_tpv3_block_walk(bd, r->block_size, r->snaplen, r->views, r->max_views,
-				       &malformed, &vlan);
+				       &malformed, &vlan, &bytes);
 		if (vlan)
 			RC_COUNTER_ADD(r->st.vlan_restored, vlan);
 		if (malformed)
@@ -206,9 +211,7 @@ int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret)
 		ret->frames = r->views;
 		ret->n = n;
 		ret->lease = l;
-		ret->bytes = 0;
-		for (unsigned i = 0; i < n; i++)
-			ret->bytes += r->views[i].h.len;
+		ret->bytes = bytes;
 		RC_COUNTER_ADD(r->st.frames, n);
 		RC_COUNTER_ADD(r->st.bytes, ret->bytes);
 		return 1;

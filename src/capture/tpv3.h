@@ -72,11 +72,12 @@ bool rc_tpv3_ring_ready(struct rc_tpv3_ring *r);
  * the kernel stripped and capping lengths at @snaplen.  Rewrites the frame
  * headers it fixes so a block stays self-describing (a second walk gives
  * the same frames).  Returns the number of views; sets *ret_malformed when
- * the frame list did not fit the block.
+ * the frame list did not fit the block, and *ret_bytes (if not NULL) to the
+ * sum of the frames' original lengths.
  */
 unsigned rc_tpv3_block_walk(struct tpacket_block_desc *bd, uint32_t block_size,
 			    uint32_t snaplen, struct rc_frame *out, unsigned max,
-			    bool *ret_malformed, uint64_t *ret_vlan);
+			    bool *ret_malformed, uint64_t *ret_vlan, uint64_t *ret_bytes);
 
 static inline struct tpacket_block_desc *rc_tpv3_block(const struct rc_tpv3_ring *r, uint32_t i)
 {

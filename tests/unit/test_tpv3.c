@@ -696,7 +696,7 @@ static void test_vlan_restored_once(void **state)
 	/* the same block memory walked a second time (e.g. by the RDMA
 	 * collector): the header was rewritten, so the same frames */
 	n = rc_tpv3_block_walk(rc_tpv3_block(&f->r, 0), BLK, SNAP_ALL, again, 4,
-			       &malformed, &vlan);
+			       &malformed, &vlan, NULL);
 	assert_int_equal(n, 2);
 	assert_false(malformed);
 	assert_int_equal(vlan, 0);
@@ -976,7 +976,7 @@ static void test_block_walk_max(void **state)
 
 	memset(out, 0xa5, sizeof(out));
 	assert_int_equal(rc_tpv3_block_walk((struct tpacket_block_desc *)mem, BLK, SNAP_ALL, out, 2,
-					    &malformed, &vlan), 2);
+					    &malformed, &vlan, NULL), 2);
 	assert_true(malformed);
 	check_frame(&out[0], &s[0], SNAP_ALL, built.hdrs[0]);
 	check_frame(&out[1], &s[1], SNAP_ALL, built.hdrs[1]);
@@ -984,7 +984,7 @@ static void test_block_walk_max(void **state)
 	assert_int_equal(out[2].h.caplen, 0xa5a5a5a5u);
 
 	assert_int_equal(rc_tpv3_block_walk((struct tpacket_block_desc *)mem, BLK, SNAP_ALL, out, 3,
-					    &malformed, &vlan), 3);
+					    &malformed, &vlan, NULL), 3);
 	assert_false(malformed);
 	check_frame(&out[2], &s[2], SNAP_ALL, built.hdrs[2]);
 	assert_int_equal(vlan, 0);

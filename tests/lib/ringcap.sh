@@ -78,3 +78,50 @@ import json, sys
 d = json.load(sys.stdin)
 print([c for c in d["captures"] if c["name"] == sys.argv[1]][0][sys.argv[2]])' "$2" "$3"
 }
+
+# Capacity is not correctness.  A test that needs a capture without kernel
+# drops cannot know how fast the machine running it is (a sanitized build
+# on a busy 2-CPU VM may be several times slower than here).  So:
+#
+#   rc_accounted LOG TOTAL FILE...
+#       every one of TOTAL sent frames is accounted for: "received by
+#       filter" = TOTAL, captured + dropped by kernel = TOTAL, and FILE...
+#       hold exactly the captured frames, no repeats, in order.  Sets
+#       RC_DROPS to the kernel drops.  Fails the test otherwise.
+#   rc_until_lossless RATE ATTEMPT
+#       runs "ATTEMPT RATE"; ATTEMPT must check its capture with
+#       rc_accounted (or set RC_DROPS itself).  While RC_DROPS > 0 the
+#       rate is halved and ATTEMPT run again, at most 4 times in all; the
+#       drops of the earlier attempts were counted, never silent.  Sets
+#       RC_RATE to the rate of the lossless attempt.  An ATTEMPT whose
+#       reference capture (tcpdump) lost frames sets RC_DROPS > 0 and says
+#       so in RC_WHY.
+rc_accounted() {
+	local log=$1 total=$2 cap recv drop out frames
+	shift 2
+	cap=$(rc_summary "$log" captured)
+	recv=$(rc_summary "$log" "received by filter")
+	drop=$(rc_summary "$log" "dropped by kernel")
+	[ "$recv" = "$total" ] || rc_fail "$log: $recv received by filter, $total sent"
+	[ $((cap + drop)) = "$total" ] ||
+		rc_fail "$log: $cap captured + $drop dropped != $total sent: frames lost without a count"
+	out=$("${PCAPCHECK[@]}" seq "$@") || rc_fail "$*: frames repeated or reordered"
+	frames=$(echo "$out" | sed -n 's/^frames=\([0-9]*\) .*/\1/p')
+	[ "$frames" = "$cap" ] || rc_fail "$*: $frames frames in the file(s), $cap captured"
+	RC_DROPS=$drop
+}
+
+rc_until_lossless() {
+	local rate=$1 fn=$2 i
+	for i in 1 2 3 4; do
+		RC_DROPS=0 RC_WHY=
+		"$fn" "$rate"
+		if [ "$RC_DROPS" = 0 ]; then
+			RC_RATE=$rate
+			return 0
+		fi
+		echo "attempt $i at $rate frames/s: ${RC_WHY:-$RC_DROPS kernel drops, each counted}; this machine is slower, trying again at half the rate"
+		rate=$((rate / 2))
+	done
+	rc_fail "kernel drops in every attempt, down to $((rate * 2)) frames/s"
+}

@@ -382,6 +382,9 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	r = rc_tpv3_ring_init(&a->ring, a->map, c->ring.block_size, nr, c->snaplen);
 	if (r < 0)
 		goto out;
+	a->base.mem = a->map;
+	a->base.mem_len = (size_t)nr * c->ring.block_size;
+	a->base.unit_size = c->ring.block_size;
 	/* bind: from here on, frames flow */
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);

@@ -980,6 +980,8 @@ static int xdp_next(struct rc_source *s, struct rc_batch *ret)
 		ret->n = k;
 		ret->lease = &sl->lease;
 		ret->bytes = bytes;
+		ret->raw = NULL;  /* scattered UMEM frames: forwarded by copy */
+		ret->raw_len = 0;
 		return 1;
 	}
 }

@@ -25,6 +25,11 @@ struct rc_batch {
 	unsigned n;
 	struct rc_lease *lease;  /* the memory behind every frame above */
 	uint64_t bytes;          /* sum of h.len, for counters */
+	/* The capture memory these frames were read from, when it is one
+	 * self-describing TPACKET_V3 block holding exactly these frames
+	 * (zero-copy forwarding sends it as it is); NULL otherwise. */
+	const void *raw;
+	uint32_t raw_len;
 };
 
 #endif

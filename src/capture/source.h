@@ -64,6 +64,11 @@ struct rc_source {
 	const struct rc_source_ops *ops;
 	int dlt;            /* libpcap link type of the frames */
 	uint32_t snaplen;
+	/* The capture memory shared with the kernel, for sinks that register
+	 * it (RDMA); NULL when there is none to offer. */
+	void *mem;
+	size_t mem_len;
+	uint32_t unit_size;  /* largest batch.raw_len: the block size */
 	char notes[1024];   /* set-up fallbacks worth a log line; the caller logs */
 };
 

@@ -11,6 +11,7 @@
  */
 #include "tpv3.h"
 
+#include "../common/cleanup.h"
 #include "../common/counter.h"
 
 #include <arpa/inet.h>
@@ -210,10 +211,59 @@ int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret)
 		}
 		ret->frames = r->views;
 		ret->n = n;
+		ret->raw = malformed ? NULL : bd;
+		ret->raw_len = RC_MIN(bd->hdr.bh1.blk_len, r->block_size);
 		ret->lease = l;
 		ret->bytes = bytes;
 		RC_COUNTER_ADD(r->st.frames, n);
 		RC_COUNTER_ADD(r->st.bytes, ret->bytes);
 		return 1;
 	}
+}
+
+unsigned rc_tpv3_block_build(void *mem, uint32_t size, uint64_t seq, const struct rc_frame *f,
+			     unsigned n, uint32_t *ret_len)
+{
+	struct tpacket_block_desc *bd = mem;
+	const uint32_t hdr = TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
+	uint32_t off = TPACKET_ALIGN(sizeof(*bd)), prev = 0;
+	unsigned i;
+
+	if (size < off)
+		return 0;
+	memset(bd, 0, sizeof(*bd));
+	for (i = 0; i < n; i++) {
+		uint32_t need = hdr + TPACKET_ALIGN(f[i].h.caplen);
+		struct tpacket3_hdr *h;
+
+		if (need > size - off)
+			break;
+		h = (struct tpacket3_hdr *)((uint8_t *)mem + off);
+		memset(h, 0, hdr);
+		h->tp_sec = (uint32_t)f[i].h.ts.tv_sec;
+		h->tp_nsec = (uint32_t)f[i].h.ts.tv_usec;
+		h->tp_snaplen = f[i].h.caplen;
+		h->tp_len = f[i].h.len;
+		h->tp_mac = (uint16_t)hdr;
+		h->tp_status = TP_STATUS_USER;
+		memcpy((uint8_t *)h + hdr, f[i].data, f[i].h.caplen);
+		if (i)
+			((struct tpacket3_hdr *)((uint8_t *)mem + prev))->tp_next_offset = off - prev;
+		prev = off;
+		off += need;
+	}
+	bd->version = TPACKET_V3;
+	bd->hdr.bh1.num_pkts = i;
+	bd->hdr.bh1.offset_to_first_pkt = TPACKET_ALIGN(sizeof(*bd));
+	bd->hdr.bh1.blk_len = off;
+	bd->hdr.bh1.seq_num = seq;
+	bd->hdr.bh1.block_status = TP_STATUS_USER;
+	if (i) {
+		bd->hdr.bh1.ts_first_pkt.ts_sec = (uint32_t)f[0].h.ts.tv_sec;
+		bd->hdr.bh1.ts_first_pkt.ts_nsec = (uint32_t)f[0].h.ts.tv_usec;
+		bd->hdr.bh1.ts_last_pkt.ts_sec = (uint32_t)f[i - 1].h.ts.tv_sec;
+		bd->hdr.bh1.ts_last_pkt.ts_nsec = (uint32_t)f[i - 1].h.ts.tv_usec;
+	}
+	*ret_len = off;
+	return i;
 }

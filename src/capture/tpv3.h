@@ -79,6 +79,16 @@ unsigned rc_tpv3_block_walk(struct tpacket_block_desc *bd, uint32_t block_size,
 			    uint32_t snaplen, struct rc_frame *out, unsigned max,
 			    bool *ret_malformed, uint64_t *ret_vlan, uint64_t *ret_bytes);
 
+/*
+ * The inverse of the walk: lay out frames @f[0..n) as one TPACKET_V3 block
+ * in @mem (@size bytes), as the kernel would, so that rc_tpv3_block_walk()
+ * gives them back.  Copies as many whole frames as fit and returns how many;
+ * *ret_len is the block's length.  Used where frames that do not sit in one
+ * kernel block are forwarded (the RDMA sink's copy mode).
+ */
+unsigned rc_tpv3_block_build(void *mem, uint32_t size, uint64_t seq, const struct rc_frame *f,
+			     unsigned n, uint32_t *ret_len);
+
 static inline struct tpacket_block_desc *rc_tpv3_block(const struct rc_tpv3_ring *r, uint32_t i)
 {
 	return (struct tpacket_block_desc *)(r->base + (uint64_t)i * r->block_size);

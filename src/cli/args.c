@@ -20,6 +20,8 @@ const char rc_capture_usage[] =
 	"                       [--max-total SIZE] [-B RING_SIZE] [--block-size SIZE]\n"
 	"                       [--frame-size SIZE] [--retire-timeout TIME] [-p] [-q]\n"
 	"                       [--backend afpacket|afxdp] [--dedicated-port] [--xdp-mode MODE]\n"
+	"                       [--forward rdma://ADDR:PORT [--forward-slots N]\n"
+	"                        [--forward-policy drop|hold] [--forward-device NAME]]\n"
 	"       ringcap -i IFACE -w FILE ...   (the same, tcpdump style)\n"
 	"\n"
 	"  -i IFACE          interface to capture on\n"
@@ -44,18 +46,27 @@ const char rc_capture_usage[] =
 	"  --dedicated-port  afxdp only: consent that captured frames are taken away\n"
 	"                    from the host's network stack (SPAN/TAP ports)\n"
 	"  --xdp-mode MODE   afxdp: auto (default), native or skb\n"
+	"  --forward rdma://ADDR:PORT  also send every block to a collector (ringcap\n"
+	"                    rdma-recv) over RDMA; -w is then optional\n"
+	"  --forward-slots N writes in flight at most (default 16)\n"
+	"  --forward-policy P  out of credits: drop (default) or hold (keep blocks\n"
+	"                    leased, at most 8)\n"
+	"  --forward-device NAME  the RDMA device the collector must be reached through\n"
 	"With rotation, files are named FILE_00001.ext, FILE_00002.ext, ... (FILE may hold\n"
 	"strftime %-conversions).\n";
 
 enum {
 	OPT_DURATION = 256,
-	OPT_MAX_TOTAL,
 	OPT_BLOCK_SIZE,
 	OPT_FRAME_SIZE,
 	OPT_RETIRE_TOV,
 	OPT_BACKEND,
 	OPT_DEDICATED,
 	OPT_XDP_MODE,
+	OPT_FORWARD,
+	OPT_FWD_SLOTS,
+	OPT_FWD_POLICY,
+	OPT_FWD_DEVICE,
 };
 
 static const struct option longopts[] = {
@@ -68,7 +79,7 @@ static const struct option longopts[] = {
 	{ "file-size", required_argument, NULL, 'C' },
 	{ "rotate-seconds", required_argument, NULL, 'G' },
 	{ "file-count", required_argument, NULL, 'W' },
-	{ "max-total", required_argument, NULL, OPT_MAX_TOTAL },
+	{ "max-total", required_argument, NULL, RC_OPT_MAX_TOTAL },
 	{ "buffer-size", required_argument, NULL, 'B' },
 	{ "block-size", required_argument, NULL, OPT_BLOCK_SIZE },
 	{ "frame-size", required_argument, NULL, OPT_FRAME_SIZE },
@@ -76,6 +87,10 @@ static const struct option longopts[] = {
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "dedicated-port", no_argument, NULL, OPT_DEDICATED },
 	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+	{ "forward", required_argument, NULL, OPT_FORWARD },
+	{ "forward-slots", required_argument, NULL, OPT_FWD_SLOTS },
+	{ "forward-policy", required_argument, NULL, OPT_FWD_POLICY },
+	{ "forward-device", required_argument, NULL, OPT_FWD_DEVICE },
 	{ "no-promiscuous-mode", no_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -125,11 +140,51 @@ static int join_words(int n, char **words, char **ret)
 	return 0;
 }
 
+int rc_args_rotate_opt(int opt, const char *arg, struct rc_rotate_conf *rot, char *err,
+		       size_t errlen)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case 'C':
+		if (rc_parse_size(arg, 1000000, &v) < 0 || v == 0)
+			return bad(err, errlen,
+				   "%s: '%s' is not a file size (e.g. 100 for 100 MB, 10MiB, 1GB)",
+				   "-C", arg);
+		rot->max_size = v;
+		return 0;
+	case 'G':
+		if (rc_parse_duration(arg, RC_NSEC_PER_SEC, &v) < 0 ||
+		    v < RC_NSEC_PER_SEC)
+			return bad(err, errlen,
+				   "%s: '%s' is not a rotation time of at least 1s (e.g. 60, 15min)",
+				   "-G", arg);
+		rot->max_time_ns = v;
+		return 0;
+	case 'W':
+		if (rc_parse_uint(arg, UINT32_MAX, &v) < 0 || v == 0)
+			return bad(err, errlen, "%s: file count '%s' is not a positive number",
+				   "-W", arg);
+		rot->max_files = (uint32_t)v;
+		return 0;
+	case RC_OPT_MAX_TOTAL:
+		if (rc_parse_size(arg, 1, &v) < 0 || v == 0)
+			return bad(err, errlen, "%s: '%s' is not a size (e.g. 10GiB)",
+				   "--max-total", arg);
+		rot->max_total = v;
+		return 0;
+	default:
+		return bad(err, errlen, "not a rotation option");
+	}
+}
+
 int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char *err,
 			  size_t errlen)
 {
 	struct rc_pcap_conf *out;
+	struct rc_rdma_conf *fwd;
 	uint64_t v, ring_size = 0;
+	bool fwd_opts = false;
 	bool have_ring = false, have_block = false;
 	int c, r;
 
@@ -140,6 +195,13 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 		return -ENOMEM;
 	a->cap.pcaps = out;
 	a->cap.n_pcaps = 1;
+	fwd = calloc(1, sizeof(*fwd));
+	if (!fwd)
+		return -ENOMEM;
+	fwd->slots = RC_RDMA_SLOTS_DEFAULT;
+	fwd->hold_blocks = RC_RDMA_HOLD_DEFAULT;
+	a->cap.rdmas = fwd;
+	a->cap.n_rdmas = 1;  /* until the end: 0 unless --forward */
 
 	optind = 0; /* full re-initialisation, so tests can parse many times */
 	opterr = 0;
@@ -185,31 +247,12 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 			a->duration_ns = v;
 			break;
 		case 'C':
-			if (rc_parse_size(optarg, 1000000, &v) < 0 || v == 0)
-				return bad(err, errlen,
-					   "%s: '%s' is not a file size (e.g. 100 for 100 MB, 10MiB, 1GB)",
-					   "-C", optarg);
-			out->rotate.max_size = v;
-			break;
 		case 'G':
-			if (rc_parse_duration(optarg, RC_NSEC_PER_SEC, &v) < 0 ||
-			    v < RC_NSEC_PER_SEC)
-				return bad(err, errlen,
-					   "%s: '%s' is not a rotation time of at least 1s (e.g. 60, 15min)",
-					   "-G", optarg);
-			out->rotate.max_time_ns = v;
-			break;
 		case 'W':
-			if (rc_parse_uint(optarg, UINT32_MAX, &v) < 0 || v == 0)
-				return bad(err, errlen, "%s: file count '%s' is not a positive number",
-					   "-W", optarg);
-			out->rotate.max_files = (uint32_t)v;
-			break;
-		case OPT_MAX_TOTAL:
-			if (rc_parse_size(optarg, 1, &v) < 0 || v == 0)
-				return bad(err, errlen, "%s: '%s' is not a size (e.g. 10GiB)",
-					   "--max-total", optarg);
-			out->rotate.max_total = v;
+		case RC_OPT_MAX_TOTAL:
+			r = rc_args_rotate_opt(c, optarg, &out->rotate, err, errlen);
+			if (r < 0)
+				return r;
 			break;
 		case 'B':
 			if (rc_parse_size(optarg, 1024, &v) < 0 || v == 0)
@@ -265,6 +308,48 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 					   "--xdp-mode: '%s' is not a mode (auto, native or skb)",
 					   optarg);
 			break;
+		case OPT_FORWARD: {
+			char host[256], port[16];
+
+			if (strncmp(optarg, "rdma://", 7))
+				return bad(err, errlen, "--forward: '%s' is not rdma://ADDR:PORT", optarg);
+			if (rc_peer_split(optarg, host, sizeof(host), port, sizeof(port), err,
+					  errlen) < 0) {
+				char msg[512];
+
+				snprintf(msg, sizeof(msg), "%s", err);
+				return bad(err, errlen, "--forward: %s", msg);
+			}
+			r = set_str(&fwd->peer, optarg + 7);
+			if (r < 0)
+				return r;
+			break;
+		}
+		case OPT_FWD_SLOTS:
+			if (rc_parse_uint(optarg, 1024, &v) < 0 || v < 1)
+				return bad(err, errlen, "--forward-slots: '%s' is not a number of "
+					   "slots from 1 to 1024", optarg);
+			fwd->slots = (uint32_t)v;
+			fwd_opts = true;
+			break;
+		case OPT_FWD_POLICY:
+			if (!strcmp(optarg, "drop"))
+				fwd->policy = RC_RDMA_DROP;
+			else if (!strcmp(optarg, "hold"))
+				fwd->policy = RC_RDMA_HOLD;
+			else
+				return bad(err, errlen,
+					   "--forward-policy: '%s' is not a policy (drop or hold)", optarg);
+			fwd_opts = true;
+			break;
+		case OPT_FWD_DEVICE:
+			if (!optarg[0])
+				return bad(err, errlen, "--forward-device: empty device name");
+			r = set_str(&fwd->device, optarg);
+			if (r < 0)
+				return r;
+			fwd_opts = true;
+			break;
 		case 'p':
 			a->cap.promisc = false;
 			break;
@@ -300,10 +385,23 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 	}
 	if (!a->cap.iface)
 		return bad(err, errlen, "no interface given: use -i IFACE");
-	if (!out->path)
+	if (!fwd->peer) {
+		if (fwd_opts)
+			return bad(err, errlen, "--forward-slots, --forward-policy and "
+				   "--forward-device go with --forward rdma://ADDR:PORT");
+		rc_rdma_conf_clear(fwd);
+		a->cap.n_rdmas = 0;
+	}
+	if (!out->path && !a->cap.n_rdmas)
 		return bad(err, errlen,
 			   "no output given: use -w FILE, or -w - to write pcap to standard output "
 			   "(e.g. ringcap -i eth0 -w - | tshark -r -)");
+	if (!out->path) {
+		if (rc_rotate_conf_active(&out->rotate))
+			return bad(err, errlen, "-C, -G, -W and --max-total rotate the -w file: "
+				   "give -w FILE");
+		a->cap.n_pcaps = 0;
+	}
 	if (a->cap.backend == RC_BACKEND_AFXDP) {
 		if (!a->cap.xdp.dedicated_port)
 			return bad(err, errlen,
@@ -324,9 +422,11 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 		snprintf(err, errlen, "%s: %s", have_ring ? "-B" : "--block-size", msg);
 		return r;
 	}
-	r = rc_rotate_conf_validate(&out->rotate, out->path, err, errlen);
-	if (r < 0)
-		return r;
+	if (a->cap.n_pcaps) {
+		r = rc_rotate_conf_validate(&out->rotate, out->path, err, errlen);
+		if (r < 0)
+			return r;
+	}
 	return RC_ARGS_OK;
 }
 

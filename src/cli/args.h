@@ -35,6 +35,12 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *ret, ch
 			  size_t errlen);
 void rc_args_free(struct rc_capture_args *a);
 
+/* The rotation flags -C, -G, -W and --max-total (RC_OPT_MAX_TOTAL), shared
+ * by `capture` and `rdma-recv`: 0 or -EINVAL with a message. */
+#define RC_OPT_MAX_TOTAL 300
+int rc_args_rotate_opt(int opt, const char *arg, struct rc_rotate_conf *rot, char *err,
+		       size_t errlen);
+
 extern const char rc_capture_usage[];
 
 #endif

@@ -54,7 +54,16 @@ struct run {
 	uint64_t last_frames, last_ns;
 	double rate;
 	bool status_line;
+	bool forwarding;
 };
+
+static void status_line(struct run *run, bool final);
+
+static void say_notice(void *arg, const char *msg)
+{
+	status_line(arg, true);  /* clear the status line first */
+	log_info("%s", msg);
+}
 
 static void status_line(struct run *run, bool final)
 {
@@ -118,6 +127,15 @@ static void summary(struct run *run)
 	if (st->xdp_ts_fallback)
 		fprintf(stderr, "%" PRIu64 " packets without the XDP timestamp (stamped on arrival "
 			"in user space)\n", st->xdp_ts_fallback);
+	if (run->forwarding) {
+		fprintf(stderr, "%" PRIu64 " packet%s forwarded over RDMA in %" PRIu64 " blocks (%s), "
+			"%" PRIu64 " not delivered\n", ss->fwd_frames, ss->fwd_frames == 1 ? "" : "s",
+			ss->fwd_blocks, ss->fwd_copied ? "copy mode for some" : "zero-copy",
+			ss->fwd_lost);
+		fprintf(stderr, "RDMA: %" PRIu64 " blocks without credit, %" PRIu64 " reconnects, "
+			"%" PRIu64 " bytes written, %" PRIu64 " bytes copied in user space\n",
+			ss->fwd_no_credit, ss->fwd_reconnects, ss->fwd_wire_bytes, ss->fwd_copied);
+	}
 	if (ss->files > 1 || ss->removed)
 		fprintf(stderr, "%" PRIu64 " files written, %" PRIu64 " removed by rotation\n",
 			ss->files, ss->removed);
@@ -217,6 +235,7 @@ int rc_cli_capture(int argc, char **argv)
 			 rc_format_size(sz, sizeof(sz),
 					(uint64_t)a.cap.ring.block_nr * a.cap.ring.block_size));
 	run.status_line = !a.quiet && isatty(STDERR_FILENO);
+	run.forwarding = a.cap.n_rdmas > 0;
 
 	run.start_ns = run.last_ns = mono_ns();
 	r = rc_run_start(run.r, a.count, 2 * a.cap.ring.retire_tov_ms + 200, done_fd);
@@ -231,8 +250,11 @@ int rc_cli_capture(int argc, char **argv)
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = done_fd, .events = POLLIN },
 		};
-		int timeout = 1000;
+		int timeout = run.forwarding ? 100 : 1000;
 		uint64_t now = mono_ns();
+
+		if (run.forwarding)
+			rc_run_notices(run.r, say_notice, &run);
 
 		if (a.duration_ns && !stopping) {
 			uint64_t end_at = run.start_ns + a.duration_ns;
@@ -267,11 +289,13 @@ int rc_cli_capture(int argc, char **argv)
 			}
 			continue;
 		}
-		if (r == 0 && !stopping)
+		if (r == 0 && !stopping && mono_ns() - run.last_ns >= 1000000000ULL)
 			status_line(&run, false);
 	}
 	end = rc_run_join(run.r);
 	status_line(&run, true);
+	if (run.forwarding)
+		rc_run_notices(run.r, say_notice, NULL);
 	if (end == RC_WORKER_SOURCE_FAILED) {
 		log_err("capture on %s stopped: %s", a.cap.iface, run.r->workers[0].w.err);
 		ret = RC_EXIT_FAILURE;

@@ -18,5 +18,6 @@ enum {
 int rc_cli_capture(int argc, char **argv);
 int rc_cli_ctl(int argc, char **argv);     /* status, stats */
 int rc_cli_config(int argc, char **argv);  /* config check FILE */
+int rc_cli_rdma_recv(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const char usage[] =
 	"       ringcap status [-S SOCKET]\n"
 	"       ringcap stats [--json] [-S SOCKET]\n"
 	"       ringcap config check FILE\n"
+	"       ringcap rdma-recv --listen ADDR:PORT -w FILE [rotation options]\n"
 	"       ringcap --help | --version\n"
 	"\n"
 	"Run 'ringcap capture --help' for the capture options; see ringcap(8).\n";
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
 		return rc_cli_capture(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "stats"))
 		return rc_cli_ctl(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "rdma-recv"))
+		return rc_cli_rdma_recv(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "config"))
 		return rc_cli_config(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

@@ -35,6 +35,55 @@ void rc_pcap_conf_clear(struct rc_pcap_conf *p)
 	memset(p, 0, sizeof(*p));
 }
 
+void rc_rdma_conf_clear(struct rc_rdma_conf *r)
+{
+	free(r->peer);
+	free(r->device);
+	memset(r, 0, sizeof(*r));
+}
+
+int rc_peer_split(const char *peer, char *host, size_t hostlen, char *port, size_t portlen,
+		  char *err, size_t errlen)
+{
+	const char *p = peer, *colon, *h = NULL;
+	size_t hl = 0;
+	char *end;
+	unsigned long v;
+
+	if (!strncmp(p, "rdma://", 7))
+		p += 7;
+	if (*p == '[') {
+		const char *close = strchr(p, ']');
+
+		if (!close || close[1] != ':')
+			goto bad;
+		h = p + 1;
+		hl = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(p, ':');
+		if (!colon || strchr(p, ':') != colon)
+			goto bad;
+		h = p;
+		hl = (size_t)(colon - p);
+	}
+	if (!hl || hl >= hostlen)
+		goto bad;
+	errno = 0;
+	v = strtoul(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || v == 0 || v > 65535 || colon[1] == '-' ||
+	    colon[1] == '+')
+		goto bad;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	snprintf(port, portlen, "%lu", v);
+	return 0;
+bad:
+	snprintf(err, errlen, "'%s' is not ADDR:PORT (a port 1..65535; IPv6 as [ADDR]:PORT)",
+		 peer);
+	return -EINVAL;
+}
+
 void rc_capture_conf_clear(struct rc_capture_conf *c)
 {
 	free(c->name);
@@ -43,6 +92,9 @@ void rc_capture_conf_clear(struct rc_capture_conf *c)
 	for (size_t i = 0; i < c->n_pcaps; i++)
 		rc_pcap_conf_clear(&c->pcaps[i]);
 	free(c->pcaps);
+	for (size_t i = 0; i < c->n_rdmas; i++)
+		rc_rdma_conf_clear(&c->rdmas[i]);
+	free(c->rdmas);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -58,6 +110,13 @@ static bool pcap_conf_equal(const struct rc_pcap_conf *a, const struct rc_pcap_c
 	       !memcmp(&a->rotate, &b->rotate, sizeof(a->rotate));
 }
 
+static bool rdma_conf_equal(const struct rc_rdma_conf *a, const struct rc_rdma_conf *b)
+{
+	return str_eq(a->peer, b->peer) && str_eq(a->device, b->device) &&
+	       a->slots == b->slots && a->policy == b->policy &&
+	       a->hold_blocks == b->hold_blocks;
+}
+
 bool rc_capture_conf_equal(const struct rc_capture_conf *a, const struct rc_capture_conf *b,
 			   bool ignore_filter)
 {
@@ -67,12 +126,15 @@ bool rc_capture_conf_equal(const struct rc_capture_conf *a, const struct rc_capt
 	    memcmp(&a->xdp, &b->xdp, sizeof(a->xdp)) ||
 	    a->workers != b->workers || a->fanout != b->fanout ||
 	    a->fanout_defrag != b->fanout_defrag || a->fanout_rollover != b->fanout_rollover ||
-	    a->n_pcaps != b->n_pcaps)
+	    a->n_pcaps != b->n_pcaps || a->n_rdmas != b->n_rdmas)
 		return false;
 	if (!ignore_filter && !str_eq(a->filter, b->filter))
 		return false;
 	for (size_t i = 0; i < a->n_pcaps; i++)
 		if (!pcap_conf_equal(&a->pcaps[i], &b->pcaps[i]))
+			return false;
+	for (size_t i = 0; i < a->n_rdmas; i++)
+		if (!rdma_conf_equal(&a->rdmas[i], &b->rdmas[i]))
 			return false;
 	return true;
 }

@@ -66,6 +66,24 @@ struct rc_pcap_conf {
 	char *filter;          /* user-space filter on top of the kernel's, or NULL */
 };
 
+enum rc_rdma_policy {
+	RC_RDMA_DROP,          /* out of credits: forward nothing of that block */
+	RC_RDMA_HOLD,          /* keep up to hold_blocks blocks leased, then drop */
+};
+
+/* Forwarding to a collector over RDMA (outputs: - rdma: ...). */
+struct rc_rdma_conf {
+	char *peer;            /* "ADDR:PORT" (IPv6 as "[ADDR]:PORT") */
+	char *device;          /* RDMA device the peer must be reached through, or NULL */
+	uint32_t slots;        /* writes outstanding at most (collector slots) */
+	enum rc_rdma_policy policy;
+	uint32_t hold_blocks;  /* policy hold: blocks kept leased at most */
+};
+
+#define RC_RDMA_SLOTS_DEFAULT 16u
+#define RC_RDMA_MAX_SLOTS_CONF 1024u
+#define RC_RDMA_HOLD_DEFAULT 8u
+
 enum rc_fanout_mode {
 	RC_FANOUT_HASH,        /* PACKET_FANOUT_HASH: a flow stays on one worker */
 	RC_FANOUT_LB,          /* round robin */
@@ -91,6 +109,8 @@ struct rc_capture_conf {
 	bool fanout_rollover;      /* PACKET_FANOUT_FLAG_ROLLOVER */
 	struct rc_pcap_conf *pcaps;
 	size_t n_pcaps;
+	struct rc_rdma_conf *rdmas;
+	size_t n_rdmas;
 	unsigned line;             /* where it was defined, for messages (0 = CLI) */
 	unsigned col;
 	unsigned iface_line, iface_col; /* its `interface:` key, for messages (0 = CLI) */
@@ -118,6 +138,12 @@ bool rc_capture_conf_equal(const struct rc_capture_conf *a, const struct rc_capt
 void rc_capture_conf_init(struct rc_capture_conf *c);
 void rc_capture_conf_clear(struct rc_capture_conf *c);
 void rc_pcap_conf_clear(struct rc_pcap_conf *p);
+void rc_rdma_conf_clear(struct rc_rdma_conf *r);
+
+/* Split "ADDR:PORT" / "[ADDR]:PORT" (rdma://  prefix allowed) into @host
+ * and @port; -EINVAL with a message in @err when it is not one. */
+int rc_peer_split(const char *peer, char *host, size_t hostlen, char *port, size_t portlen,
+		  char *err, size_t errlen);
 
 /*
  * Derive the block count from a total ring size (rounded down to whole

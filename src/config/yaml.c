@@ -1056,20 +1056,72 @@ static void parse_pcap(struct ctx *x, const char *parent, const struct slot *ps,
 	parse_rotate(x, path, &s[P_ROTATE], p);
 }
 
-static void parse_output(struct ctx *x, const char *path, yaml_node_t *n,
-			 const struct rc_capture_conf *c, struct rc_pcap_conf *p)
+static const struct choice rdma_policies[] = {
+	{ "drop", RC_RDMA_DROP }, { "hold", RC_RDMA_HOLD },
+};
+
+static void parse_rdma(struct ctx *x, const char *parent, const struct slot *rs,
+		       struct rc_rdma_conf *r)
 {
-	struct slot s[] = { { .name = "pcap" } };
+	enum { R_PEER, R_DEVICE, R_SLOTS, R_POLICY, R_HOLD, R__N };
+	struct slot s[R__N] = {
+		KEY(R_PEER, "peer"), KEY(R_DEVICE, "device"), KEY(R_SLOTS, "slots"),
+		KEY(R_POLICY, "on_backpressure"), KEY(R_HOLD, "hold_blocks"),
+	};
+	char path[PATH_LEN], fpath[PATH_LEN];
+
+	r->slots = RC_RDMA_SLOTS_DEFAULT;
+	r->hold_blocks = RC_RDMA_HOLD_DEFAULT;
+	join(path, parent, rs->name);
+	if (walk_map(x, rs->val, path, s, R__N) < 0)
+		return;
+	if (!s[R_PEER].key) {
+		missing_key(x, rs->val, path, "peer");
+	} else if (get_str(x, path, &s[R_PEER], false, &r->peer) > 0) {
+		char host[256], port[16], msg[RC_DIAG_MSG_LEN];
+
+		if (rc_peer_split(r->peer, host, sizeof(host), port, sizeof(port), msg,
+				  sizeof(msg)) < 0) {
+			join(fpath, path, "peer");
+			err(x, s[R_PEER].val->start_mark, fpath, "%s", msg);
+		}
+	}
+	get_str(x, path, &s[R_DEVICE], false, &r->device);
+	get_u32(x, path, &s[R_SLOTS], 1, RC_RDMA_MAX_SLOTS_CONF, &r->slots);
+	get_u32(x, path, &s[R_HOLD], 1, RC_RDMA_MAX_SLOTS_CONF, &r->hold_blocks);
+	if (s[R_POLICY].val) {
+		int v;
+
+		join(fpath, path, "on_backpressure");
+		if (get_choice(x, fpath, s[R_POLICY].val, rdma_policies,
+			       RC_ARRAY_SIZE(rdma_policies), "policy", &v) > 0)
+			r->policy = (enum rc_rdma_policy)v;
+	}
+}
+
+static void parse_output(struct ctx *x, const char *path, yaml_node_t *n,
+			 struct rc_capture_conf *c)
+{
+	struct slot s[] = { { .name = "pcap" }, { .name = "rdma" } };
 
 	if (walk_map(x, n, path, s, RC_ARRAY_SIZE(s)) < 0)
 		return;
+	if (s[0].key && s[1].key) {
+		err(x, s[1].key->start_mark, path, "one output is either pcap or rdma: "
+		    "make two list items");
+		return;
+	}
+	if (s[1].key) {
+		parse_rdma(x, path, &s[1], &c->rdmas[c->n_rdmas++]);
+		return;
+	}
 	if (!s[0].key) {
 		/* an unknown type has been reported by walk_map already */
 		if (is_null(n) || n->data.mapping.pairs.start == n->data.mapping.pairs.top)
 			missing_key(x, n, path, "pcap");
 		return;
 	}
-	parse_pcap(x, path, &s[0], c, p);
+	parse_pcap(x, path, &s[0], c, &c->pcaps[c->n_pcaps++]);
 }
 
 static size_t list_len(const yaml_node_t *l)
@@ -1109,11 +1161,11 @@ static void parse_outputs(struct ctx *x, const char *parent, const struct slot *
 		return;
 	n = list_len(l);
 	c->pcaps = calloc(n, sizeof(*c->pcaps));
-	if (!c->pcaps) {
+	c->rdmas = calloc(n, sizeof(*c->rdmas));
+	if (!c->pcaps || !c->rdmas) {
 		x->oom = true;
 		return;
 	}
-	c->n_pcaps = n;
 	for (size_t i = 0; i < n; i++) {
 		char ipath[PATH_LEN];
 		yaml_node_t *item = node(x, l->data.sequence.items.start[i]);
@@ -1121,7 +1173,7 @@ static void parse_outputs(struct ctx *x, const char *parent, const struct slot *
 		if (!item)
 			continue;
 		bprintf(ipath, sizeof(ipath), "%s[%zu]", path, i);
-		parse_output(x, ipath, item, c, &c->pcaps[i]);
+		parse_output(x, ipath, item, c);
 	}
 }
 

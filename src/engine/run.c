@@ -17,6 +17,7 @@
 #include "../capture/filter.h"
 #include "../common/counter.h"
 #include "../sink/pcap.h"
+#include "../sink/rdma.h"
 #include "../sink/rotate.h"
 
 static uint16_t fanout_mode(enum rc_fanout_mode m)
@@ -127,7 +128,7 @@ int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen)
 	for (unsigned k = 0; k < r->nworkers; k++) {
 		struct rc_run_worker *rw = &r->workers[k];
 
-		rw->sinks = calloc(c->n_pcaps ? c->n_pcaps : 1, sizeof(*rw->sinks));
+		rw->sinks = calloc(c->n_pcaps + c->n_rdmas + 1, sizeof(*rw->sinks));
 		if (!rw->sinks)
 			return -ENOMEM;
 		for (size_t i = 0; i < c->n_pcaps; i++) {
@@ -151,6 +152,16 @@ int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen)
 			}
 			rv = rc_pcap_sink_new(&pc, rw->src->dlt, c->snaplen, &rw->sinks[i], err,
 					      errlen);
+			if (rv < 0)
+				return rv;
+			rw->nsinks++;
+		}
+		/* forwarding goes after the files: a block is on disk before it
+		 * is on the wire */
+		for (size_t i = 0; i < c->n_rdmas; i++) {
+			int rv = rc_rdma_sink_new(&c->rdmas[i], rw->src, k, &rw->sinks[rw->nsinks],
+						  err, errlen);
+
 			if (rv < 0)
 				return rv;
 			rw->nsinks++;
@@ -252,6 +263,17 @@ void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret)
 		ret->sink.removed += s.removed;
 		ret->sink.errors += s.errors;
 		ret->sink.lost += s.lost;
+		ret->sink.fwd_blocks += s.fwd_blocks;
+		ret->sink.fwd_frames += s.fwd_frames;
+		ret->sink.fwd_bytes += s.fwd_bytes;
+		ret->sink.fwd_wire_bytes += s.fwd_wire_bytes;
+		ret->sink.fwd_lost += s.fwd_lost;
+		ret->sink.fwd_no_credit += s.fwd_no_credit;
+		ret->sink.fwd_reconnects += s.fwd_reconnects;
+		ret->sink.fwd_copied += s.fwd_copied;
+		ret->sink.fwd_connected += s.fwd_connected;
+		ret->sink.fwd_credits += s.fwd_credits;
+		ret->sink.fwd_zero_copy += s.fwd_zero_copy;
 	}
 	ret->delivered = RC_COUNTER_GET(rw->w.delivered);
 	ret->delivered_bytes = RC_COUNTER_GET(rw->w.delivered_bytes);
@@ -277,6 +299,28 @@ void rc_run_total_stats(struct rc_run *r, struct rc_run_stats *ret)
 		if (w.end > ret->end)
 			ret->end = w.end;
 	}
+}
+
+unsigned rc_run_notices(struct rc_run *r, void (*fn)(void *arg, const char *msg), void *arg)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < r->nworkers; k++) {
+		struct rc_run_worker *rw = &r->workers[k];
+
+		for (unsigned i = 0; i < rw->nsinks; i++) {
+			struct rc_sink *s = rw->sinks[i];
+			char buf[512];
+
+			if (!s->ops->notice || i >= RC_RUN_MAX_NOTICE_SINKS)
+				continue;
+			if (s->ops->notice(s, &rw->notice_gen[i], buf, sizeof(buf))) {
+				fn(arg, buf);
+				n++;
+			}
+		}
+	}
+	return n;
 }
 
 const char *rc_run_sink_error(struct rc_run *r)

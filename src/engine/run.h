@@ -27,10 +27,13 @@
 #include "../fanout/worker.h"
 #include "../sink/sink.h"
 
+#define RC_RUN_MAX_NOTICE_SINKS 8
+
 struct rc_run_worker {
 	struct rc_source *src;
 	struct rc_sink **sinks;
 	unsigned nsinks;
+	uint64_t notice_gen[RC_RUN_MAX_NOTICE_SINKS];  /* last notice seen, per sink */
 	struct rc_worker w;
 };
 
@@ -75,6 +78,10 @@ int rc_run_set_filter(struct rc_run *r, const char *expr, char *err, size_t errl
 
 void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret);
 void rc_run_total_stats(struct rc_run *r, struct rc_run_stats *ret);
+
+/* Hand each sink's news (a forwarding connection made or lost) to @fn,
+ * once per change; owner's thread.  Returns how many. */
+unsigned rc_run_notices(struct rc_run *r, void (*fn)(void *arg, const char *msg), void *arg);
 
 /* The first sink error message of any worker, or NULL. */
 const char *rc_run_sink_error(struct rc_run *r);

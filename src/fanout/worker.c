@@ -50,6 +50,7 @@ static void deliver(struct rc_worker *w, struct rc_batch *b)
 
 		if (b->n > left) {
 			b->n = (unsigned)left;
+			b->raw = NULL;  /* no longer the whole block */
 			bytes = 0;
 			for (unsigned i = 0; i < b->n; i++)
 				bytes += b->frames[i].h.len;

@@ -31,6 +31,18 @@ struct rc_sink_stats {
 	uint64_t removed;    /* files deleted by the ring / budget */
 	uint64_t errors;     /* write errors */
 	uint64_t lost;       /* frames handed to the sink that did not reach its output */
+	/* forwarding sinks (rdma) */
+	uint64_t fwd_blocks;     /* writes the collector's side acknowledged */
+	uint64_t fwd_frames;
+	uint64_t fwd_bytes;      /* bytes of frames (original lengths) delivered */
+	uint64_t fwd_wire_bytes; /* bytes written over RDMA, block headers included */
+	uint64_t fwd_lost;       /* frames not delivered: no credit, no connection, failed write */
+	uint64_t fwd_no_credit;  /* blocks not forwarded for want of credits */
+	uint64_t fwd_reconnects; /* connections made after the first */
+	uint64_t fwd_copied;     /* bytes copied in user space to forward them (copy mode) */
+	uint64_t fwd_connected;  /* gauge: 1 while connected */
+	uint64_t fwd_credits;    /* gauge: writes that may be posted now */
+	uint64_t fwd_zero_copy;  /* gauge: 1 while sending straight from capture memory */
 };
 
 struct rc_sink;
@@ -44,6 +56,11 @@ struct rc_sink_ops {
 	/* Path of the file being written (for status), or NULL; any thread,
 	 * copies into @buf. */
 	const char *(*current)(struct rc_sink *s, char *buf, size_t len);
+	/* Optional; any thread.  A change of state worth a log line (a
+	 * forwarding connection made or lost): when *@gen differs from the
+	 * sink's generation, copies the message into @buf, updates *@gen and
+	 * returns @buf; NULL when nothing new happened. */
+	const char *(*notice)(struct rc_sink *s, uint64_t *gen, char *buf, size_t len);
 	void (*free)(struct rc_sink *s);
 };
 

@@ -133,8 +133,24 @@ static const struct bad_case bad_cases[] = {
 	{ "unknown key, none near", CAP("    colour: red\n"),
 	  { "4:5: captures[0]: unknown key 'colour' (known keys: backend, fanout, fanout_flags, "
 	    "filter, interface, name, outputs, promiscuous, ring, snaplen, workers, xdp)" } },
-	{ "unknown output type", OUT("      - rdma: { host: x }\n"),
-	  { "7:9: captures[0].outputs[1]: unknown key 'rdma' (known keys: pcap)" } },
+	{ "unknown output type", OUT("      - kafka: { host: x }\n"),
+	  { "7:9: captures[0].outputs[1]: unknown key 'kafka' (known keys: pcap, rdma)" } },
+	{ "rdma without a peer", OUT("      - rdma: { slots: 4 }\n"),
+	  { "7:15: captures[0].outputs[1].rdma: missing required key 'peer'" } },
+	{ "rdma peer without a port", OUT("      - rdma: { peer: 198.18.0.1 }\n"),
+	  { "7:23: captures[0].outputs[1].rdma.peer: '198.18.0.1' is not ADDR:PORT "
+	    "(a port 1..65535; IPv6 as [ADDR]:PORT)" } },
+	{ "rdma peer port 0", OUT("      - rdma: { peer: \"[fd00::1]:0\" }\n"),
+	  { "7:23: captures[0].outputs[1].rdma.peer: '[fd00::1]:0' is not ADDR:PORT "
+	    "(a port 1..65535; IPv6 as [ADDR]:PORT)" } },
+	{ "rdma slots out of range", OUT("      - rdma: { peer: \"h:1\", slots: 5000 }\n"),
+	  { "7:37: captures[0].outputs[1].rdma.slots: 5000 is out of range (1 to 1024)" } },
+	{ "rdma unknown policy", OUT("      - rdma: { peer: \"h:1\", on_backpressure: block }\n"),
+	  { "7:47: captures[0].outputs[1].rdma.on_backpressure: unknown policy 'block' "
+	    "(expected drop or hold)" } },
+	{ "rdma and pcap in one item",
+	  OUT("      - { pcap: { path: /x/b.pcap }, rdma: { peer: \"h:1\" } }\n"),
+	  { "7:38: captures[0].outputs[1]: one output is either pcap or rdma: make two list items" } },
 	{ "duplicate key", CAP("    snaplen: 100\n    snaplen: 200\n"),
 	  { "5:5: captures[0]: duplicate key 'snaplen' (first given at 4:5)" } },
 
@@ -780,7 +796,8 @@ static void test_anchors(void **state)
 /* ------------------------------------------------------------------ */
 /* values: spellings that must be accepted                             */
 
-enum field { F_ROT_SIZE, F_ROT_TIME, F_ROT_TOTAL, F_STATUS, F_PROMISC, F_MODE, F_FRAME };
+enum field { F_ROT_SIZE, F_ROT_TIME, F_ROT_TOTAL, F_STATUS, F_PROMISC, F_MODE, F_FRAME,
+	     F_RDMA_SLOTS, F_RDMA_POLICY, F_RDMA_HOLD, F_N_PCAPS };
 
 struct value_case {
 	const char *name;
@@ -820,6 +837,16 @@ static const struct value_case value_cases[] = {
 	{ "mode plain with 0", OUT("          file_mode: 0600\n"), F_MODE, 0600 },
 	{ "mode plain without 0", OUT("          file_mode: 644\n"), F_MODE, 0644 },
 	{ "mode 0o", OUT("          file_mode: 0o660\n"), F_MODE, 0660 },
+	{ "rdma slots default", OUT("      - rdma: { peer: \"198.18.0.1:7718\" }\n"), F_RDMA_SLOTS,
+	  RC_RDMA_SLOTS_DEFAULT },
+	{ "rdma slots", OUT("      - rdma: { peer: \"h:1\", slots: 64 }\n"), F_RDMA_SLOTS, 64 },
+	{ "rdma policy default", OUT("      - rdma: { peer: \"h:1\" }\n"), F_RDMA_POLICY,
+	  RC_RDMA_DROP },
+	{ "rdma policy hold", OUT("      - rdma: { peer: \"h:1\", on_backpressure: hold }\n"),
+	  F_RDMA_POLICY, RC_RDMA_HOLD },
+	{ "rdma hold blocks", OUT("      - rdma: { peer: \"h:1\", hold_blocks: 3 }\n"),
+	  F_RDMA_HOLD, 3 },
+	{ "rdma beside one pcap", OUT("      - rdma: { peer: \"h:1\" }\n"), F_N_PCAPS, 1 },
 };
 
 static void test_value(void **state)
@@ -837,6 +864,10 @@ static void test_value(void **state)
 	case F_PROMISC: got = a->promisc; break;
 	case F_MODE: got = a->pcaps[0].file_mode; break;
 	case F_FRAME: got = a->ring.frame_size; break;
+	case F_RDMA_SLOTS: assert_int_equal(a->n_rdmas, 1); got = a->rdmas[0].slots; break;
+	case F_RDMA_POLICY: assert_int_equal(a->n_rdmas, 1); got = a->rdmas[0].policy; break;
+	case F_RDMA_HOLD: assert_int_equal(a->n_rdmas, 1); got = a->rdmas[0].hold_blocks; break;
+	case F_N_PCAPS: got = a->n_pcaps; break;
 	}
 	assert_int_equal(got, tc->want);
 	rc_config_free(c);

@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The RDMA collector; see collector.h.
+ *
+ * Per connection: a ring of `slots` slots (the sender's block size each)
+ * registered for local and remote write, one receive posted per slot (an
+ * RDMA WRITE WITH IMMEDIATE consumes one and says which block arrived),
+ * and a small send queue for credit messages.  A block is walked and
+ * written to the pcap file before its slot is credited back, so a slot is
+ * never overwritten while it is being read.
+ */
+#include "collector.h"
+
+#ifndef RC_HAVE_RDMA
+
+#include <errno.h>
+#include <stdio.h>
+
+int rc_collector_new(const char *listen, const struct rc_pcap_conf *out,
+		     struct rc_collector **ret, char *err, size_t errlen)
+{
+	(void)listen;
+	(void)out;
+	(void)ret;
+	snprintf(err, errlen, "this ringcap was built without RDMA support "
+		 "(make deps: libibverbs-dev librdmacm-dev)");
+	return -EPROTONOSUPPORT;
+}
+
+int rc_collector_run(struct rc_collector *c, int stop_fd, void (*notice)(const char *msg),
+		     char *err, size_t errlen)
+{
+	(void)c;
+	(void)stop_fd;
+	(void)notice;
+	(void)err;
+	(void)errlen;
+	return -EPROTONOSUPPORT;
+}
+
+void rc_collector_stats(struct rc_collector *c, struct rc_collector_stats *ret)
+{
+	(void)c;
+	(void)ret;
+}
+
+void rc_collector_free(struct rc_collector *c)
+{
+	(void)c;
+}
+
+#else
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <infiniband/verbs.h>
+#include <rdma/rdma_cma.h>
+
+#include "../capture/lease.h"
+#include "../capture/tpv3.h"
+#include "../common/cleanup.h"
+#include "../common/counter.h"
+#include "../sink/pcap.h"
+#include "../sink/rdma_wire.h"
+
+#define MAX_CONNS 64
+#define SEND_DEPTH 64
+#define SIGNAL_EVERY 16
+#define MAX_RING_BYTES (1ULL << 30)  /* per connection */
+
+struct rconn {
+	struct rdma_cm_id *id;
+	struct ibv_pd *pd;
+	struct ibv_comp_channel *ch;
+	struct ibv_cq *cq;
+	struct ibv_mr *mr;
+	uint8_t *ring;
+	size_t ring_len;
+	uint32_t nslots, slot_size, snaplen, worker;
+	uint64_t expect;        /* next sequence number */
+	uint64_t consumed;
+	uint64_t sends;
+	bool qp, up;
+	struct rc_rdma_credit credit;
+	char peer[INET6_ADDRSTRLEN + 8];
+};
+
+struct rc_collector {
+	char listen[300];
+	struct rc_pcap_conf out;
+	struct rdma_event_channel *ech;
+	struct rdma_cm_id *lid;
+	struct rconn *conns[MAX_CONNS];
+	struct rc_sink *sink;
+	int dlt;
+	struct rc_frame *views;
+	unsigned max_views;
+	struct rc_lease lease;      /* the pcap sink is synchronous: a formality */
+	struct rc_lease_owner owner;
+	void (*notice)(const char *msg);
+	struct rc_collector_stats st;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void no_release(struct rc_lease_owner *o, struct rc_lease *l)
+{
+	(void)o;
+	(void)l;
+}
+
+static void say(struct rc_collector *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct rc_collector *c, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (!c->notice)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	c->notice(buf);
+}
+
+static void conn_free(struct rc_collector *c, struct rconn *k)
+{
+	if (!k)
+		return;
+	if (k->qp)
+		rdma_destroy_qp(k->id);
+	if (k->mr)
+		ibv_dereg_mr(k->mr);
+	if (k->cq)
+		ibv_destroy_cq(k->cq);
+	if (k->ch)
+		ibv_destroy_comp_channel(k->ch);
+	if (k->pd)
+		ibv_dealloc_pd(k->pd);
+	if (k->ring)
+		munmap(k->ring, k->ring_len);
+	if (k->id)
+		rdma_destroy_id(k->id);
+	if (k->up)
+		RC_COUNTER_SET(c->st.active, c->st.active - 1);
+	free(k);
+}
+
+static void conn_drop(struct rc_collector *c, struct rconn *k, const char *why)
+{
+	for (unsigned i = 0; i < MAX_CONNS; i++)
+		if (c->conns[i] == k)
+			c->conns[i] = NULL;
+	if (k->up)
+		say(c, "%s (worker %u) %s after %" PRIu64 " blocks", k->peer, k->worker, why,
+		    k->expect);
+	conn_free(c, k);
+}
+
+static int post_recv(struct rconn *k, uint32_t i)
+{
+	struct ibv_recv_wr wr = { .wr_id = i, .sg_list = NULL, .num_sge = 0 }, *bad;
+
+	return ibv_post_recv(k->id->qp, &wr, &bad);
+}
+
+static int send_credit(struct rconn *k)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)&k->credit, .length = sizeof(k->credit) };
+	struct ibv_send_wr wr = { 0 }, *bad;
+
+	k->credit.consumed = htobe64(k->consumed);
+	wr.wr_id = k->sends;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.opcode = IBV_WR_SEND;
+	wr.send_flags = IBV_SEND_INLINE;
+	/* a signalled send now and then lets the send queue recycle entries */
+	if (++k->sends % SIGNAL_EVERY == 0)
+		wr.send_flags |= IBV_SEND_SIGNALED;
+	return ibv_post_send(k->id->qp, &wr, &bad);
+}
+
+static void peer_name(struct rdma_cm_id *id, char *buf, size_t len)
+{
+	struct sockaddr *sa = rdma_get_peer_addr(id);
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, host, sizeof(host));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof(host));
+	snprintf(buf, len, "%s", host);
+}
+
+static int open_output(struct rc_collector *c, int dlt, uint32_t snaplen, char *why,
+		       size_t whylen)
+{
+	char err[1024];
+	int r;
+
+	if (c->sink)
+		return c->dlt == dlt ? 0 : -EPROTO;
+	r = rc_pcap_sink_new(&c->out, dlt, snaplen, &c->sink, err, sizeof(err));
+	if (r < 0) {
+		snprintf(why, whylen, "%s", err);
+		return r;
+	}
+	c->dlt = dlt;
+	return 0;
+}
+
+static void reject(struct rc_collector *c, struct rdma_cm_id *id, const char *why)
+{
+	char peer[INET6_ADDRSTRLEN + 8];
+
+	peer_name(id, peer, sizeof(peer));
+	say(c, "refused a connection from %s: %s", peer, why);
+	RC_COUNTER_ADD(c->st.rejected, 1);
+	rdma_reject(id, NULL, 0);
+	rdma_destroy_id(id);
+}
+
+/* A connection request: @id is new and ours to keep or refuse. */
+static int accept_conn(struct rc_collector *c, struct rdma_cm_id *id, const void *pd,
+		       size_t pdlen, char *err, size_t errlen)
+{
+	struct rc_rdma_hello h;
+	struct rc_rdma_welcome w = { 0 };
+	struct rdma_conn_param cp = { 0 };
+	struct ibv_qp_init_attr qa = { 0 };
+	struct rconn *k;
+	char why[1024];
+	unsigned slot = MAX_CONNS;
+	int r;
+
+	if (!pd || pdlen < sizeof(h)) {
+		reject(c, id, "no ringcap hello in the request");
+		return 0;
+	}
+	memcpy(&h, pd, sizeof(h));
+	if (be32toh(h.magic) != RC_RDMA_MAGIC || be32toh(h.version) != RC_RDMA_VERSION) {
+		reject(c, id, "not a ringcap sender of this version");
+		return 0;
+	}
+	for (unsigned i = 0; i < MAX_CONNS; i++)
+		if (!c->conns[i]) {
+			slot = i;
+			break;
+		}
+	k = calloc(1, sizeof(*k));
+	if (!k || slot == MAX_CONNS) {
+		free(k);
+		reject(c, id, "too many connections");
+		return 0;
+	}
+	k->id = id;
+	k->nslots = be32toh(h.slots);
+	k->slot_size = be32toh(h.slot_size);
+	k->snaplen = be32toh(h.snaplen);
+	k->worker = be32toh(h.worker);
+	peer_name(id, k->peer, sizeof(k->peer));
+	if (!k->nslots || k->nslots > RC_RDMA_MAX_SLOTS || k->slot_size < 4096 ||
+	    k->slot_size > RC_RDMA_MAX_SLOT ||
+	    (uint64_t)k->nslots * k->slot_size > MAX_RING_BYTES) {
+		k->id = NULL;
+		free(k);
+		reject(c, id, "slot count or size out of range");
+		return 0;
+	}
+	r = open_output(c, (int)be32toh(h.dlt), k->snaplen, why, sizeof(why));
+	if (r == -EPROTO) {
+		k->id = NULL;
+		free(k);
+		reject(c, id, "its link type differs from the file's");
+		return 0;
+	}
+	if (r < 0) {
+		k->id = NULL;
+		free(k);
+		rdma_reject(id, NULL, 0);
+		rdma_destroy_id(id);
+		snprintf(err, errlen, "%s", why);
+		return r;
+	}
+	if (c->max_views < k->slot_size / 64 + 1) {
+		struct rc_frame *v = reallocarray(c->views, k->slot_size / 64 + 1, sizeof(*v));
+
+		if (!v)
+			goto nomem;
+		c->views = v;
+		c->max_views = k->slot_size / 64 + 1;
+	}
+	k->ring_len = (size_t)k->nslots * k->slot_size;
+	k->ring = mmap(NULL, k->ring_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (k->ring == MAP_FAILED) {
+		k->ring = NULL;
+		goto nomem;
+	}
+	if (!(k->pd = ibv_alloc_pd(id->verbs)) || !(k->ch = ibv_create_comp_channel(id->verbs)) ||
+	    !(k->cq = ibv_create_cq(id->verbs, (int)(k->nslots + SEND_DEPTH), NULL, k->ch, 0)))
+		goto verbs;
+	fcntl(k->ch->fd, F_SETFL, fcntl(k->ch->fd, F_GETFL) | O_NONBLOCK);
+	ibv_req_notify_cq(k->cq, 0);
+	qa.send_cq = qa.recv_cq = k->cq;
+	qa.qp_type = IBV_QPT_RC;
+	qa.cap.max_send_wr = SEND_DEPTH;
+	qa.cap.max_recv_wr = k->nslots;
+	qa.cap.max_send_sge = 1;
+	qa.cap.max_recv_sge = 1;
+	qa.cap.max_inline_data = sizeof(k->credit);
+	if (rdma_create_qp(id, k->pd, &qa))
+		goto verbs;
+	k->qp = true;
+	k->mr = ibv_reg_mr(k->pd, k->ring, k->ring_len,
+			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE);
+	if (!k->mr)
+		goto verbs;
+	for (uint32_t i = 0; i < k->nslots; i++)
+		if (post_recv(k, i))
+			goto verbs;
+	w.magic = htobe32(RC_RDMA_MAGIC);
+	w.version = htobe32(RC_RDMA_VERSION);
+	w.addr = htobe64((uintptr_t)k->ring);
+	w.rkey = htobe32(k->mr->rkey);
+	w.slots = htobe32(k->nslots);
+	w.slot_size = htobe32(k->slot_size);
+	cp.private_data = &w;
+	cp.private_data_len = sizeof(w);
+	cp.rnr_retry_count = 7;
+	if (rdma_accept(id, &cp))
+		goto verbs;
+	c->conns[slot] = k;
+	return 0;
+verbs:
+	snprintf(why, sizeof(why), "setting up verbs resources failed: %s", strerror(errno));
+	k->id = NULL;
+	conn_free(c, k);
+	reject(c, id, why);
+	return 0;
+nomem:
+	k->id = NULL;
+	conn_free(c, k);
+	reject(c, id, "out of memory for its slots");
+	return 0;
+}
+
+static struct rconn *find(struct rc_collector *c, struct rdma_cm_id *id)
+{
+	for (unsigned i = 0; i < MAX_CONNS; i++)
+		if (c->conns[i] && c->conns[i]->id == id)
+			return c->conns[i];
+	return NULL;
+}
+
+static int handle_cm(struct rc_collector *c, char *err, size_t errlen)
+{
+	struct rdma_cm_event *ev;
+
+	while (!rdma_get_cm_event(c->ech, &ev)) {
+		enum rdma_cm_event_type type = ev->event;
+		struct rdma_cm_id *id = ev->id;
+		struct rconn *k;
+
+		if (type == RDMA_CM_EVENT_CONNECT_REQUEST) {
+			uint8_t pd[256];
+			size_t len = ev->param.conn.private_data_len;
+			int r;
+
+			if (len > sizeof(pd))
+				len = sizeof(pd);
+			if (ev->param.conn.private_data)
+				memcpy(pd, ev->param.conn.private_data, len);
+			else
+				len = 0;
+			rdma_ack_cm_event(ev);
+			r = accept_conn(c, id, len ? pd : NULL, len, err, errlen);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		rdma_ack_cm_event(ev);
+		k = find(c, id);
+		if (!k)
+			continue;
+		switch (type) {
+		case RDMA_CM_EVENT_ESTABLISHED:
+			k->up = true;
+			RC_COUNTER_ADD(c->st.connections, 1);
+			RC_COUNTER_SET(c->st.active, c->st.active + 1);
+			say(c, "%s (worker %u) connected: %u slots of %u bytes", k->peer, k->worker,
+			    k->nslots, k->slot_size);
+			break;
+		case RDMA_CM_EVENT_DISCONNECTED:
+			conn_drop(c, k, "disconnected");
+			break;
+		case RDMA_CM_EVENT_TIMEWAIT_EXIT:
+			break;
+		default:
+			conn_drop(c, k, rdma_event_str(type));
+			break;
+		}
+	}
+	return 0;
+}
+
+static int deliver(struct rc_collector *c, struct rconn *k, const struct ibv_wc *wc,
+		   char *err, size_t errlen)
+{
+	uint32_t seq32 = be32toh(wc->imm_data);
+	uint64_t seq = k->expect + (uint32_t)(seq32 - (uint32_t)k->expect);
+	uint8_t *slot = k->ring + (size_t)(seq % k->nslots) * k->slot_size;
+	struct rc_batch b = { 0 };
+	bool malformed = false;
+	uint64_t vlan = 0, bytes = 0;
+	unsigned n = 0;
+
+	if (seq != k->expect)
+		RC_COUNTER_ADD(c->st.seq_gaps, seq - k->expect);
+	k->expect = seq + 1;
+	RC_COUNTER_ADD(c->st.blocks, 1);
+	if (wc->byte_len >= sizeof(struct tpacket_block_desc) && wc->byte_len <= k->slot_size)
+		n = rc_tpv3_block_walk((struct tpacket_block_desc *)slot, wc->byte_len, k->snaplen,
+				       c->views, c->max_views, &malformed, &vlan, &bytes);
+	else
+		malformed = true;
+	if (malformed)
+		RC_COUNTER_ADD(c->st.malformed, 1);
+	if (n) {
+		RC_COUNTER_ADD(c->st.frames, n);
+		RC_COUNTER_ADD(c->st.bytes, bytes);
+		rc_lease_begin(&c->lease, seq);
+		b.frames = c->views;
+		b.n = n;
+		b.lease = &c->lease;
+		b.bytes = bytes;
+		if (!c->sink->dead && c->sink->ops->write(c->sink, &b) < 0) {
+			c->sink->dead = true;
+			snprintf(err, errlen, "%s", c->sink->err);
+			return -EIO;
+		}
+		rc_lease_put(&c->lease);
+	}
+	/* done with the slot: give it back */
+	k->consumed++;
+	if (post_recv(k, (uint32_t)(seq % k->nslots)) || send_credit(k)) {
+		conn_drop(c, k, "failed (posting a receive or a credit failed)");
+		return 0;
+	}
+	return 0;
+}
+
+static int handle_cq(struct rc_collector *c, struct rconn *k, char *err, size_t errlen)
+{
+	struct ibv_cq *cq;
+	void *ctx;
+	struct ibv_wc wc[16];
+	int n;
+
+	while (!ibv_get_cq_event(k->ch, &cq, &ctx)) {
+		ibv_ack_cq_events(cq, 1);
+		ibv_req_notify_cq(cq, 0);
+	}
+	while ((n = ibv_poll_cq(k->cq, 16, wc)) > 0) {
+		for (int i = 0; i < n; i++) {
+			if (wc[i].status != IBV_WC_SUCCESS) {
+				/* flushed or failed: the connection is ending */
+				char why[128];
+
+				snprintf(why, sizeof(why), "failed (%s)", ibv_wc_status_str(wc[i].status));
+				conn_drop(c, k, why);
+				return 0;
+			}
+			if (wc[i].opcode == IBV_WC_RECV_RDMA_WITH_IMM) {
+				int r = deliver(c, k, &wc[i], err, errlen);
+
+				if (r < 0)
+					return r;
+				if (!find(c, k->id))
+					return 0;  /* dropped */
+			}
+		}
+	}
+	return 0;
+}
+
+int rc_collector_new(const char *listen, const struct rc_pcap_conf *out,
+		     struct rc_collector **ret, char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV | AI_PASSIVE };
+	struct addrinfo *ai = NULL;
+	struct rc_collector *c;
+	char host[256], port[16];
+	int r;
+
+	r = rc_peer_split(listen, host, sizeof(host), port, sizeof(port), err, errlen);
+	if (r < 0)
+		return r;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	snprintf(c->listen, sizeof(c->listen), "%s", listen);
+	c->out = *out;
+	c->owner.release = no_release;
+	rc_lease_init(&c->lease, &c->owner, 0);
+	if (strcmp(out->path, "-")) {
+		/* the file is made with the first connection; refuse a path it
+		 * could never be made at now, not then */
+		char *dup = strdup(out->path);
+		const char *dir = dup ? dirname(dup) : ".";
+
+		if (access(dir, W_OK | X_OK) < 0) {
+			snprintf(err, errlen, "cannot write files in %s: %s", dir, strerror(errno));
+			r = -errno;
+			free(dup);
+			goto fail;
+		}
+		free(dup);
+	}
+	r = getaddrinfo(strcmp(host, "*") ? host : NULL, port, &hints, &ai);
+	if (r || !ai) {
+		snprintf(err, errlen, "--listen %s: %s", listen, r ? gai_strerror(r) : "no address");
+		r = -EINVAL;
+		goto fail;
+	}
+	c->ech = rdma_create_event_channel();
+	if (!c->ech) {
+		r = -errno;
+		snprintf(err, errlen, "cannot open the RDMA connection manager "
+			 "(/dev/infiniband/rdma_cm): %s", strerror(errno));
+		goto fail;
+	}
+	fcntl(c->ech->fd, F_SETFL, fcntl(c->ech->fd, F_GETFL) | O_NONBLOCK);
+	if (rdma_create_id(c->ech, &c->lid, c, RDMA_PS_TCP) ||
+	    rdma_bind_addr(c->lid, ai->ai_addr) || rdma_listen(c->lid, 16)) {
+		r = -errno;
+		snprintf(err, errlen, "cannot listen on %s: %s%s", listen, strerror(errno),
+			 errno == EADDRNOTAVAIL || errno == ENODEV
+				 ? " (no RDMA device has that address)" : "");
+		goto fail;
+	}
+	freeaddrinfo(ai);
+	*ret = c;
+	return 0;
+fail:
+	if (ai)
+		freeaddrinfo(ai);
+	rc_collector_free(c);
+	return r;
+}
+
+int rc_collector_run(struct rc_collector *c, int stop_fd, void (*notice)(const char *msg),
+		     char *err, size_t errlen)
+{
+	uint64_t last_tick = mono_ns();
+
+	c->notice = notice;
+	for (;;) {
+		struct pollfd p[2 + MAX_CONNS];
+		struct rconn *who[2 + MAX_CONNS];
+		unsigned n = 0;
+		int r;
+
+		p[n] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
+		who[n++] = NULL;
+		p[n] = (struct pollfd){ .fd = c->ech->fd, .events = POLLIN };
+		who[n++] = NULL;
+		for (unsigned i = 0; i < MAX_CONNS; i++)
+			if (c->conns[i] && c->conns[i]->ch) {
+				p[n] = (struct pollfd){ .fd = c->conns[i]->ch->fd, .events = POLLIN };
+				who[n++] = c->conns[i];
+			}
+		r = poll(p, n, 100);
+		if (r < 0 && errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			return -errno;
+		}
+		if (p[0].revents)
+			return 0;
+		if (p[1].revents) {
+			r = handle_cm(c, err, errlen);
+			if (r < 0)
+				return r;
+		}
+		for (unsigned i = 2; i < n; i++) {
+			if (!p[i].revents || !find(c, who[i]->id))
+				continue;
+			r = handle_cq(c, who[i], err, errlen);
+			if (r < 0)
+				return r;
+		}
+		if (c->sink && mono_ns() - last_tick >= 100000000ULL) {
+			last_tick = mono_ns();
+			if (c->sink->ops->tick && c->sink->ops->tick(c->sink, last_tick) < 0) {
+				snprintf(err, errlen, "%s", c->sink->err);
+				return -EIO;
+			}
+		}
+	}
+}
+
+void rc_collector_stats(struct rc_collector *c, struct rc_collector_stats *ret)
+{
+	*ret = c->st;
+	if (c->sink) {
+		struct rc_sink_stats s;
+
+		c->sink->ops->stats(c->sink, &s);
+		ret->written = s.frames;
+		ret->lost = s.lost;
+		ret->files = s.files;
+	}
+}
+
+void rc_collector_free(struct rc_collector *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < MAX_CONNS; i++)
+		if (c->conns[i]) {
+			struct rconn *k = c->conns[i];
+
+			c->conns[i] = NULL;
+			if (k->up)
+				rdma_disconnect(k->id);
+			conn_free(c, k);
+		}
+	if (c->sink) {
+		c->sink->ops->close(c->sink);
+		c->sink->ops->free(c->sink);
+	}
+	if (c->lid)
+		rdma_destroy_id(c->lid);
+	if (c->ech)
+		rdma_destroy_event_channel(c->ech);
+	free(c->views);
+	free(c);
+}
+
+#endif /* RC_HAVE_RDMA */

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RDMA forwarding sink: sends captured blocks to a collector (`ringcap
+ * rdma-recv`) with one RDMA WRITE WITH IMMEDIATE per block, straight from
+ * the registered capture memory.  Wire format: rdma_wire.h.
+ *
+ * Built only with libibverbs and librdmacm (RC_HAVE_RDMA); without them
+ * rc_rdma_sink_new() says so and the rest of ringcap works as before.
+ */
+#ifndef RC_SINK_RDMA_H
+#define RC_SINK_RDMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../capture/source.h"
+#include "../config/conf.h"
+#include "sink.h"
+
+/* Whether this build can forward over RDMA. */
+bool rc_rdma_built(void);
+
+/*
+ * A forwarding sink for worker @worker of a capture whose frames come from
+ * @src (its capture memory is registered once connected).  The collector
+ * need not be up: the sink connects in the background and keeps trying.
+ * Fails (-errno, message in @err) only on bad settings: an address that
+ * does not resolve, a block too large to forward.
+ */
+int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *src,
+		     unsigned worker, struct rc_sink **ret, char *err, size_t errlen);
+
+#endif

@@ -138,6 +138,10 @@ install: $(BINS)
 		  echo "install: cannot set '$(RC_EXECSTART)' in systemd/ringcapd.service" >&2; exit 1; }
 	chmod 0644 $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp
 	mv -f $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp $(DESTDIR)$(UNITDIR)/ringcapd.service
+	sed -e 's|^ExecStart=/usr/local/bin/ringcap |ExecStart=$(BINDIR)/ringcap |' \
+		-e 's|/etc/ringcap/|$(SYSCONFDIR)/ringcap/|g' \
+		systemd/ringcap-rdma-recv.service >$(DESTDIR)$(UNITDIR)/ringcap-rdma-recv.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/ringcap-rdma-recv.service
 	install -m 0644 systemd/ringcap.sysusers $(DESTDIR)$(SYSUSERSDIR)/ringcap.conf
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ringcap/ringcap.yaml ]; then \
 		echo "install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/ringcap/ringcap.yaml"; \
@@ -155,7 +159,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ringcap $(DESTDIR)$(SBINDIR)/ringcapd \
 		$(DESTDIR)$(MANDIR)/man8/ringcap.8 $(DESTDIR)$(MANDIR)/man8/ringcapd.8 \
 		$(DESTDIR)$(MANDIR)/man5/ringcap.yaml.5 \
-		$(DESTDIR)$(UNITDIR)/ringcapd.service $(DESTDIR)$(SYSUSERSDIR)/ringcap.conf
+		$(DESTDIR)$(UNITDIR)/ringcapd.service $(DESTDIR)$(UNITDIR)/ringcap-rdma-recv.service \
+		$(DESTDIR)$(SYSUSERSDIR)/ringcap.conf
 
 clean:
 	rm -rf build build-san build-clang build-san-clang

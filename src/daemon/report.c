@@ -35,6 +35,16 @@ GETTER(g_xdp_filtered, s->src.xdp_filtered)
 GETTER(g_xdp_fill_empty, s->src.xdp_fill_empty)
 GETTER(g_xdp_ring_full, s->src.xdp_ring_full)
 GETTER(g_xdp_invalid, s->src.xdp_invalid_descs)
+GETTER(g_fwd_frames, s->sink.fwd_frames)
+GETTER(g_fwd_bytes, s->sink.fwd_bytes)
+GETTER(g_fwd_blocks, s->sink.fwd_blocks)
+GETTER(g_fwd_lost, s->sink.fwd_lost)
+GETTER(g_fwd_no_credit, s->sink.fwd_no_credit)
+GETTER(g_fwd_reconnects, s->sink.fwd_reconnects)
+GETTER(g_fwd_copied, s->sink.fwd_copied)
+GETTER(g_fwd_connected, s->sink.fwd_connected)
+GETTER(g_fwd_credits, s->sink.fwd_credits)
+GETTER(g_fwd_zero_copy, s->sink.fwd_zero_copy)
 
 static const struct counter counters[] = {
 	{ "frames", "ringcap_frames_total", "Frames written to every output.", g_frames },
@@ -63,6 +73,26 @@ static const struct counter counters[] = {
 	  g_xdp_ring_full },
 	{ "xdp_invalid_descs", "ringcap_xdp_invalid_descs_total", "AF_XDP: invalid descriptors.",
 	  g_xdp_invalid },
+	{ "rdma_frames", "ringcap_rdma_frames_total", "RDMA: frames the collector received.",
+	  g_fwd_frames },
+	{ "rdma_bytes", "ringcap_rdma_bytes_total", "RDMA: bytes of frames the collector received.",
+	  g_fwd_bytes },
+	{ "rdma_blocks", "ringcap_rdma_blocks_total", "RDMA: blocks written to the collector.",
+	  g_fwd_blocks },
+	{ "rdma_lost", "ringcap_rdma_frames_lost_total",
+	  "RDMA: frames not delivered (no credit, not connected, failed write).", g_fwd_lost },
+	{ "rdma_no_credit", "ringcap_rdma_no_credit_total",
+	  "RDMA: blocks not forwarded for want of credits.", g_fwd_no_credit },
+	{ "rdma_reconnects", "ringcap_rdma_reconnects_total", "RDMA: connections after the first.",
+	  g_fwd_reconnects },
+	{ "rdma_copied_bytes", "ringcap_rdma_copied_bytes_total",
+	  "RDMA: bytes copied in user space to forward (copy mode).", g_fwd_copied },
+	{ "rdma_connected", "ringcap_rdma_connected", "RDMA: queue pairs connected now.",
+	  g_fwd_connected },
+	{ "rdma_credits", "ringcap_rdma_credits", "RDMA: writes that may be posted now.",
+	  g_fwd_credits },
+	{ "rdma_zero_copy", "ringcap_rdma_zero_copy",
+	  "RDMA: queue pairs sending straight from capture memory.", g_fwd_zero_copy },
 };
 
 #define N_COUNTERS (sizeof(counters) / sizeof(counters[0]))
@@ -177,8 +207,8 @@ void rc_report_prometheus(FILE *f, const struct rc_report_capture *caps, size_t 
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "ringcap_up{capture=\"%s\"} %d\n", caps[i].name, caps[i].run ? 1 : 0);
 	for (size_t j = 0; j < N_COUNTERS; j++) {
-		fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", counters[j].metric, counters[j].help,
-			counters[j].metric);
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", counters[j].metric, counters[j].help,
+			counters[j].metric, strstr(counters[j].metric, "_total") ? "counter" : "gauge");
 		for (size_t i = 0; i < n; i++) {
 			const struct rc_report_capture *c = &caps[i];
 

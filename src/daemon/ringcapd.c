@@ -355,6 +355,11 @@ static void send_status(struct daemon *d)
  * last look: a worker stuck in a write() that never returns stops the pings
  * and systemd restarts the service.
  */
+static void log_sink_notice(void *arg, const char *msg)
+{
+	log_info("capture %s: %s", (const char *)arg, msg);
+}
+
 static void watchdog(struct daemon *d)
 {
 	bool all = true;
@@ -601,6 +606,10 @@ static int run_daemon(struct daemon *d)
 			ctl_serve(d);
 		if ((pfd[2].revents & POLLIN) && read(d->tfd, &v, sizeof(v)) == sizeof(v)) {
 			now = mono_ns();
+			for (size_t i = 0; i < d->nslots; i++)
+				if (d->slots[i].run)
+					rc_run_notices(d->slots[i].run, log_sink_notice,
+						       (void *)d->slots[i].conf->name);
 			if (d->watchdog_usec)
 				watchdog(d);
 			if (now - d->last_status_ns >= d->cfg->status_interval_ns) {

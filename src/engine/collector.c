@@ -625,7 +625,7 @@ void rc_collector_stats(struct rc_collector *c, struct rc_collector_stats *ret)
 {
 	*ret = c->st;
 	if (c->sink) {
-		struct rc_sink_stats s;
+		struct rc_sink_stats s = { 0 };
 
 		c->sink->ops->stats(c->sink, &s);
 		ret->written = s.frames;

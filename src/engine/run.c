@@ -253,7 +253,7 @@ void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret)
 	memset(ret, 0, sizeof(*ret));
 	rw->src->ops->stats(rw->src, &ret->src);
 	for (unsigned i = 0; i < rw->nsinks; i++) {
-		struct rc_sink_stats s;
+		struct rc_sink_stats s = { 0 };
 
 		rw->sinks[i]->ops->stats(rw->sinks[i], &s);
 		ret->sink.frames += s.frames;

@@ -57,6 +57,7 @@ int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *sr
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,7 @@ struct rdma_sink {
 	uint32_t slots, hold_max, slot_size;
 	enum rc_rdma_policy policy;
 	uint32_t dlt, snaplen, worker;
+	bool force_copy;
 	void *mem;
 	size_t mem_len;
 	uint8_t *stage;          /* slots * slot_size, for copy mode */
@@ -339,8 +341,17 @@ static void handle_wc(struct rdma_sink *s, const struct ibv_wc *wc)
 		if (wc->byte_len >= sizeof(struct rc_rdma_credit)) {
 			uint64_t v = be64toh(c->credit_buf[i].consumed);
 
-			if (v > c->consumed && v <= c->posted)
-				c->consumed = v;
+			/* blocks count as delivered when the collector says it
+			 * has written them, not when the write completes */
+			for (; c->consumed < v && c->consumed < c->posted; c->consumed++) {
+				struct inflight *f = &s->fl[c->consumed % c->slots];
+
+				s->st.fwd_blocks++;
+				s->st.fwd_frames += f->frames;
+				s->st.fwd_bytes += f->bytes;
+				f->frames = 0;
+				f->bytes = 0;
+			}
 		}
 		if (post_recv(c, i)) {
 			snprintf(s->reason, sizeof(s->reason), "re-posting a receive failed");
@@ -349,23 +360,18 @@ static void handle_wc(struct rdma_sink *s, const struct ibv_wc *wc)
 		return;
 	}
 	{
+		/* the write is done with the capture memory: the lease goes */
 		struct inflight *f = &s->fl[wc->wr_id % c->slots];
 
-		if (wc->status == IBV_WC_SUCCESS) {
-			s->st.fwd_blocks++;
-			s->st.fwd_frames += f->frames;
-			s->st.fwd_bytes += f->bytes;
-		} else {
-			lost(s, f->frames);
-			if (wc->status != IBV_WC_WR_FLUSH_ERR && !c->broken) {
-				snprintf(s->reason, sizeof(s->reason), "a write failed: %s",
-					 ibv_wc_status_str(wc->status));
-				c->broken = true;
-			}
+		if (wc->status != IBV_WC_SUCCESS && wc->status != IBV_WC_WR_FLUSH_ERR &&
+		    !c->broken) {
+			snprintf(s->reason, sizeof(s->reason), "a write failed: %s",
+				 ibv_wc_status_str(wc->status));
+			c->broken = true;
 		}
 		if (f->lease)
 			rc_lease_put(f->lease);
-		*f = (struct inflight){ 0 };
+		f->lease = NULL;
 		c->completed++;
 	}
 }
@@ -408,15 +414,18 @@ static void teardown(struct rdma_sink *s)
 		}
 		rdma_destroy_qp(c->id);
 		c->qp = false;
-		/* the queue pair is gone, nothing reads the memory any more */
-		for (; c->completed < c->posted; c->completed++) {
-			struct inflight *f = &s->fl[c->completed % c->slots];
+		/* The queue pair is gone, nothing reads the memory any more.
+		 * What the collector did not confirm was not delivered. */
+		for (uint64_t q = RC_MIN(c->completed, c->consumed); q < c->posted; q++) {
+			struct inflight *f = &s->fl[q % c->slots];
 
-			lost(s, f->frames);
+			if (q >= c->consumed)
+				lost(s, f->frames);
 			if (f->lease)
 				rc_lease_put(f->lease);
 			*f = (struct inflight){ 0 };
 		}
+		c->completed = c->consumed = c->posted;
 	}
 	drop_held(s);
 	if (c->ring_mr)
@@ -505,9 +514,10 @@ static int setup_qp(struct rdma_sink *s)
 		return -errno;
 	}
 	c->qp = true;
-	/* local access only: the collector never reads or writes it */
-	c->ring_mr = s->mem ? ibv_reg_mr(c->pd, s->mem, s->mem_len, 0) : NULL;
-	if (!c->ring_mr && s->mem && !s->notice_gen)
+	/* local access only: the collector never reads or writes it.
+	 * RINGCAP_RDMA_COPY=1 skips it, to exercise copy mode. */
+	c->ring_mr = s->mem && !s->force_copy ? ibv_reg_mr(c->pd, s->mem, s->mem_len, 0) : NULL;
+	if (!c->ring_mr && s->mem && !s->force_copy && !s->notice_gen)
 		set_notice(s, "worker %u: registering the capture ring (%zu bytes) failed: %s; "
 			   "forwarding in copy mode", s->worker, s->mem_len, strerror(errno));
 	c->stage_mr = ibv_reg_mr(c->pd, s->stage, s->stage_len, 0);
@@ -695,7 +705,8 @@ static int rdma_close(struct rc_sink *sink)
 
 	/* let what is in flight (and held) arrive */
 	pthread_mutex_lock(&s->mu);
-	while (s->c.up && !s->c.broken && (s->c.completed < s->c.posted || s->hold_n) &&
+	while (s->c.up && !s->c.broken &&
+	       (s->c.completed < s->c.posted || s->c.consumed < s->c.posted || s->hold_n) &&
 	       now_ns() < deadline) {
 		struct timespec ts;
 
@@ -844,6 +855,7 @@ int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *sr
 	s->snaplen = src->snaplen;
 	s->worker = worker;
 	s->mem = src->mem;
+	s->force_copy = getenv("RINGCAP_RDMA_COPY") && !strcmp(getenv("RINGCAP_RDMA_COPY"), "1");
 	s->mem_len = src->mem_len;
 	s->slot_size = src->unit_size ? src->unit_size : COPY_SLOT_DEFAULT;
 	if (s->slot_size > RC_RDMA_MAX_SLOT) {
@@ -880,7 +892,15 @@ int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *sr
 	fcntl(s->ech->fd, F_SETFL, fcntl(s->ech->fd, F_GETFL) | O_NONBLOCK);
 	s->backoff_ns = BACKOFF_MIN_NS;
 	snprintf(s->reason, sizeof(s->reason), "connecting");
-	r = -pthread_create(&s->thr, NULL, sink_thread, s);
+	{
+		/* signals belong to the main thread (signalfd): none for ours */
+		sigset_t all, old;
+
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		r = -pthread_create(&s->thr, NULL, sink_thread, s);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 	if (r < 0) {
 		snprintf(err, errlen, "cannot start the RDMA thread: %s", strerror(-r));
 		goto fail;

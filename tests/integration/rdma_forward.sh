@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# RDMA forwarding for real, on Soft-RoCE: the host kernel has no RDMA, so
+# this boots Debian's 6.1 kernel under qemu (tests/vm/) with ringcap and
+# rcgen in the initramfs and runs tests/vm/guest/rdma_forward.sh there.
+# Then it checks, with the host's tools, what the guest left in /share:
+#   same     the collector's pcap is byte-identical to the local pcap,
+#            and forwarding was zero-copy (no byte copied in user space)
+#   copy     the same in copy mode, which says so and counts its copies
+#   restart  collector killed (SIGKILL) and restarted mid-run: the local
+#            pcap is complete, forwarding resumed, and every frame is in
+#            one of the collectors' files or counted as not delivered
+#   stall    a collector that stops reading (SIGSTOP): the local pcap is
+#            complete, the sender counted the blocks it could not send
+#   rate     forwarded frames/s and bytes/s, beside ib_write_bw
+# The whole VM run must end within 5 minutes.
+source "$(dirname "$0")/../lib/ringcap.sh"
+rc_need_root
+rc_need qemu-system-x86_64 cpio
+compgen -G '/boot/vmlinuz-6.1.*' >/dev/null || rc_skip "no Debian 6.1 kernel (make deps installs linux-image-amd64)"
+"$RINGCAP" rdma-recv --help >/dev/null 2>&1 || rc_skip "ringcap has no rdma-recv"
+if "$RINGCAP" rdma-recv --listen 127.0.0.1:1 -w /dev/null 2>&1 | grep -q 'without RDMA'; then
+	rc_skip "ringcap was built without RDMA (make deps: libibverbs-dev librdmacm-dev)"
+fi
+
+T=$(mktemp -d /tmp/rc-rdma.XXXXXX)
+rc_defer "rm -rf '$T'"
+mkdir "$T/share"
+VM=$RC_TOP/tests/vm
+bash "$VM/mkinitramfs.sh" "$T/initrd.gz" "$VM/guest/rdma_forward.sh" "$RINGCAP" "$RCGEN" ||
+	rc_fail "cannot build the initramfs"
+t0=$SECONDS
+rc=0
+bash "$VM/run.sh" --timeout 300 --mem 2048 "$T/initrd.gz" "$T/share" >"$T/console.txt" 2>&1 || rc=$?
+vmsecs=$((SECONDS - t0))
+S=$T/share
+if [ $rc != 0 ]; then
+	tail -n 60 "$T/console.txt"
+	for f in "$S"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }; done
+	[ $rc = 77 ] && rc_skip "the VM cannot run here"
+	rc_fail "the VM run failed (status $rc) after ${vmsecs}s"
+fi
+echo "VM run: ${vmsecs}s"
+[ $vmsecs -lt 300 ] || rc_fail "the VM test took ${vmsecs}s, more than 5 minutes"
+
+# a number from a summary line of LOG: num LOG SED-REGEX
+num() {
+	local v
+	v=$(sed -n "s/$2/\\1/p" "$1" | tail -n 1)
+	[ -n "$v" ] || rc_fail "$1: no line matching '$2': $(cat "$1")"
+	echo "$v"
+}
+fwd() { num "$1" '^\([0-9]*\) packets\{0,1\} forwarded over RDMA.*'; }
+undelivered() { num "$1" '.*, \([0-9]*\) not delivered$'; }
+copied() { num "$1" '.* \([0-9]*\) bytes copied in user space$'; }
+written() { num "$1" '^RDMA: .* \([0-9]*\) bytes written, .*'; }
+count() { if [ -f "$1" ]; then "${PCAPCHECK[@]}" count "$1"; else echo 0; fi; }
+
+# --- same ----------------------------------------------------------------
+cat "$S/same-local.log" "$S/same-remote.log"
+"${PCAPCHECK[@]}" seq "$S/same-local.pcap" --expect 20000 || rc_fail "same: the local pcap misses frames"
+cmp "$S/same-local.pcap" "$S/same-remote.pcap" || rc_fail "same: the collector's pcap differs from the local one"
+capinfos "$S/same-remote.pcap" >/dev/null || rc_fail "same: capinfos rejects the collector's file"
+[ "$(fwd "$S/same-local.log")" = 20000 ] || rc_fail "same: not 20000 frames forwarded"
+[ "$(undelivered "$S/same-local.log")" = 0 ] || rc_fail "same: frames not delivered"
+grep -q "zero-copy from the capture ring" "$S/same-local.log" || rc_fail "same: not zero-copy"
+[ "$(copied "$S/same-local.log")" = 0 ] || rc_fail "same: bytes copied in zero-copy mode"
+grep -q "^20000 packets written" "$S/same-remote.log" || rc_fail "same: the collector did not write 20000"
+
+# --- copy ----------------------------------------------------------------
+cat "$S/copy-local.log"
+cmp "$S/copy-local.pcap" "$S/copy-remote.pcap" || rc_fail "copy: the collector's pcap differs from the local one"
+[ "$(count "$S/copy-remote.pcap")" = 5000 ] || rc_fail "copy: not 5000 frames at the collector"
+grep -q "mode: copy" "$S/copy-local.log" || rc_fail "copy: the log does not say mode: copy"
+[ "$(copied "$S/copy-local.log")" -gt 0 ] || rc_fail "copy: no copied bytes counted"
+
+# --- restart -------------------------------------------------------------
+cat "$S/restart-local.log" "$S/restart-b.log"
+"${PCAPCHECK[@]}" seq "$S/restart-local.pcap" --expect 30000 ||
+	rc_fail "restart: the local pcap is not complete"
+a=$(count "$S/restart-a.pcap") b=$(count "$S/restart-b.pcap")
+lost=$(undelivered "$S/restart-local.log")
+echo "restart: $a frames at the first collector, $b at the second, $lost counted as not delivered"
+[ "$b" -gt 0 ] || rc_fail "restart: forwarding did not resume"
+[ "$lost" -gt 0 ] || rc_fail "restart: nothing counted as not delivered across a collector kill"
+[ $((a + b + lost)) = 30000 ] || rc_fail "restart: $a + $b + $lost != 30000: frames unaccounted for"
+grep -q "RDMA: .* [1-9][0-9]* reconnects" "$S/restart-local.log" || rc_fail "restart: no reconnect counted"
+files=("$S/restart-b.pcap")
+[ "$a" -gt 0 ] && files=("$S/restart-a.pcap" "$S/restart-b.pcap")
+"${PCAPCHECK[@]}" seq "${files[@]}" >/dev/null || rc_fail "restart: the collectors' frames repeat or go backwards"
+
+# --- stall ---------------------------------------------------------------
+cat "$S/stall-local.log"
+"${PCAPCHECK[@]}" seq "$S/stall-local.pcap" --expect 20000 ||
+	rc_fail "stall: the capture did not get every frame while the collector was stopped"
+r=$(count "$S/stall-remote.pcap")
+lost=$(undelivered "$S/stall-local.log")
+echo "stall: $r frames at the collector, $lost counted as not delivered"
+[ "$lost" -gt 0 ] || rc_fail "stall: a stopped collector cost no counted drops"
+grep -q "RDMA: [1-9][0-9]* blocks without credit" "$S/stall-local.log" || rc_fail "stall: no credit drops counted"
+[ $((r + lost)) = 20000 ] || rc_fail "stall: $r + $lost != 20000: frames unaccounted for"
+
+# --- rate ----------------------------------------------------------------
+frames=$(fwd "$S/rate-local.log") wire=$(written "$S/rate-local.log")
+read -r _ start _ end <"$S/rate-time.txt"
+rate=$(awk -v f="$frames" -v w="$wire" -v a="$start" -v b="$end" \
+	'BEGIN { d = b - a; printf "%d frames in %.2f s: %.0f frames/s, %.1f MB/s", f, d, f / d, w / d / 1e6 }')
+bw=$(awk '/^ *65536 /{print $4}' "$S/ib_write_bw.txt" | tail -n 1)
+echo "forwarding: $rate; ib_write_bw 64 KiB messages, same rxe device: ${bw:-?} MB/sec"
+echo "user-space bytes copied per forwarded byte: $(copied "$S/rate-local.log") / $wire"
+[ -n "$bw" ] || rc_fail "ib_write_bw gave no bandwidth: $(cat "$S/ib_write_bw.txt")"
+rc_pass "RDMA forwarding on Soft-RoCE: identical files, resumed after a collector restart, counted drops on a stall (VM ${vmsecs}s)"

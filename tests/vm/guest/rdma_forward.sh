@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Guest script (/guest.sh in the test VM; contract in
+# tests/vm/mkinitramfs.sh): ringcap's RDMA forwarding on Soft-RoCE, for
+# tests/integration/rdma_forward.sh, which checks what this leaves in
+# /share.  Needs /rc/bin/ringcap and /rc/bin/rcgen.
+#
+#   rcv0/rcv1   veth pair; rxe0 on rcv0 (198.18.7.1) carries the RDMA
+#   cap0/gen0   veth pair; rcgen sends on gen0, ringcap captures on cap0
+#
+# Phases, each with a capture writing a local pcap and forwarding to a
+# collector (ringcap rdma-recv) on the same rxe device:
+#   same     the collector's file against the local one, zero-copy
+#   copy     the same in copy mode (RINGCAP_RDMA_COPY=1)
+#   restart  the collector is killed (SIGKILL) mid-run and restarted
+#   stall    the collector is stopped (SIGSTOP) for a while, then resumed
+#   rate     a burst as fast as rcgen goes, and ib_write_bw for comparison
+# Files are written in /tmp (a kill must not leave a record half-way
+# through a 9p write) and copied to /share at the end of each phase.
+set -euo pipefail
+
+S=$RC_SHARE
+B=$RC_BIN
+ADDR=198.18.7.1
+PORT=7718
+T=/tmp/rc
+mkdir -p "$T"
+# whatever happens, the host gets the logs
+trap 'rc=$?; [ $rc = 0 ] || { echo "guest: failed ($rc) at line $LINENO"; cp -f "$T"/*.log "$S"/ 2>/dev/null; }' EXIT
+
+for k in all default; do echo 1 >/proc/sys/net/ipv6/conf/$k/disable_ipv6; done
+"$RC_IP" link add rcv0 type veth peer name rcv1
+"$RC_IP" addr add "$ADDR/24" dev rcv0
+"$RC_IP" link set rcv0 up
+"$RC_IP" link set rcv1 up
+"$RC_IP" link add cap0 type veth peer name gen0
+"$RC_IP" link set cap0 up
+"$RC_IP" link set gen0 up
+"$RC_RDMA" link add rxe0 type rxe netdev rcv0
+gid=/sys/class/infiniband/rxe0/ports/1/gids/1
+for _ in $(seq 100); do
+	grep -q "ffff:c612:0701" "$gid" 2>/dev/null && break
+	sleep 0.1
+done
+grep -q "ffff:c612:0701" "$gid" || { echo "rxe0 has no GID for $ADDR"; exit 1; }
+
+wait_log() { # FILE PATTERN SECS
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "timed out waiting for '$2' in $1:"
+	cat "$1"
+	return 1
+}
+
+# wait until FILE has stopped growing for a second (the collector caught up)
+settle() {
+	local prev=-1 cur i
+	for ((i = 0; i < 300; i++)); do
+		cur=$(stat -c %s "$1" 2>/dev/null || echo 0)
+		[ "$cur" = "$prev" ] && return 0
+		prev=$cur
+		sleep 1
+	done
+	return 1
+}
+
+collector() { # NAME: start one, set $COL
+	"$B/ringcap" rdma-recv --listen "$ADDR:$PORT" -w "$T/$1.pcap" 2>"$T/$1.log" &
+	COL=$!
+	wait_log "$T/$1.log" "listening on" 30
+}
+
+capture() { # NAME [ARGS...]: start one, set $CAP; connected before it returns
+	local name=$1
+	shift
+	"$B/ringcap" capture -i cap0 -w "$T/$name.pcap" -q \
+		--forward "rdma://$ADDR:$PORT" "$@" 2>"$T/$name.log" &
+	CAP=$!
+	wait_log "$T/$name.log" "listening on" 30
+	wait_log "$T/$name.log" "forwarding to" 30
+}
+
+stop() { # PID: SIGINT, wait, the exit status must be 0
+	local rc=0
+	kill -INT "$1"
+	wait "$1" || rc=$?
+	[ $rc = 0 ] || { echo "guest: process $1 exited with status $rc"; return 1; }
+}
+
+publish() { cp "$T"/"$1"* "$S"/; }
+
+# --- same: 20000 frames, the collector's file is the local file --------
+collector same-remote
+capture same-local
+"$B/rcgen" -i gen0 -n 20000 -s 60-1514 --seed 11 -r 4000 >"$T/same-gen.txt"
+settle "$T/same-remote.pcap"
+stop $CAP
+stop $COL
+publish same
+
+# --- copy: the same through the staging buffer -------------------------
+collector copy-remote
+RINGCAP_RDMA_COPY=1 capture copy-local
+"$B/rcgen" -i gen0 -n 5000 -s 60-1514 --seed 12 -r 4000 >"$T/copy-gen.txt"
+settle "$T/copy-remote.pcap"
+stop $CAP
+stop $COL
+publish copy
+
+# --- restart: SIGKILL the collector mid-run, start a new one -----------
+collector restart-a
+capture restart-local
+"$B/rcgen" -i gen0 -n 30000 -s 60-1514 --seed 13 -r 3000 >"$T/restart-gen.txt" &
+GEN=$!
+sleep 3
+kill -KILL $COL
+wait $COL || true
+sleep 1
+collector restart-b
+wait $GEN
+# forwarding must have resumed by itself
+wait_log "$T/restart-b.log" "connected" 30
+settle "$T/restart-b.pcap"
+stop $CAP
+stop $COL
+publish restart
+
+# --- stall: a collector that stops reading -----------------------------
+collector stall-remote
+capture stall-local --forward-slots 4
+"$B/rcgen" -i gen0 -n 20000 -s 60-1514 --seed 14 -r 4000 >"$T/stall-gen.txt" &
+GEN=$!
+sleep 1
+kill -STOP $COL
+sleep 2
+kill -CONT $COL
+wait $GEN
+settle "$T/stall-remote.pcap"
+stop $CAP
+stop $COL
+publish stall
+
+# --- rate: as fast as it goes; then ib_write_bw on the same device -----
+collector rate-remote
+capture rate-local
+t0=$EPOCHREALTIME
+"$B/rcgen" -i gen0 -n 50000 -s 1514 --seed 15 >"$T/rate-gen.txt"
+settle "$T/rate-remote.pcap"
+t1=$EPOCHREALTIME
+stop $CAP
+stop $COL
+echo "start $t0 end $t1" >"$T/rate-time.txt"
+rm -f "$T/rate-local.pcap" "$T/rate-remote.pcap"  # counted, not compared
+publish rate
+BW=(-d rxe0 -x 1 -p 18515 -s 65536 -n 2000 -F)
+ib_write_bw "${BW[@]}" >"$S/ib_write_bw_server.txt" 2>&1 &
+server=$!
+for _ in $(seq 100); do
+	grep -q ":4853 .* 0A " /proc/net/tcp && break
+	sleep 0.1
+done
+ib_write_bw "${BW[@]}" "$ADDR" >"$S/ib_write_bw.txt" 2>&1
+wait $server
+echo "guest: all phases done"

@@ -28,6 +28,14 @@ mkdir -p "$T"
 # whatever happens, the host gets the logs
 trap 'rc=$?; [ $rc = 0 ] || { echo "guest: failed ($rc) at line $LINENO"; cp -f "$T"/*.log "$S"/ 2>/dev/null; }' EXIT
 
+# the host may scale the frame counts down (a sanitized build under TCG is
+# several times slower): /share/params holds "SCALE=<divisor>"
+SCALE=1
+[ -f "$S/params" ] && . "$S/params"
+n() { echo $(($1 / SCALE)); }
+# the restart and stall phases keep their timing: fewer frames, slower
+phase() { echo "guest: ${SECONDS}s: $*"; }
+
 for k in all default; do echo 1 >/proc/sys/net/ipv6/conf/$k/disable_ipv6; done
 "$RC_IP" link add rcv0 type veth peer name rcv1
 "$RC_IP" addr add "$ADDR/24" dev rcv0
@@ -93,27 +101,30 @@ stop() { # PID: SIGINT, wait, the exit status must be 0
 publish() { cp "$T"/"$1"* "$S"/; }
 
 # --- same: 20000 frames, the collector's file is the local file --------
+phase same
 collector same-remote
 capture same-local
-"$B/rcgen" -i gen0 -n 20000 -s 60-1514 --seed 11 -r 4000 >"$T/same-gen.txt"
+"$B/rcgen" -i gen0 -n "$(n 20000)" -s 60-1514 --seed 11 -r 4000 >"$T/same-gen.txt"
 settle "$T/same-remote.pcap"
 stop $CAP
 stop $COL
 publish same
 
 # --- copy: the same through the staging buffer -------------------------
+phase copy
 collector copy-remote
 RINGCAP_RDMA_COPY=1 capture copy-local
-"$B/rcgen" -i gen0 -n 5000 -s 60-1514 --seed 12 -r 4000 >"$T/copy-gen.txt"
+"$B/rcgen" -i gen0 -n "$(n 5000)" -s 60-1514 --seed 12 -r 4000 >"$T/copy-gen.txt"
 settle "$T/copy-remote.pcap"
 stop $CAP
 stop $COL
 publish copy
 
 # --- restart: SIGKILL the collector mid-run, start a new one -----------
+phase restart
 collector restart-a
 capture restart-local
-"$B/rcgen" -i gen0 -n 30000 -s 60-1514 --seed 13 -r 3000 >"$T/restart-gen.txt" &
+"$B/rcgen" -i gen0 -n "$(n 30000)" -s 60-1514 --seed 13 -r "$(n 3000)" >"$T/restart-gen.txt" &
 GEN=$!
 sleep 3
 kill -KILL $COL
@@ -129,9 +140,10 @@ stop $COL
 publish restart
 
 # --- stall: a collector that stops reading -----------------------------
+phase stall
 collector stall-remote
 capture stall-local --forward-slots 4
-"$B/rcgen" -i gen0 -n 20000 -s 60-1514 --seed 14 -r 4000 >"$T/stall-gen.txt" &
+"$B/rcgen" -i gen0 -n "$(n 20000)" -s 60-1514 --seed 14 -r "$(n 4000)" >"$T/stall-gen.txt" &
 GEN=$!
 sleep 1
 kill -STOP $COL
@@ -144,10 +156,11 @@ stop $COL
 publish stall
 
 # --- rate: as fast as it goes; then ib_write_bw on the same device -----
+phase rate
 collector rate-remote
 capture rate-local
 t0=$EPOCHREALTIME
-"$B/rcgen" -i gen0 -n 50000 -s 1514 --seed 15 >"$T/rate-gen.txt"
+"$B/rcgen" -i gen0 -n "$(n 50000)" -s 1514 --seed 15 >"$T/rate-gen.txt"
 settle "$T/rate-remote.pcap"
 t1=$EPOCHREALTIME
 stop $CAP
@@ -164,4 +177,4 @@ for _ in $(seq 100); do
 done
 ib_write_bw "${BW[@]}" "$ADDR" >"$S/ib_write_bw.txt" 2>&1
 wait $server
-echo "guest: all phases done"
+phase "all done"

@@ -16,6 +16,7 @@
 #   bench/run.sh                          # everything, about 20 minutes
 #   FRAMES=500000 REPS=1 BENCH_FS=tmpfs bench/run.sh
 #   TOOLS="rc-def td-def" SCENARIOS="a" bench/run.sh
+#   TOOLS="rc-def rc-xdp xd-def" RESULTS=bench/results/afxdp bench/run.sh
 #
 # FRAMES       frames per run in scenarios a and b (default 2000000)
 # FRAMES_1500  frames per run in scenario c (default FRAMES / 4)
@@ -66,6 +67,8 @@ T_START=$(date +%s)
 TOOL_TABLE=(
 	"rc-def|ringcap (default: 64 MiB ring)|listening on|RINGCAP -i CAP -w OUT -q"
 	"rc-64|ringcap -B 64MiB|listening on|RINGCAP -i CAP -w OUT -q -B 64MiB"
+	"rc-xdp|ringcap --backend afxdp (native XDP, 64 MiB UMEM)|listening on|RINGCAP -i CAP -w OUT -q --backend afxdp --dedicated-port"
+	"rc-xdpskb|ringcap --backend afxdp --xdp-mode skb|listening on|RINGCAP -i CAP -w OUT -q --backend afxdp --dedicated-port --xdp-mode skb"
 	"td-def|tcpdump (default: 2 MiB)|listening on|tcpdump -i CAP -w OUT -Z root"
 	"td-64|tcpdump -B 65536|listening on|tcpdump -i CAP -w OUT -Z root -B 65536"
 	"dc-def|dumpcap (default: 2 MiB)|Capturing on|dumpcap -i CAP -w OUT -P -q"

@@ -2,8 +2,9 @@
 """pcapcheck - check classic pcap files written in ringcap's tests.
 
 Reads classic libpcap files (usec or nsec, either byte order; stdlib only)
-and checks frame counts, file equality, rcgen sequence numbers and
-timestamp order.  Exit status: 0 check holds, 1 check failed (one-line
+and checks frame counts, file equality, rcgen sequence numbers,
+timestamp order and how far apart two captures' timestamps of the same
+frames are.  Exit status: 0 check holds, 1 check failed (one-line
 reason on stderr), 2 usage error or unreadable/malformed file.
 Record indices in messages are 0-based.
 """
@@ -391,6 +392,100 @@ def cmd_monotonic(args):
              "-" if prev is None else fmt_ts(prev)))
 
 
+def _stamps_by_seq(path):
+    """{rcgen seq: timestamp in ns} of one file; raise on a foreign frame
+    or a repeated sequence number."""
+    pc = Pcap(path)
+    mult = 1000 if pc.precision == "usec" else 1
+    layout = l2_layout(pc.linktype)
+    buf = pc.buf
+    out = {}
+    for i, off, sec, frac, caplen, _o in pc.headers():
+        r = parse_rcgen(buf, off + 16, caplen, layout)
+        if r is None:
+            raise CheckFailed("%s record %d is not an rcgen frame" % (path, i))
+        if r[0] in out:
+            raise CheckFailed("%s record %d: seq %d again" % (path, i, r[0]))
+        out[r[0]] = sec * 1000000000 + frac * mult
+    return out
+
+
+def _pct(sorted_vals, q):
+    """Nearest-rank percentile q (0..100) of a sorted non-empty list."""
+    k = max(0, min(len(sorted_vals) - 1,
+                   int(-(-q * len(sorted_vals) // 100)) - 1))
+    return sorted_vals[k]
+
+
+def _us(ns):
+    return "%.3f" % (ns / 1000.0)
+
+
+def _tsdiff_where(a, b, seq):
+    text = "seq %d, A - B = %s us" % (seq, _us(a[seq] - b[seq]))
+    if seq + 1 in b:
+        text += (", B's next frame (seq %d) %s us after this one"
+                 % (seq + 1, _us(b[seq + 1] - b[seq])))
+    return text
+
+
+def cmd_tsdiff(args):
+    a = _stamps_by_seq(args.a)
+    b = _stamps_by_seq(args.b)
+    only_a = len(a.keys() - b.keys())
+    only_b = len(b.keys() - a.keys())
+    diffs = sorted(ts - b[seq] for seq, ts in a.items() if seq in b)
+    if not diffs:
+        raise CheckFailed("no frame is in both %s and %s" % (args.a, args.b))
+    n = len(diffs)
+    absd = sorted(abs(d) for d in diffs)
+    print("tsdiff: %d frames paired by rcgen seq; A - B in us: min=%s "
+          "mean=%s max=%s; |A - B| in us: p50=%s p90=%s p99=%s p99.9=%s "
+          "max=%s" % (n, _us(diffs[0]), _us(sum(diffs) / n), _us(diffs[-1]),
+                      _us(_pct(absd, 50)), _us(_pct(absd, 90)),
+                      _us(_pct(absd, 99)), _us(_pct(absd, 99.9)),
+                      _us(absd[-1])))
+    # The pair furthest apart, with the gap to the next frame in B: when
+    # the next frame's B stamp is as late as this frame's A stamp, nothing
+    # was sent between the two stamps of this frame (the sender did not run,
+    # e.g. a stalled vCPU), rather than the frame lagging behind others.
+    worst = max((abs(ts - b[seq]), seq) for seq, ts in a.items() if seq in b)
+    print("tsdiff: worst: %s" % _tsdiff_where(a, b, worst[1]))
+    if args.max_ns is not None:
+        over = sorted(seq for seq, ts in a.items()
+                      if seq in b and abs(ts - b[seq]) > args.max_ns)
+        # A later than B, and B's next frame not before A's stamp: no
+        # frame in B between this frame's two stamps
+        stalled = sum(1 for seq in over
+                      if a[seq] > b[seq] and seq + 1 in b
+                      and b[seq + 1] >= a[seq])
+        # A frame over the bound with nothing sent between its two stamps
+        # means the (virtual) CPU between them was not running, not that a
+        # stamp is wrong: tolerated up to --allow-stalled per million.
+        allowed = (n * args.allow_stalled + 999999) // 1000000
+        if over and stalled == len(over) and stalled <= allowed:
+            print("tsdiff: all %d over the bound are stalls (nothing sent "
+                  "between their stamps), within the %d allowed"
+                  % (stalled, allowed))
+            over_fail = []
+        else:
+            over_fail = over
+        print("tsdiff: %d of %d frames more than %d ns apart (%d of them "
+              "with no frame in B between their two stamps)"
+              % (len(over), n, args.max_ns, stalled))
+        for seq in over[:10]:
+            print("tsdiff: over %d ns: %s"
+                  % (args.max_ns, _tsdiff_where(a, b, seq)))
+        if over_fail:
+            raise CheckFailed(
+                "%d frame(s) more than %d ns apart; first: %s; worst: %s"
+                % (len(over), args.max_ns, _tsdiff_where(a, b, over[0]),
+                   _tsdiff_where(a, b, worst[1])))
+    if only_a or only_b:
+        raise CheckFailed("%d frame(s) only in %s, %d only in %s"
+                          % (only_a, args.a, only_b, args.b))
+
+
 def fmt_ts(ns):
     return "%d.%09d" % divmod(ns, 1000000000)
 
@@ -472,6 +567,22 @@ def build_parser():
                        "within or across the files")
     s.add_argument("files", nargs="+", metavar="FILE")
     s.set_defaults(func=cmd_monotonic)
+
+    s = sub.add_parser("tsdiff", help="pair the frames of A and B by rcgen "
+                       "sequence number and print how far apart their "
+                       "timestamps are (A - B: min, mean, max; |A - B|: "
+                       "percentiles); every frame must be in both files")
+    s.add_argument("a", metavar="A")
+    s.add_argument("b", metavar="B")
+    s.add_argument("--max-ns", type=nonneg_int, metavar="NS",
+                   help="fail if any pair is more than NS nanoseconds apart")
+    s.add_argument("--allow-stalled", type=nonneg_int, default=0,
+                   metavar="PER_MILLION",
+                   help="with --max-ns: tolerate up to PER_MILLION pairs per "
+                   "million over the bound when every one of them is a stall "
+                   "(A after B, and B's next frame not before A: nothing was "
+                   "sent between the two stamps, the CPU was not running)")
+    s.set_defaults(func=cmd_tsdiff)
     return p
 
 

@@ -132,9 +132,10 @@ static void summary(struct run *run)
 			"%" PRIu64 " not delivered\n", ss->fwd_frames, ss->fwd_frames == 1 ? "" : "s",
 			ss->fwd_blocks, ss->fwd_copied ? "copy mode for some" : "zero-copy",
 			ss->fwd_lost);
-		fprintf(stderr, "RDMA: %" PRIu64 " blocks without credit, %" PRIu64 " reconnects, "
-			"%" PRIu64 " bytes written, %" PRIu64 " bytes copied in user space\n",
-			ss->fwd_no_credit, ss->fwd_reconnects, ss->fwd_wire_bytes, ss->fwd_copied);
+		fprintf(stderr, "RDMA: %" PRIu64 " blocks without credit, %" PRIu64 " held, %" PRIu64
+			" reconnects, %" PRIu64 " bytes written, %" PRIu64 " bytes copied in user space\n",
+			ss->fwd_no_credit, ss->fwd_held, ss->fwd_reconnects, ss->fwd_wire_bytes,
+			ss->fwd_copied);
 	}
 	if (ss->files > 1 || ss->removed)
 		fprintf(stderr, "%" PRIu64 " files written, %" PRIu64 " removed by rotation\n",

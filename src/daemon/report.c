@@ -41,6 +41,7 @@ GETTER(g_fwd_blocks, s->sink.fwd_blocks)
 GETTER(g_fwd_lost, s->sink.fwd_lost)
 GETTER(g_fwd_no_credit, s->sink.fwd_no_credit)
 GETTER(g_fwd_reconnects, s->sink.fwd_reconnects)
+GETTER(g_fwd_held, s->sink.fwd_held)
 GETTER(g_fwd_copied, s->sink.fwd_copied)
 GETTER(g_fwd_connected, s->sink.fwd_connected)
 GETTER(g_fwd_credits, s->sink.fwd_credits)
@@ -83,6 +84,8 @@ static const struct counter counters[] = {
 	  "RDMA: frames not delivered (no credit, not connected, failed write).", g_fwd_lost },
 	{ "rdma_no_credit", "ringcap_rdma_no_credit_total",
 	  "RDMA: blocks not forwarded for want of credits.", g_fwd_no_credit },
+	{ "rdma_held", "ringcap_rdma_held_total",
+	  "RDMA: blocks kept leased for want of credits (policy hold).", g_fwd_held },
 	{ "rdma_reconnects", "ringcap_rdma_reconnects_total", "RDMA: connections after the first.",
 	  g_fwd_reconnects },
 	{ "rdma_copied_bytes", "ringcap_rdma_copied_bytes_total",

@@ -269,6 +269,7 @@ void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret)
 		ret->sink.fwd_wire_bytes += s.fwd_wire_bytes;
 		ret->sink.fwd_lost += s.fwd_lost;
 		ret->sink.fwd_no_credit += s.fwd_no_credit;
+		ret->sink.fwd_held += s.fwd_held;
 		ret->sink.fwd_reconnects += s.fwd_reconnects;
 		ret->sink.fwd_copied += s.fwd_copied;
 		ret->sink.fwd_connected += s.fwd_connected;

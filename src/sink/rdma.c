@@ -301,6 +301,7 @@ static int rdma_write(struct rc_sink *sink, const struct rc_batch *b)
 		rc_lease_get(b->lease);
 		*h = (struct held){ b->lease, b->raw, b->raw_len, b->n, b->bytes };
 		s->hold_n++;
+		s->st.fwd_held++;
 	} else {
 		s->st.fwd_no_credit++;
 		lost(s, b->n);

@@ -38,6 +38,7 @@ struct rc_sink_stats {
 	uint64_t fwd_wire_bytes; /* bytes written over RDMA, block headers included */
 	uint64_t fwd_lost;       /* frames not delivered: no credit, no connection, failed write */
 	uint64_t fwd_no_credit;  /* blocks not forwarded for want of credits */
+	uint64_t fwd_held;       /* blocks kept leased for want of credits (policy hold) */
 	uint64_t fwd_reconnects; /* connections made after the first */
 	uint64_t fwd_copied;     /* bytes copied in user space to forward them (copy mode) */
 	uint64_t fwd_connected;  /* gauge: 1 while connected */

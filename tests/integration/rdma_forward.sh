@@ -12,6 +12,7 @@
 #            one of the collectors' files or counted as not delivered
 #   stall    a collector that stops reading (SIGSTOP): the local pcap is
 #            complete, the sender counted the blocks it could not send
+#   hold     the same with policy hold: blocks were held, none unaccounted
 #   rate     forwarded frames/s and bytes/s, beside ib_write_bw
 # The whole VM run must end within 5 minutes.
 source "$(dirname "$0")/../lib/ringcap.sh"
@@ -32,7 +33,7 @@ SCALE=1
 case $BUILD in *san*) SCALE=4 ;; esac
 echo "SCALE=$SCALE" >"$T/share/params"
 N_SAME=$((20000 / SCALE)) N_COPY=$((5000 / SCALE)) N_RESTART=$((30000 / SCALE))
-N_STALL=$((20000 / SCALE))
+N_STALL=$((20000 / SCALE)) N_HOLD=$((10000 / SCALE))
 VM=$RC_TOP/tests/vm
 bash "$VM/mkinitramfs.sh" "$T/initrd.gz" "$VM/guest/rdma_forward.sh" "$RINGCAP" "$RCGEN" ||
 	rc_fail "cannot build the initramfs"
@@ -107,6 +108,17 @@ echo "stall: $r frames at the collector, $lost counted as not delivered"
 [ "$lost" -gt 0 ] || rc_fail "stall: a stopped collector cost no counted drops"
 grep -q "RDMA: [1-9][0-9]* blocks without credit" "$S/stall-local.log" || rc_fail "stall: no credit drops counted"
 [ $((r + lost)) = $N_STALL ] || rc_fail "stall: $r + $lost != $N_STALL: frames unaccounted for"
+
+# --- hold ----------------------------------------------------------------
+cat "$S/hold-local.log"
+"${PCAPCHECK[@]}" seq "$S/hold-local.pcap" --expect $N_HOLD || rc_fail "hold: the local pcap is not complete"
+r=$(count "$S/hold-remote.pcap")
+lost=$(undelivered "$S/hold-local.log")
+grep -q "RDMA: [0-9]* blocks without credit, [1-9][0-9]* held" "$S/hold-local.log" ||
+	rc_fail "hold: no block was held"
+[ $((r + lost)) = $N_HOLD ] || rc_fail "hold: $r + $lost != $N_HOLD: frames unaccounted for"
+echo "hold: $r frames at the collector, $lost counted as not delivered"
+"${PCAPCHECK[@]}" seq "$S/hold-remote.pcap" >/dev/null || rc_fail "hold: held blocks went out of order"
 
 # --- rate ----------------------------------------------------------------
 frames=$(fwd "$S/rate-local.log") wire=$(written "$S/rate-local.log")

@@ -14,6 +14,7 @@
 #   copy     the same in copy mode (RINGCAP_RDMA_COPY=1)
 #   restart  the collector is killed (SIGKILL) mid-run and restarted
 #   stall    the collector is stopped (SIGSTOP) for a while, then resumed
+#   hold     the same with --forward-policy hold
 #   rate     a burst as fast as rcgen goes, and ib_write_bw for comparison
 # Files are written in /tmp (a kill must not leave a record half-way
 # through a 9p write) and copied to /share at the end of each phase.
@@ -154,6 +155,22 @@ settle "$T/stall-remote.pcap"
 stop $CAP
 stop $COL
 publish stall
+
+# --- hold: the same stall, with policy hold -----------------------------
+phase hold
+collector hold-remote
+capture hold-local --forward-slots 2 --forward-policy hold
+"$B/rcgen" -i gen0 -n "$(n 10000)" -s 60-1514 --seed 16 -r "$(n 4000)" >"$T/hold-gen.txt" &
+GEN=$!
+sleep 1
+kill -STOP $COL
+sleep 1
+kill -CONT $COL
+wait $GEN
+settle "$T/hold-remote.pcap"
+stop $CAP
+stop $COL
+publish hold
 
 # --- rate: as fast as it goes; then ib_write_bw on the same device -----
 phase rate

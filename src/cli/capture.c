@@ -55,6 +55,7 @@ struct run {
 	double rate;
 	bool status_line;
 	bool forwarding;
+	bool files;
 };
 
 static void status_line(struct run *run, bool final);
@@ -98,8 +99,12 @@ static void summary(struct run *run)
 	const struct rc_source_stats *st = &t.src;
 	const struct rc_sink_stats *ss = &t.sink;
 
+	uint64_t captured;
+
 	rc_run_total_stats(run->r, &t);
-	fprintf(stderr, "%" PRIu64 " packet%s captured\n", ss->frames, ss->frames == 1 ? "" : "s");
+	/* forwarding only, no file: what was taken from the ring */
+	captured = run->files ? ss->frames : t.delivered;
+	fprintf(stderr, "%" PRIu64 " packet%s captured\n", captured, captured == 1 ? "" : "s");
 	fprintf(stderr, "%" PRIu64 " packet%s received by filter\n", st->received,
 		st->received == 1 ? "" : "s");
 	fprintf(stderr, "%" PRIu64 " packet%s dropped by kernel\n", st->kernel_drops,
@@ -237,6 +242,7 @@ int rc_cli_capture(int argc, char **argv)
 					(uint64_t)a.cap.ring.block_nr * a.cap.ring.block_size));
 	run.status_line = !a.quiet && isatty(STDERR_FILENO);
 	run.forwarding = a.cap.n_rdmas > 0;
+	run.files = a.cap.n_pcaps > 0;
 
 	run.start_ns = run.last_ns = mono_ns();
 	r = rc_run_start(run.r, a.count, 2 * a.cap.ring.retire_tov_ms + 200, done_fd);

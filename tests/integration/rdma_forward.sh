@@ -13,6 +13,8 @@
 #   stall    a collector that stops reading (SIGSTOP): the local pcap is
 #            complete, the sender counted the blocks it could not send
 #   hold     the same with policy hold: blocks were held, none unaccounted
+#   daemon   ringcapd with an rdma output in its YAML: identical files, and
+#            ringcap stats shows the forwarding counters
 #   rate     forwarded frames/s and bytes/s, beside ib_write_bw
 # The whole VM run must end within 5 minutes.
 source "$(dirname "$0")/../lib/ringcap.sh"
@@ -33,9 +35,9 @@ SCALE=1
 case $BUILD in *san*) SCALE=4 ;; esac
 echo "SCALE=$SCALE" >"$T/share/params"
 N_SAME=$((20000 / SCALE)) N_COPY=$((5000 / SCALE)) N_RESTART=$((30000 / SCALE))
-N_STALL=$((20000 / SCALE)) N_HOLD=$((10000 / SCALE))
+N_STALL=$((20000 / SCALE)) N_HOLD=$((10000 / SCALE)) N_DAEMON=$((8000 / SCALE))
 VM=$RC_TOP/tests/vm
-bash "$VM/mkinitramfs.sh" "$T/initrd.gz" "$VM/guest/rdma_forward.sh" "$RINGCAP" "$RCGEN" ||
+bash "$VM/mkinitramfs.sh" "$T/initrd.gz" "$VM/guest/rdma_forward.sh" "$RINGCAP" "$RINGCAPD" "$RCGEN" ||
 	rc_fail "cannot build the initramfs"
 t0=$SECONDS
 rc=0
@@ -119,6 +121,21 @@ grep -q "RDMA: [0-9]* blocks without credit, [1-9][0-9]* held" "$S/hold-local.lo
 [ $((r + lost)) = $N_HOLD ] || rc_fail "hold: $r + $lost != $N_HOLD: frames unaccounted for"
 echo "hold: $r frames at the collector, $lost counted as not delivered"
 "${PCAPCHECK[@]}" seq "$S/hold-remote.pcap" >/dev/null || rc_fail "hold: held blocks went out of order"
+
+# --- daemon --------------------------------------------------------------
+cat "$S/daemon-local.log"
+"${PCAPCHECK[@]}" seq "$S/daemon-local.pcap" --expect $N_DAEMON || rc_fail "daemon: the local pcap misses frames"
+cmp "$S/daemon-local.pcap" "$S/daemon-remote.pcap" || rc_fail "daemon: the collector's pcap differs from the daemon's"
+/usr/bin/python3 - "$S/daemon-stats.json" $N_DAEMON <<'PY' || rc_fail "daemon: ringcap stats"
+import json, sys
+c = [c for c in json.load(open(sys.argv[1]))["captures"] if c["name"] == "fwd"][0]
+n = int(sys.argv[2])
+want = {"rdma_frames": n, "rdma_lost": 0, "rdma_connected": 1, "rdma_zero_copy": 1,
+        "rdma_copied_bytes": 0}
+bad = {k: c.get(k) for k, v in want.items() if c.get(k) != v}
+print("daemon stats:", {k: c.get(k) for k in sorted(c) if k.startswith("rdma_")})
+sys.exit("unexpected: %s" % bad if bad else 0)
+PY
 
 # --- rate ----------------------------------------------------------------
 frames=$(fwd "$S/rate-local.log") wire=$(written "$S/rate-local.log")

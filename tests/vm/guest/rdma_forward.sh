@@ -3,7 +3,7 @@
 # Guest script (/guest.sh in the test VM; contract in
 # tests/vm/mkinitramfs.sh): ringcap's RDMA forwarding on Soft-RoCE, for
 # tests/integration/rdma_forward.sh, which checks what this leaves in
-# /share.  Needs /rc/bin/ringcap and /rc/bin/rcgen.
+# /share.  Needs /rc/bin/ringcap, /rc/bin/ringcapd and /rc/bin/rcgen.
 #
 #   rcv0/rcv1   veth pair; rxe0 on rcv0 (198.18.7.1) carries the RDMA
 #   cap0/gen0   veth pair; rcgen sends on gen0, ringcap captures on cap0
@@ -15,6 +15,7 @@
 #   restart  the collector is killed (SIGKILL) mid-run and restarted
 #   stall    the collector is stopped (SIGSTOP) for a while, then resumed
 #   hold     the same with --forward-policy hold
+#   daemon   ringcapd with an rdma output in its YAML; ringcap stats
 #   rate     a burst as fast as rcgen goes, and ib_write_bw for comparison
 # Files are written in /tmp (a kill must not leave a record half-way
 # through a 9p write) and copied to /share at the end of each phase.
@@ -171,6 +172,32 @@ settle "$T/hold-remote.pcap"
 stop $CAP
 stop $COL
 publish hold
+
+# --- daemon: ringcapd with an rdma output in its YAML -------------------
+phase daemon
+collector daemon-remote
+mkdir -p "$T/run"
+cat >"$T/daemon.yaml" <<YAML
+daemon:
+  user: ""
+  runtime_directory: $T/run
+captures:
+  - name: fwd
+    interface: cap0
+    outputs:
+      - pcap: { path: $T/daemon-local.pcap }
+      - rdma: { peer: "$ADDR:$PORT", slots: 8, on_backpressure: drop }
+YAML
+"$B/ringcapd" -c "$T/daemon.yaml" 2>"$T/daemon-local.log" &
+D=$!
+wait_log "$T/daemon-local.log" "forwarding to" 30
+"$B/rcgen" -i gen0 -n "$(n 8000)" -s 60-1514 --seed 17 -r 4000 >"$T/daemon-gen.txt"
+settle "$T/daemon-remote.pcap"
+"$B/ringcap" stats --json -S "$T/run/ringcap.sock" >"$T/daemon-stats.json"
+kill -TERM $D
+wait $D
+stop $COL
+publish daemon
 
 # --- rate: as fast as it goes; then ib_write_bw on the same device -----
 phase rate

@@ -1428,6 +1428,9 @@ static int step_umem(struct afxdp *a, const struct rc_capture_conf *c, char *err
 		return rc_source_fail(err, errlen, r, "allocating the %llu MiB UMEM for %s queue %u: %s",
 			    (unsigned long long)(a->area_len >> 20), a->ifname, a->queue,
 			    strerror(-r));
+	/* offered to sinks that register it (RDMA forwarding by gather) */
+	a->base.mem = a->area;
+	a->base.mem_len = a->area_len;
 	r = xsk_umem__create(&a->umem, a->area, a->area_len, &a->fill_own, &a->comp_own, &cfg);
 	if (r < 0) {
 		a->umem = NULL;

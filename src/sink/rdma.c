@@ -13,12 +13,13 @@
  * mutex covers the connection; the worker takes it once per block, not per
  * frame.
  *
- * Zero copy: once connected, the whole capture memory (the TPACKET_V3 ring)
- * is registered with local access only and blocks are sent from it as
- * they are.  When that registration fails, or the batch is not one whole
- * kernel block (AF_XDP frames, a -c cut), the frames are copied into a
- * registered staging slot laid out as a TPACKET_V3 block: mode "copy",
- * counted in fwd_copied.
+ * Zero copy: once connected, the whole capture memory (the TPACKET_V3 ring
+ * or the AF_XDP UMEM) is registered with local access only.  Ring blocks
+ * are sent from it as they are; UMEM frames go out in gather lists behind
+ * block and frame headers built in a staging slot (post_gather).  When the
+ * registration fails, or a batch is neither (a -c cut), the frames are
+ * copied into a registered staging slot laid out as a TPACKET_V3 block:
+ * mode "copy", counted in fwd_copied.
  *
  * Teardown order (DESIGN.md): queue pair to error, drain its completions
  * (each returns its lease), destroy the queue pair, deregister, and only
@@ -80,6 +81,7 @@ int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *sr
 #define BACKOFF_MAX_NS (5000ULL * 1000000ULL)
 #define CLOSE_WAIT_NS (2000ULL * 1000000ULL)
 #define COPY_SLOT_DEFAULT (1u << 20)
+#define RC_RDMA_MAX_SGE 32
 
 struct inflight {
 	struct rc_lease *lease;  /* NULL for a copied block */
@@ -101,6 +103,7 @@ struct conn {
 	struct ibv_cq *cq;
 	struct ibv_mr *ring_mr, *stage_mr, *credit_mr;
 	bool qp, up, broken;
+	unsigned max_sge;        /* gather entries a write may use */
 	uint64_t raddr;
 	uint32_t rkey, slots;
 	uint64_t posted, completed, consumed;
@@ -117,6 +120,7 @@ struct rdma_sink {
 	bool force_copy;
 	void *mem;
 	size_t mem_len;
+	uint32_t unit_size;      /* the source's block size; 0: no blocks (AF_XDP) */
 	uint8_t *stage;          /* slots * slot_size, for copy mode */
 	size_t stage_len;
 
@@ -209,6 +213,120 @@ static int post_write(struct rdma_sink *s, const void *addr, uint32_t len, uint3
 	return 0;
 }
 
+/*
+ * Frames that sit in registered memory but not as one kernel block (AF_XDP
+ * UMEM frames): no copy either.  Each write is a gather list that lays out
+ * a TPACKET_V3 block at the collector: the block header and each frame's
+ * tpacket3 header (built in the slot's part of the staging buffer, with the
+ * previous frame's alignment padding in front) alternate with the frames
+ * themselves, straight from the UMEM.  Up to max_sge / 2 frames a write.
+ */
+static bool in_mem(const struct rdma_sink *s, const struct rc_batch *b)
+{
+	const uint8_t *lo = s->mem, *hi = lo + s->mem_len;
+
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->frames[i].data < lo || b->frames[i].data + b->frames[i].h.caplen > hi)
+			return false;
+	return true;
+}
+
+static void post_gather(struct rdma_sink *s, const struct rc_batch *b)
+{
+	const uint32_t hl = TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
+	const uint32_t bl = TPACKET_ALIGN(sizeof(struct tpacket_block_desc));
+	unsigned done = 0, per = s->c.max_sge / 2;
+
+	while (done < b->n) {
+		struct conn *c = &s->c;
+		struct ibv_sge sge[RC_RDMA_MAX_SGE];
+		struct ibv_send_wr wr = { 0 }, *bad = NULL;
+		uint8_t *h = s->stage + (size_t)(c->posted % c->slots) * s->slot_size;
+		uint8_t *p = h + bl;  /* the first header goes right after the block's */
+		struct tpacket_block_desc *bd = (struct tpacket_block_desc *)h;
+		struct tpacket3_hdr *prev = NULL;
+		uint32_t off = bl, prev_off = 0, len = 0, pad = 0;
+		uint64_t bytes = 0;
+		unsigned k = 0, nsge = 0;
+		int r;
+
+		if (!has_credit(s)) {
+			s->st.fwd_no_credit++;
+			break;
+		}
+		memset(bd, 0, bl);
+		sge[nsge++] = (struct ibv_sge){ (uintptr_t)h, bl, c->stage_mr->lkey };
+		while (done + k < b->n && k < per) {
+			const struct rc_frame *f = &b->frames[done + k];
+			uint8_t *piece = p;
+			struct tpacket3_hdr *th;
+
+			if (off + hl + f->h.caplen > s->slot_size)
+				break;
+			/* the previous frame's padding, then this frame's header */
+			memset(piece, 0, pad + hl);
+			th = (struct tpacket3_hdr *)(piece + pad);
+			th->tp_sec = (uint32_t)f->h.ts.tv_sec;
+			th->tp_nsec = (uint32_t)f->h.ts.tv_usec;
+			th->tp_snaplen = f->h.caplen;
+			th->tp_len = f->h.len;
+			th->tp_mac = (uint16_t)hl;
+			th->tp_status = TP_STATUS_USER;
+			if (k == 0)
+				sge[0].length = bl + hl;  /* the block header and the first */
+			else
+				sge[nsge++] = (struct ibv_sge){ (uintptr_t)piece, pad + hl,
+								c->stage_mr->lkey };
+			sge[nsge++] = (struct ibv_sge){ (uintptr_t)f->data, f->h.caplen,
+							c->ring_mr->lkey };
+			if (prev)
+				prev->tp_next_offset = off - prev_off;
+			prev = th;
+			prev_off = off;
+			len = off + hl + f->h.caplen;
+			p = piece + pad + hl;
+			pad = TPACKET_ALIGN(f->h.caplen) - f->h.caplen;
+			off += hl + TPACKET_ALIGN(f->h.caplen);
+			bytes += f->h.len;
+			k++;
+		}
+		if (!k) {
+			lost(s, 1);  /* larger than a slot */
+			done++;
+			continue;
+		}
+		bd->version = TPACKET_V3;
+		bd->hdr.bh1.num_pkts = k;
+		bd->hdr.bh1.offset_to_first_pkt = bl;
+		bd->hdr.bh1.blk_len = len;
+		bd->hdr.bh1.seq_num = c->posted;
+		bd->hdr.bh1.block_status = TP_STATUS_USER;
+		wr.wr_id = c->posted;
+		wr.sg_list = sge;
+		wr.num_sge = (int)nsge;
+		wr.opcode = IBV_WR_RDMA_WRITE_WITH_IMM;
+		wr.send_flags = IBV_SEND_SIGNALED;
+		wr.imm_data = htobe32((uint32_t)c->posted);
+		wr.wr.rdma.remote_addr = c->raddr + (c->posted % c->slots) * (uint64_t)s->slot_size;
+		wr.wr.rdma.rkey = c->rkey;
+		rc_lease_get(b->lease);
+		s->fl[c->posted % c->slots] = (struct inflight){ b->lease, k, bytes };
+		r = ibv_post_send(c->id->qp, &wr, &bad);
+		if (r) {
+			s->fl[c->posted % c->slots] = (struct inflight){ 0 };
+			rc_lease_put(b->lease);
+			snprintf(s->reason, sizeof(s->reason), "posting a write failed: %s", strerror(r));
+			c->broken = true;
+			break;
+		}
+		c->posted++;
+		s->st.fwd_wire_bytes += len;
+		done += k;
+	}
+	if (done < b->n)
+		lost(s, b->n - done);
+}
+
 /* Frames that are not one whole kernel block: copy them into staging
  * slots laid out as blocks, as many blocks as credits allow. */
 static void post_copy(struct rdma_sink *s, const struct rc_batch *b)
@@ -248,7 +366,9 @@ static void post_copy(struct rdma_sink *s, const struct rc_batch *b)
 
 static void post_batch(struct rdma_sink *s, const struct rc_batch *b)
 {
-	if (!b->raw || !s->c.ring_mr)
+	if (!b->raw && s->c.ring_mr && s->c.max_sge >= 2 && in_mem(s, b))
+		post_gather(s, b);
+	else if (!b->raw || !s->c.ring_mr)
 		post_copy(s, b);
 	else if (post_write(s, b->raw, b->raw_len, s->c.ring_mr->lkey, b->lease, b->n,
 			    b->bytes) < 0)
@@ -507,7 +627,14 @@ static int setup_qp(struct rdma_sink *s)
 	qa.qp_type = IBV_QPT_RC;
 	qa.cap.max_send_wr = s->slots + 4;
 	qa.cap.max_recv_wr = NRECV;
-	qa.cap.max_send_sge = 1;
+	{
+		struct ibv_device_attr da;
+
+		c->max_sge = 1;
+		if (!ibv_query_device(c->id->verbs, &da) && da.max_sge > 1)
+			c->max_sge = (unsigned)RC_MIN(da.max_sge, RC_RDMA_MAX_SGE);
+	}
+	qa.cap.max_send_sge = c->max_sge;
 	qa.cap.max_recv_sge = 1;
 	if (rdma_create_qp(c->id, c->pd, &qa)) {
 		snprintf(s->reason, sizeof(s->reason), "creating a queue pair on %s: %s", dev,
@@ -573,7 +700,9 @@ static void established(struct rdma_sink *s, const void *pd, size_t len)
 	s->backoff_ns = BACKOFF_MIN_NS;
 	set_notice(s, "worker %u: forwarding to %s over %s, %u slots of %u bytes, %s", s->worker,
 		   s->peer, ibv_get_device_name(c->id->verbs->device), c->slots, s->slot_size,
-		   c->ring_mr ? "zero-copy from the capture ring" : "mode: copy");
+		   !c->ring_mr ? "mode: copy"
+		   : s->unit_size ? "zero-copy from the capture ring"
+				  : "zero-copy from the UMEM (gather lists)");
 }
 
 static void handle_cm(struct rdma_sink *s)
@@ -858,6 +987,7 @@ int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *sr
 	s->mem = src->mem;
 	s->force_copy = getenv("RINGCAP_RDMA_COPY") && !strcmp(getenv("RINGCAP_RDMA_COPY"), "1");
 	s->mem_len = src->mem_len;
+	s->unit_size = src->unit_size;
 	s->slot_size = src->unit_size ? src->unit_size : COPY_SLOT_DEFAULT;
 	if (s->slot_size > RC_RDMA_MAX_SLOT) {
 		snprintf(err, errlen, "RDMA forwarding sends whole blocks of at most %u MiB; "

@@ -13,6 +13,9 @@
 #   stall    a collector that stops reading (SIGSTOP): the local pcap is
 #            complete, the sender counted the blocks it could not send
 #   hold     the same with policy hold: blocks were held, none unaccounted
+#   xdp      the AF_XDP backend: UMEM frames forwarded by gather lists, no
+#            copy, identical files (skipped, with the reason, if the guest
+#            kernel cannot run AF_XDP)
 #   daemon   ringcapd with an rdma output in its YAML: identical files, and
 #            ringcap stats shows the forwarding counters
 #   rate     forwarded frames/s and bytes/s, beside ib_write_bw
@@ -35,9 +38,10 @@ SCALE=1
 case $BUILD in *san*) SCALE=4 ;; esac
 echo "SCALE=$SCALE" >"$T/share/params"
 N_SAME=$((20000 / SCALE)) N_COPY=$((5000 / SCALE)) N_RESTART=$((30000 / SCALE))
-N_STALL=$((20000 / SCALE)) N_HOLD=$((10000 / SCALE)) N_DAEMON=$((8000 / SCALE))
+N_STALL=$((20000 / SCALE)) N_HOLD=$((10000 / SCALE)) N_DAEMON=$((8000 / SCALE)) N_XDP=$((10000 / SCALE))
 VM=$RC_TOP/tests/vm
-bash "$VM/mkinitramfs.sh" "$T/initrd.gz" "$VM/guest/rdma_forward.sh" "$RINGCAP" "$RINGCAPD" "$RCGEN" ||
+bash "$VM/mkinitramfs.sh" "$T/initrd.gz" "$VM/guest/rdma_forward.sh" "$RINGCAP" "$RINGCAPD" "$RCGEN" \
+	$(for o in /usr/lib/x86_64-linux-gnu/bpf/xdp-dispatcher.o; do [ -f $o ] && echo "$o:$o"; done) ||
 	rc_fail "cannot build the initramfs"
 t0=$SECONDS
 rc=0
@@ -121,6 +125,18 @@ grep -q "RDMA: [0-9]* blocks without credit, [1-9][0-9]* held" "$S/hold-local.lo
 [ $((r + lost)) = $N_HOLD ] || rc_fail "hold: $r + $lost != $N_HOLD: frames unaccounted for"
 echo "hold: $r frames at the collector, $lost counted as not delivered"
 "${PCAPCHECK[@]}" seq "$S/hold-remote.pcap" >/dev/null || rc_fail "hold: held blocks went out of order"
+
+# --- xdp -----------------------------------------------------------------
+if [ -f "$S/xdp-skip.txt" ]; then
+	echo "xdp: AF_XDP could not run in the guest, phase skipped: $(cat "$S/xdp-skip.txt")"
+else
+	cat "$S/xdp-local.log"
+	"${PCAPCHECK[@]}" seq "$S/xdp-local.pcap" --expect $N_XDP || rc_fail "xdp: the local pcap misses frames"
+	cmp "$S/xdp-local.pcap" "$S/xdp-remote.pcap" || rc_fail "xdp: the collector's pcap differs from the local one"
+	grep -q "zero-copy from the UMEM" "$S/xdp-local.log" || rc_fail "xdp: not forwarded from the UMEM"
+	[ "$(copied "$S/xdp-local.log")" = 0 ] || rc_fail "xdp: bytes copied in user space"
+	[ "$(fwd "$S/xdp-local.log")" = $N_XDP ] || rc_fail "xdp: not $N_XDP frames forwarded"
+fi
 
 # --- daemon --------------------------------------------------------------
 cat "$S/daemon-local.log"

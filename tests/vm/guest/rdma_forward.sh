@@ -15,6 +15,7 @@
 #   restart  the collector is killed (SIGKILL) mid-run and restarted
 #   stall    the collector is stopped (SIGSTOP) for a while, then resumed
 #   hold     the same with --forward-policy hold
+#   xdp      the AF_XDP backend: UMEM frames forwarded by gather lists
 #   daemon   ringcapd with an rdma output in its YAML; ringcap stats
 #   rate     a burst as fast as rcgen goes, and ib_write_bw for comparison
 # Files are written in /tmp (a kill must not leave a record half-way
@@ -172,6 +173,27 @@ settle "$T/hold-remote.pcap"
 stop $CAP
 stop $COL
 publish hold
+
+# --- xdp: the AF_XDP backend, forwarded by gather lists from the UMEM ---
+phase xdp
+collector xdp-remote
+if "$B/ringcap" capture -i cap0 -w "$T/xdp-local.pcap" -q --backend afxdp --dedicated-port \
+	--forward "rdma://$ADDR:$PORT" 2>"$T/xdp-local.log" &
+then
+	CAP=$!
+fi
+if wait_log "$T/xdp-local.log" "forwarding to" 30; then
+	"$B/rcgen" -i gen0 -n "$(n 10000)" -s 60-1514 --seed 18 -r 4000 >"$T/xdp-gen.txt"
+	settle "$T/xdp-remote.pcap"
+	stop $CAP
+else
+	# the guest kernel could not run it: say why, and go on
+	kill $CAP 2>/dev/null || true
+	wait $CAP 2>/dev/null || true
+	cp "$T/xdp-local.log" "$S/xdp-skip.txt"
+fi
+stop $COL
+publish xdp
 
 # --- daemon: ringcapd with an rdma output in its YAML -------------------
 phase daemon

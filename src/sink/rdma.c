@@ -60,6 +60,7 @@ int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *sr
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,7 +245,7 @@ static void post_gather(struct rdma_sink *s, const struct rc_batch *b)
 		uint8_t *h = s->stage + (size_t)(c->posted % c->slots) * s->slot_size;
 		uint8_t *p = h + bl;  /* the first header goes right after the block's */
 		struct tpacket_block_desc *bd = (struct tpacket_block_desc *)h;
-		struct tpacket3_hdr *prev = NULL;
+		uint8_t *prev = NULL;     /* the previous frame's header, maybe unaligned */
 		uint32_t off = bl, prev_off = 0, len = 0, pad = 0;
 		uint64_t bytes = 0;
 		unsigned k = 0, nsge = 0;
@@ -259,19 +260,20 @@ static void post_gather(struct rdma_sink *s, const struct rc_batch *b)
 		while (done + k < b->n && k < per) {
 			const struct rc_frame *f = &b->frames[done + k];
 			uint8_t *piece = p;
-			struct tpacket3_hdr *th;
+			struct tpacket3_hdr th = { 0 };
 
 			if (off + hl + f->h.caplen > s->slot_size)
 				break;
-			/* the previous frame's padding, then this frame's header */
+			/* the previous frame's padding, then this frame's header; the
+			 * pieces are packed here, so the header is copied in */
+			th.tp_sec = (uint32_t)f->h.ts.tv_sec;
+			th.tp_nsec = (uint32_t)f->h.ts.tv_usec;
+			th.tp_snaplen = f->h.caplen;
+			th.tp_len = f->h.len;
+			th.tp_mac = (uint16_t)hl;
+			th.tp_status = TP_STATUS_USER;
 			memset(piece, 0, pad + hl);
-			th = (struct tpacket3_hdr *)(piece + pad);
-			th->tp_sec = (uint32_t)f->h.ts.tv_sec;
-			th->tp_nsec = (uint32_t)f->h.ts.tv_usec;
-			th->tp_snaplen = f->h.caplen;
-			th->tp_len = f->h.len;
-			th->tp_mac = (uint16_t)hl;
-			th->tp_status = TP_STATUS_USER;
+			memcpy(piece + pad, &th, sizeof(th));
 			if (k == 0)
 				sge[0].length = bl + hl;  /* the block header and the first */
 			else
@@ -279,9 +281,13 @@ static void post_gather(struct rdma_sink *s, const struct rc_batch *b)
 								c->stage_mr->lkey };
 			sge[nsge++] = (struct ibv_sge){ (uintptr_t)f->data, f->h.caplen,
 							c->ring_mr->lkey };
-			if (prev)
-				prev->tp_next_offset = off - prev_off;
-			prev = th;
+			if (prev) {
+				uint32_t next = off - prev_off;
+
+				memcpy(prev + offsetof(struct tpacket3_hdr, tp_next_offset), &next,
+				       sizeof(next));
+			}
+			prev = piece + pad;
 			prev_off = off;
 			len = off + hl + f->h.caplen;
 			p = piece + pad + hl;

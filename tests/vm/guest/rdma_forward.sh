@@ -29,7 +29,7 @@ PORT=7718
 T=/tmp/rc
 mkdir -p "$T"
 # whatever happens, the host gets the logs
-trap 'rc=$?; [ $rc = 0 ] || { echo "guest: failed ($rc) at line $LINENO"; cp -f "$T"/*.log "$S"/ 2>/dev/null; }' EXIT
+trap 'rc=$?; set +e; [ $rc = 0 ] || { echo "guest: failed ($rc) at line $LINENO"; cp -f "$T"/*.log "$S"/ 2>/dev/null; free -m; dmesg | tail -n 30; }' EXIT
 
 # the host may scale the frame counts down (a sanitized build under TCG is
 # several times slower): /share/params holds "SCALE=<divisor>"
@@ -135,8 +135,11 @@ wait $COL || true
 sleep 1
 collector restart-b
 wait $GEN
-# forwarding must have resumed by itself
+# forwarding must have resumed by itself (the sender's backoff is at most
+# 5 s); then a second burst, which must reach the new collector
 wait_log "$T/restart-b.log" "connected" 30
+"$B/rcgen" -i gen0 -n "$(n 3000)" -s 60-1514 --seed 19 --start-seq "$(n 30000)" \
+	-r "$(n 3000)" >>"$T/restart-gen.txt"
 settle "$T/restart-b.pcap"
 stop $CAP
 stop $COL
@@ -176,12 +179,12 @@ publish hold
 
 # --- xdp: the AF_XDP backend, forwarded by gather lists from the UMEM ---
 phase xdp
+free -m | sed 's/^/guest: /'
 collector xdp-remote
-if "$B/ringcap" capture -i cap0 -w "$T/xdp-local.pcap" -q --backend afxdp --dedicated-port \
+"$B/ringcap" capture -i cap0 -w "$T/xdp-local.pcap" -q --backend afxdp --dedicated-port \
 	--forward "rdma://$ADDR:$PORT" 2>"$T/xdp-local.log" &
-then
-	CAP=$!
-fi
+CAP=$!
+echo "guest: xdp capture $CAP, collector $COL"
 if wait_log "$T/xdp-local.log" "forwarding to" 30; then
 	"$B/rcgen" -i gen0 -n "$(n 10000)" -s 60-1514 --seed 18 -r 4000 >"$T/xdp-gen.txt"
 	settle "$T/xdp-remote.pcap"
@@ -189,7 +192,9 @@ if wait_log "$T/xdp-local.log" "forwarding to" 30; then
 else
 	# the guest kernel could not run it: say why, and go on
 	kill $CAP 2>/dev/null || true
-	wait $CAP 2>/dev/null || true
+	xrc=0
+	wait $CAP 2>/dev/null || xrc=$?
+	echo "(exit status $xrc)" >>"$T/xdp-local.log"
 	cp "$T/xdp-local.log" "$S/xdp-skip.txt"
 fi
 stop $COL

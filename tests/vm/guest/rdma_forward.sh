@@ -134,10 +134,12 @@ kill -KILL $COL
 wait $COL || true
 sleep 1
 collector restart-b
+phase "restart: second collector up"
 wait $GEN
 # forwarding must have resumed by itself (the sender's backoff is at most
 # 5 s); then a second burst, which must reach the new collector
 wait_log "$T/restart-b.log" "connected" 30
+phase "restart: sender reconnected"
 "$B/rcgen" -i gen0 -n "$(n 3000)" -s 60-1514 --seed 19 --start-seq "$(n 30000)" \
 	-r "$(n 3000)" >>"$T/restart-gen.txt"
 settle "$T/restart-b.pcap"

@@ -46,7 +46,12 @@ def derive(r):
     if mark is not None:
         cpu -= mark
     win_ns = num(r.get("win_ns"), 0)
+    tns = num(r.get("traffic_ns"))
     return {
+        # while the traffic ran: the tool's threads on a CPU, and runnable
+        # but waiting for one, in % of the time (100 = one CPU's worth)
+        "oncpu": 100 * num(r["tool_traffic_cpu_ns"]) / tns if tns else None,
+        "waitcpu": 100 * num(r["tool_wait_ns"]) / tns if tns else None,
         "sent": sent,
         "captured": cap,
         "loss": 100 * (sent - cap) / sent if sent else None,
@@ -136,6 +141,10 @@ def main():
       "the first to the last frame arriving, ±10 ms). A tool that keeps up drains at the arrival rate × record size.")
     w("- **arrival Mframes/s**: frames arriving on the capture interface in that window / its length. The sender "
       "slows down when the capture costs more in its softirq, so this differs per tool.")
+    w("- **on CPU %** and **waiting for a CPU %**: while trafgen ran, the time the tool's threads spent on a CPU, and "
+      "runnable but waiting for one (/proc/PID/task/*/schedstat, fields 1 and 2), in % of that time; 100 is one "
+      "CPU's worth. Waiting time is what the machine's two CPUs, busy with the senders and their softirq work, "
+      "did not give the capture.")
     w("- **write() limit**: bench/writebw.py, 1 MiB write() calls into a new file in the same directory, as many bytes "
       "as the largest capture file of the run, no fsync. Disk: the directory is on the disk, but files are deleted "
       "before writeback would finish, so this is mostly the page cache path of that file system.")
@@ -184,8 +193,8 @@ def main():
                   f"{cpu_mib[0] * rec / 1048576:.1f} ns of CPU per record for write() alone.")
                 w("")
             w("| tool | frames sent | frames captured | loss % | tool drops | CPU ns / captured frame "
-              "| drain MB/s | arrival Mframes/s |")
-            w("|---|---:|---:|---:|---:|---:|---:|---:|")
+              "| drain MB/s | arrival Mframes/s | on CPU % | waiting for a CPU % |")
+            w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             for t in tools:
                 tid = t["id"]
                 rs = runs_of(fsn, sc, tid)
@@ -193,7 +202,8 @@ def main():
                 bad = [r for r in rs if r["status"] == "fail"]
                 d = [derive(r) for r in ok]
                 a = {k: agg([x[k] for x in d]) for k in
-                     ("sent", "captured", "loss", "cpu", "drain", "rate", "drops", "busy")}
+                     ("sent", "captured", "loss", "cpu", "drain", "rate", "drops", "busy",
+                      "oncpu", "waitcpu")}
                 name = t["label"]
                 if not rs:
                     for m in METRICS:
@@ -201,7 +211,7 @@ def main():
                     continue
                 if not ok:
                     why = bad[0].get("err", "?").replace("|", "/")
-                    w(f"| {name} | not measured: {why} | | | | | | |")
+                    w(f"| {name} | not measured: {why} | | | | | | | | |")
                 else:
                     dag = "†" if any(r.get("count_src") == "tool" for r in ok) else ""
                     if bad:
@@ -209,7 +219,8 @@ def main():
                     if any(r.get("noisy") == "1" for r in ok):
                         name += " ‡"
                     w(f"| {name} | {fmt(a['sent'], 0)} | {fmt(a['captured'], 0)}{dag} | {fmt(a['loss'], 3)} "
-                      f"| {fmt(a['drops'], 0)} | {fmt(a['cpu'], 1)} | {fmt(a['drain'], 0)} | {fmt(a['rate'], 2)} |")
+                      f"| {fmt(a['drops'], 0)} | {fmt(a['cpu'], 1)} | {fmt(a['drain'], 0)} | {fmt(a['rate'], 2)} "
+                      f"| {fmt(a['oncpu'], 0)} | {fmt(a['waitcpu'], 0)} |")
                 for r in bad:
                     failed.setdefault((t["label"], r.get("err", "?")), []).append(f"{fsn} ({sc}) run {r['rep']}")
                 for r in ok:
@@ -230,7 +241,7 @@ def main():
                 for m in METRICS:
                     fs_plot[m].append(a[m] if ok else None)
             for n in nas:
-                w(f"| {n['label']} | {n['why']} | | | | | | |")
+                w(f"| {n['label']} | {n['why']} | | | | | | | | |")
             w("")
         plot_blocks.append((fsn, fs_plot, bwa[0] if bwa else 0))
 

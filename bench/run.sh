@@ -207,6 +207,8 @@ cap_stat() { cat "/sys/class/net/$RC_CAP/statistics/$1"; }
 gen_stat() { rc_in_ns cat "/sys/class/net/$RC_GEN/statistics/$1"; }
 stat_busy() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; } # USER_HZ ticks
 task_cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d\n", s}'; }
+# time the tool's threads were runnable but waiting for a CPU (schedstat field 2)
+task_wait_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $2} END {printf "%d\n", s}'; }
 KSOFT_STATS=$(ps -eo pid=,comm= | awk '$2 ~ /^ksoftirqd\// {printf "/proc/%d/stat ", $1}')
 # shellcheck disable=SC2086
 ksoft_ticks() { awk '{s += $14 + $15} END {print s + 0}' $KSOFT_STATS 2>/dev/null; }
@@ -310,15 +312,15 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 	spid=$! CUR_SPID=$!
 	for ((i = 0; i < 200; i++)); do [[ -f $W/smp.ready ]] && break; sleep 0.01; done
 
-	local rx0 rd0 gt0 gd0 rx1 rd1 gt1 gd1 tpid w0 w1 st0 st1 tc0 tc1 ks0 ks1
+	local rx0 rd0 gt0 gd0 rx1 rd1 gt1 gd1 tpid w0 w1 st0 st1 tc0 tc1 ks0 ks1 tw0 tw1
 	rx0=$(cap_stat rx_packets) rd0=$(cap_stat rx_dropped)
 	gt0=$(gen_stat tx_packets) gd0=$(gen_stat tx_dropped)
 	tpid=$(cat "$res.pid")
 	rm -f "$W/tg.ru"
-	ks0=$(ksoft_ticks) tc0=$(task_cpu_ns "$tpid") st0=$(stat_busy) w0=$(date +%s%N)
+	ks0=$(ksoft_ticks) tc0=$(task_cpu_ns "$tpid") tw0=$(task_wait_ns "$tpid") st0=$(stat_busy) w0=$(date +%s%N)
 	$PY bench/measure.py "$W/tg.ru" -- ip netns exec "$RC_NS" trafgen --dev "$RC_GEN" \
 		--conf "bench/${SCFG[$sc]}" -n "${SFRAMES[$sc]}" -P "${SPROCS[$sc]}" >"$W/tg.log" 2>&1 || true
-	w1=$(date +%s%N) st1=$(stat_busy) tc1=$(task_cpu_ns "$tpid") ks1=$(ksoft_ticks)
+	w1=$(date +%s%N) st1=$(stat_busy) tc1=$(task_cpu_ns "$tpid") tw1=$(task_wait_ns "$tpid") ks1=$(ksoft_ticks)
 	local tg_u=0 tg_s=0 tg_self=0
 	if [[ -f $W/tg.ru ]]; then
 		read -r tg_u tg_s tg_rc _ _ _ tg_self <"$W/tg.ru"
@@ -404,6 +406,7 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 		"win_ns=$win_ns" "win_rx=$win_rx" "win_bytes=$win_bytes" "samples=$nsmp" \
 		"tool_cap=$tc" "tool_drop=$td" "busy_pct=$busy" "tg_cpu_s=$(awk -v u="$tg_u" -v s="$tg_s" 'BEGIN{print u + s}')" \
 		"exe=$exe" "threads=$threads" \
+		"traffic_ns=$((w1 - w0))" "tool_traffic_cpu_ns=$((tc1 - tc0))" "tool_wait_ns=$((tw1 - tw0))" \
 		"children=$kids" "fixed=${fixed:--}" "err=${RUN_ERR:--}"
 	rm -f "$out"
 }

@@ -81,7 +81,10 @@ int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *sr
 #define BACKOFF_MIN_NS (100ULL * 1000000ULL)
 #define BACKOFF_MAX_NS (5000ULL * 1000000ULL)
 #define CLOSE_WAIT_NS (2000ULL * 1000000ULL)
-#define COPY_SLOT_DEFAULT (1u << 20)
+/* slots for sources without blocks (AF_XDP): a gather write carries at most
+ * RC_RDMA_MAX_SGE / 2 frames, so small slots, and many of them for the
+ * same memory, buffer more frames */
+#define COPY_SLOT_DEFAULT (64u << 10)
 #define RC_RDMA_MAX_SGE 32
 
 struct inflight {

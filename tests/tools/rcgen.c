@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -492,6 +493,25 @@ int main(int argc, char **argv)
 	int fd, rc = 0;
 
 	parse_args(argc, argv, &o);
+
+	/*
+	 * Stay on one CPU.  A veth hands each frame to the backlog of the CPU
+	 * that sent it; a sender that migrates leaves frames in one CPU's
+	 * backlog while later ones go through another's, and they can overtake
+	 * each other.  Sequence-numbered traffic must not be reordered by its
+	 * own generator.
+	 */
+	{
+		cpu_set_t set;
+		int cpu = sched_getcpu();
+
+		CPU_ZERO(&set);
+		if (cpu >= 0) {
+			CPU_SET(cpu, &set);
+			if (sched_setaffinity(0, sizeof(set), &set) < 0)
+				fprintf(stderr, "rcgen: cannot stay on CPU %d: %s\n", cpu, strerror(errno));
+		}
+	}
 
 	ifindex = if_nametoindex(o.ifname);
 	if (ifindex == 0)

@@ -183,12 +183,13 @@ publish hold
 phase xdp
 free -m | sed 's/^/guest: /'
 collector xdp-remote
+# a gather write carries up to 16 frames: many slots (of 64 KiB)
 "$B/ringcap" capture -i cap0 -w "$T/xdp-local.pcap" -q --backend afxdp --dedicated-port \
-	--forward "rdma://$ADDR:$PORT" 2>"$T/xdp-local.log" &
+	--forward "rdma://$ADDR:$PORT" --forward-slots 256 2>"$T/xdp-local.log" &
 CAP=$!
 echo "guest: xdp capture $CAP, collector $COL"
 if wait_log "$T/xdp-local.log" "forwarding to" 30; then
-	"$B/rcgen" -i gen0 -n "$(n 10000)" -s 60-1514 --seed 18 -r 4000 >"$T/xdp-gen.txt"
+	"$B/rcgen" -i gen0 -n "$(n 10000)" -s 60-1514 --seed 18 -r "$(n 4000)" >"$T/xdp-gen.txt"
 	settle "$T/xdp-remote.pcap"
 	stop $CAP
 else

@@ -21,52 +21,13 @@
 source "$(dirname "$0")/../lib/ringcap.sh"
 rc_need_root
 rc_need tcpdump ip
-"$RINGCAP" capture --help 2>&1 | grep -q -- '--backend' || rc_skip "ringcap has no --backend"
-if "$RINGCAP" capture --backend afxdp --dedicated-port -i lo -w /dev/null 2>&1 |
-	grep -q 'without AF_XDP'; then
-	rc_skip "ringcap was built without AF_XDP (make deps: libbpf-dev libxdp-dev bpftool)"
-fi
+rc_need_afxdp
 
-BPFFS=/sys/fs/bpf
-had_bpffs=0
-mountpoint -q "$BPFFS" 2>/dev/null && had_bpffs=1
-# After a kill -9 ringcap cannot unmount the bpffs it mounted; the later
-# clean run does, but make sure: unmount it unless something is pinned.
-rc_defer "[ $had_bpffs = 1 ] || ! mountpoint -q $BPFFS ||
-	[ -n \"\$(ls -A $BPFFS/xdp 2>/dev/null)\" ] || umount $BPFFS"
 
 rc_tmpdir
 T=$RC_TMP
 PY=/usr/bin/python3
-LIB=$RC_TOP/tests/lib
 
-# merge.py OUT IN...: the rcgen frames of IN... sorted by sequence number,
-# written as one pcap (the first file's header); fails on a repeated number
-cat >"$T/merge.py" <<'EOF'
-import sys
-sys.path.insert(0, sys.argv[1])
-import pcapcheck
-out, ins = sys.argv[2], sys.argv[3:]
-recs, header = [], None
-for path in ins:
-    pc = pcapcheck.Pcap(path)
-    header = header or pc.buf[:24]
-    layout = pcapcheck.l2_layout(pc.linktype)
-    for _i, off, _s, _f, caplen, _o in pc.headers():
-        r = pcapcheck.parse_rcgen(pc.buf, off + 16, caplen, layout)
-        if r is None:
-            sys.exit("%s: a frame that is not rcgen's" % path)
-        recs.append((r[0], pc.buf[off:off + 16 + caplen]))
-recs.sort(key=lambda x: x[0])
-for a, b in zip(recs, recs[1:]):
-    if a[0] == b[0]:
-        sys.exit("sequence number %d is in more than one file" % a[0])
-with open(out, "wb") as f:
-    f.write(header)
-    for _seq, rec in recs:
-        f.write(rec)
-print("merged %d frames from %d files" % (len(recs), len(ins)))
-EOF
 
 # udprecv.py ADDR PORT SECS OUT: count UDP datagrams for SECS seconds
 cat >"$T/udprecv.py" <<'EOF'
@@ -128,7 +89,7 @@ queue_files() {
 		[ -f "$f" ] || rc_fail "no per-queue files $1_w?.pcap"
 		"${PCAPCHECK[@]}" seq "$f" >/dev/null || rc_fail "$f: frames repeated or out of order"
 	done
-	$PY "$T/merge.py" "$LIB" "$1_all.pcap" "$1"_w?.pcap || rc_fail "cannot merge $1_w?.pcap"
+	"${PCAPCHECK[@]}" merge "$1_all.pcap" "$1"_w?.pcap || rc_fail "cannot merge $1_w?.pcap"
 }
 
 # first timestamp of a file within a minute of the wall clock

@@ -26,11 +26,7 @@
 source "$(dirname "$0")/../lib/ringcap.sh"
 rc_need_root
 rc_need ip
-"$RINGCAP" capture --help 2>&1 | grep -q -- '--backend' || rc_skip "ringcap has no --backend"
-if "$RINGCAP" capture --backend afxdp --dedicated-port -i lo -w /dev/null 2>&1 |
-	grep -q 'without AF_XDP'; then
-	rc_skip "ringcap was built without AF_XDP (make deps: libbpf-dev libxdp-dev bpftool)"
-fi
+rc_need_afxdp
 
 N=1000000
 Q=4
@@ -44,52 +40,11 @@ avail=$(sed -n 's/^MemAvailable: *\([0-9]*\) kB$/\1/p' /proc/meminfo)
 [ "${avail:-0}" -ge $((8 * 1024 * 1024)) ] ||
 	rc_fail "needs 8 GiB of available memory, $((${avail:-0} / 1024)) MiB available"
 
-BPFFS=/sys/fs/bpf
-had_bpffs=0
-mountpoint -q "$BPFFS" 2>/dev/null && had_bpffs=1
-rc_defer "[ $had_bpffs = 1 ] || ! mountpoint -q $BPFFS ||
-	[ -n \"\$(ls -A $BPFFS/xdp 2>/dev/null)\" ] || umount $BPFFS"
 
 rc_pair $Q
 rc_tmpdir
 T=$RC_TMP
-PY=/usr/bin/python3
-LIB=$RC_TOP/tests/lib
 
-# merge.py OUT IN...: the rcgen frames of IN... sorted by sequence number,
-# written as one pcap (the first file's header); fails on a frame that is
-# not rcgen's, on a repeated number, and on a file whose numbers do not
-# increase (a queue's frames out of order); prints each file's count
-cat >"$T/merge.py" <<'EOF'
-import sys
-sys.path.insert(0, sys.argv[1])
-import pcapcheck
-out, ins = sys.argv[2], sys.argv[3:]
-recs, header = [], None
-for path in ins:
-    pc = pcapcheck.Pcap(path)
-    header = header or pc.buf[:24]
-    layout = pcapcheck.l2_layout(pc.linktype)
-    prev = -1
-    for i, off, _s, _f, caplen, _o in pc.headers():
-        r = pcapcheck.parse_rcgen(pc.buf, off + 16, caplen, layout)
-        if r is None:
-            sys.exit("%s record %d: a frame that is not rcgen's" % (path, i))
-        if r[0] <= prev:
-            sys.exit("%s record %d: seq %d after seq %d" % (path, i, r[0], prev))
-        prev = r[0]
-        recs.append((r[0], pc.buf[off:off + 16 + caplen]))
-    print("%s: %d frames" % (path, len(pc)))
-recs.sort(key=lambda x: x[0])
-for a, b in zip(recs, recs[1:]):
-    if a[0] == b[0]:
-        sys.exit("sequence number %d is in more than one file" % a[0])
-with open(out, "wb") as f:
-    f.write(header)
-    for _seq, rec in recs:
-        f.write(rec)
-print("merged %d frames from %d files" % (len(recs), len(ins)))
-EOF
 
 # The checks of the two captures are independent: those of the sending
 # end run in the background, on the other CPU.
@@ -154,7 +109,7 @@ attempt() {
 	for ((q = 0; q < Q; q++)); do
 		[ -f "$T/xdp_w$q.pcap" ] || rc_fail "afxdp: no file for queue $q"
 	done
-	$PY "$T/merge.py" "$LIB" "$T/xdp_all.pcap" "$T"/xdp_w?.pcap >"$T/merge.out" 2>&1 ||
+	"${PCAPCHECK[@]}" merge "$T/xdp_all.pcap" "$T"/xdp_w?.pcap >"$T/merge.out" 2>&1 ||
 		rc_fail "afxdp: the queues' files: $(cat "$T/merge.out")"
 	cat "$T/merge.out"
 	rc_accounted "$T/xdp.log" $N "$T/xdp_all.pcap"

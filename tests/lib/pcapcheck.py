@@ -392,6 +392,38 @@ def cmd_monotonic(args):
              "-" if prev is None else fmt_ts(prev)))
 
 
+def cmd_merge(args):
+    """The rcgen frames of several files (one capture's per-queue or
+    per-worker files) as one pcap, sorted by sequence number."""
+    recs, header = [], None
+    for path in args.files:
+        pc = Pcap(path)
+        header = header or pc.buf[:24]
+        layout = l2_layout(pc.linktype)
+        prev = -1
+        for i, off, _s, _f, caplen, _o in pc.headers():
+            r = parse_rcgen(pc.buf, off + 16, caplen, layout)
+            if r is None:
+                raise CheckFailed("%s record %d: a frame that is not rcgen's"
+                                  % (path, i))
+            if r[0] <= prev:
+                raise CheckFailed("%s record %d: seq %d after seq %d"
+                                  % (path, i, r[0], prev))
+            prev = r[0]
+            recs.append((r[0], pc.buf[off:off + 16 + caplen]))
+        print("%s: %d frames" % (path, len(pc)))
+    recs.sort(key=lambda x: x[0])
+    for a, b in zip(recs, recs[1:]):
+        if a[0] == b[0]:
+            raise CheckFailed("sequence number %d is in more than one file"
+                              % a[0])
+    with open(args.out, "wb") as f:
+        f.write(header)
+        for _seq, rec in recs:
+            f.write(rec)
+    print("merged %d frames from %d files" % (len(recs), len(args.files)))
+
+
 def _stamps_by_seq(path):
     """{rcgen seq: timestamp in ns} of one file; raise on a foreign frame
     or a repeated sequence number."""
@@ -540,6 +572,14 @@ def build_parser():
                        "precision=, bytes= (sum of captured lengths)")
     s.add_argument("file", metavar="FILE")
     s.set_defaults(func=cmd_info)
+
+    s = sub.add_parser("merge", help="write the rcgen frames of FILE... to "
+                       "OUT sorted by sequence number; every frame must be "
+                       "rcgen's, each file in order, no number in two files; "
+                       "prints each file's count")
+    s.add_argument("out", metavar="OUT")
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.set_defaults(func=cmd_merge)
 
     s = sub.add_parser("same", help="both files hold the same frames "
                        "(lengths and data, in order; timestamps ignored)")

@@ -125,3 +125,18 @@ rc_until_lossless() {
 	done
 	rc_fail "kernel drops in every attempt, down to $((rate * 2)) frames/s"
 }
+
+# rc_need_afxdp: skip unless ringcap has the AF_XDP backend; unmount on exit
+# a bpffs that a ringcap of the test mounted for libxdp (one killed with -9
+# cannot), unless something is pinned in it.
+rc_need_afxdp() {
+	local bpffs=/sys/fs/bpf had=0
+	"$RINGCAP" capture --help 2>&1 | grep -q -- '--backend' || rc_skip "ringcap has no --backend"
+	if "$RINGCAP" capture --backend afxdp --dedicated-port -i lo -w /dev/null 2>&1 |
+		grep -q 'without AF_XDP'; then
+		rc_skip "ringcap was built without AF_XDP (make deps: libbpf-dev libxdp-dev bpftool)"
+	fi
+	mountpoint -q "$bpffs" 2>/dev/null && had=1
+	rc_defer "[ $had = 1 ] || ! mountpoint -q $bpffs ||
+		[ -n \"\$(ls -A $bpffs/xdp 2>/dev/null)\" ] || umount $bpffs"
+}

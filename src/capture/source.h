@@ -65,7 +65,8 @@ struct rc_source {
 	int dlt;            /* libpcap link type of the frames */
 	uint32_t snaplen;
 	/* The capture memory shared with the kernel, for sinks that register
-	 * it (RDMA); NULL when there is none to offer. */
+	 * it (RDMA); NULL when there is none to offer.  When set, every frame
+	 * view this source hands out points inside it. */
 	void *mem;
 	size_t mem_len;
 	uint32_t unit_size;  /* largest batch.raw_len: the block size */

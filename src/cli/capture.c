@@ -152,25 +152,30 @@ static void summary(struct run *run)
  * whose disposition is SIG_IGN is discarded even while blocked, and a
  * shell starts background jobs with SIGINT ignored: put INT and TERM back
  * to default first, as tcpdump does with its handlers.  An ignored HUP
- * (nohup) stays ignored.
+ * (nohup) stays ignored.  Shared by every long-running subcommand.
  */
-static int block_signals(sigset_t *set)
+int rc_cli_signalfd(bool usr1)
 {
 	struct sigaction sa;
+	sigset_t set;
+	int fd;
 
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGUSR1);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (usr1)
+		sigaddset(&set, SIGUSR1);
 	if (sigaction(SIGHUP, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
-		sigaddset(set, SIGHUP);
-	if (pthread_sigmask(SIG_BLOCK, set, NULL))
+		sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	signal(SIGUSR1, SIG_DFL);
+	if (usr1)
+		signal(SIGUSR1, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	return 0;
+	fd = signalfd(-1, &set, SFD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 int rc_cli_capture(int argc, char **argv)
@@ -179,7 +184,6 @@ int rc_cli_capture(int argc, char **argv)
 	struct run run = { 0 };
 	char err[1024] = "", sz[32];
 	_cleanup_close_ int sfd = -1, done_fd = -1;
-	sigset_t set;
 	int r, end, ret = RC_EXIT_OK;
 	bool stopping = false;
 
@@ -217,12 +221,10 @@ int rc_cli_capture(int argc, char **argv)
 		return RC_EXIT_USAGE;
 	}
 
-	r = block_signals(&set);
-	if (r >= 0) {
-		sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	sfd = rc_cli_signalfd(true);
+	if (sfd >= 0)
 		done_fd = eventfd(0, EFD_CLOEXEC);
-	}
-	if (r < 0 || sfd < 0 || done_fd < 0) {
+	if (sfd < 0 || done_fd < 0) {
 		log_err("cannot set up signal handling: %s", strerror(errno));
 		ret = RC_EXIT_FAILURE;
 		goto out;

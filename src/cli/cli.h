@@ -5,6 +5,8 @@
 #ifndef RC_CLI_H
 #define RC_CLI_H
 
+#include <stdbool.h>
+
 #ifndef RC_VERSION
 #define RC_VERSION "0.1.0"
 #endif
@@ -19,5 +21,9 @@ int rc_cli_capture(int argc, char **argv);
 int rc_cli_ctl(int argc, char **argv);     /* status, stats */
 int rc_cli_config(int argc, char **argv);  /* config check FILE */
 int rc_cli_rdma_recv(int argc, char **argv);
+
+/* Block INT, TERM, HUP (unless ignored) and, with @usr1, USR1, and return a
+ * signalfd for them (-errno on failure). */
+int rc_cli_signalfd(bool usr1);
 
 #endif

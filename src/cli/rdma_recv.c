@@ -55,7 +55,6 @@ int rc_cli_rdma_recv(int argc, char **argv)
 	const char *listen = NULL;
 	char err[1024] = "";
 	_cleanup_close_ int sfd = -1;
-	sigset_t set;
 	int c, r;
 
 	optind = 0;
@@ -114,14 +113,7 @@ int rc_cli_rdma_recv(int argc, char **argv)
 		return RC_EXIT_USAGE;
 	}
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	sfd = rc_cli_signalfd(false);
 	if (sfd < 0) {
 		log_err("cannot set up signal handling: %s", strerror(errno));
 		rc_collector_free(col);

@@ -246,6 +246,16 @@ int rc_run_set_filter(struct rc_run *r, const char *expr, char *err, size_t errl
 	return 0;
 }
 
+/* Add the first @len bytes of @src to @dst, both runs of uint64_t counters. */
+static void add_counters(void *dst, const void *src, size_t len)
+{
+	uint64_t *d = dst;
+	const uint64_t *s = src;
+
+	for (size_t i = 0; i < len / sizeof(uint64_t); i++)
+		d[i] += s[i];
+}
+
 void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret)
 {
 	struct rc_run_worker *rw = &r->workers[k];
@@ -256,25 +266,7 @@ void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret)
 		struct rc_sink_stats s = { 0 };
 
 		rw->sinks[i]->ops->stats(rw->sinks[i], &s);
-		ret->sink.frames += s.frames;
-		ret->sink.bytes += s.bytes;
-		ret->sink.filtered += s.filtered;
-		ret->sink.files += s.files;
-		ret->sink.removed += s.removed;
-		ret->sink.errors += s.errors;
-		ret->sink.lost += s.lost;
-		ret->sink.fwd_blocks += s.fwd_blocks;
-		ret->sink.fwd_frames += s.fwd_frames;
-		ret->sink.fwd_bytes += s.fwd_bytes;
-		ret->sink.fwd_wire_bytes += s.fwd_wire_bytes;
-		ret->sink.fwd_lost += s.fwd_lost;
-		ret->sink.fwd_no_credit += s.fwd_no_credit;
-		ret->sink.fwd_held += s.fwd_held;
-		ret->sink.fwd_reconnects += s.fwd_reconnects;
-		ret->sink.fwd_copied += s.fwd_copied;
-		ret->sink.fwd_connected += s.fwd_connected;
-		ret->sink.fwd_credits += s.fwd_credits;
-		ret->sink.fwd_zero_copy += s.fwd_zero_copy;
+		add_counters(&ret->sink, &s, sizeof(s));
 	}
 	ret->delivered = RC_COUNTER_GET(rw->w.delivered);
 	ret->delivered_bytes = RC_COUNTER_GET(rw->w.delivered_bytes);
@@ -290,13 +282,9 @@ void rc_run_total_stats(struct rc_run *r, struct rc_run_stats *ret)
 
 	memset(ret, 0, sizeof(*ret));
 	for (unsigned k = 0; k < r->nworkers; k++) {
-		uint64_t *dst = (uint64_t *)ret, *src = (uint64_t *)&w;
-
 		rc_run_worker_stats(r, k, &w);
 		/* every counter is a uint64_t up to heartbeat */
-		for (size_t i = 0; i < offsetof(struct rc_run_stats, heartbeat) / sizeof(uint64_t);
-		     i++)
-			dst[i] += src[i];
+		add_counters(ret, &w, offsetof(struct rc_run_stats, heartbeat));
 		if (w.end > ret->end)
 			ret->end = w.end;
 	}

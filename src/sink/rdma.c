@@ -182,19 +182,20 @@ static void lost(struct rdma_sink *s, uint32_t frames)
 
 /* ---- posting (worker thread, or the sink thread for held blocks) ---- */
 
-static int post_write(struct rdma_sink *s, const void *addr, uint32_t len, uint32_t lkey,
-		      struct rc_lease *lease, uint32_t frames, uint64_t bytes)
+/* One write of @len bytes gathered from @sge[0..nsge) into the next slot;
+ * @lease (if any) is held until it completes. */
+static int post_sges(struct rdma_sink *s, struct ibv_sge *sge, unsigned nsge, uint32_t len,
+		     struct rc_lease *lease, uint32_t frames, uint64_t bytes)
 {
 	struct conn *c = &s->c;
 	uint64_t seq = c->posted;
 	uint32_t slot = (uint32_t)(seq % c->slots);
-	struct ibv_sge sge = { .addr = (uintptr_t)addr, .length = len, .lkey = lkey };
 	struct ibv_send_wr wr = { 0 }, *bad = NULL;
 	int r;
 
 	wr.wr_id = seq;
-	wr.sg_list = &sge;
-	wr.num_sge = 1;
+	wr.sg_list = sge;
+	wr.num_sge = (int)nsge;
 	wr.opcode = IBV_WR_RDMA_WRITE_WITH_IMM;
 	wr.send_flags = IBV_SEND_SIGNALED;
 	wr.imm_data = htobe32((uint32_t)seq);
@@ -217,6 +218,14 @@ static int post_write(struct rdma_sink *s, const void *addr, uint32_t len, uint3
 	return 0;
 }
 
+static int post_write(struct rdma_sink *s, const void *addr, uint32_t len, uint32_t lkey,
+		      struct rc_lease *lease, uint32_t frames, uint64_t bytes)
+{
+	struct ibv_sge sge = { .addr = (uintptr_t)addr, .length = len, .lkey = lkey };
+
+	return post_sges(s, &sge, 1, len, lease, frames, bytes);
+}
+
 /*
  * Frames that sit in registered memory but not as one kernel block (AF_XDP
  * UMEM frames): no copy either.  Each write is a gather list that lays out
@@ -225,16 +234,6 @@ static int post_write(struct rdma_sink *s, const void *addr, uint32_t len, uint3
  * previous frame's alignment padding in front) alternate with the frames
  * themselves, straight from the UMEM.  Up to max_sge / 2 frames a write.
  */
-static bool in_mem(const struct rdma_sink *s, const struct rc_batch *b)
-{
-	const uint8_t *lo = s->mem, *hi = lo + s->mem_len;
-
-	for (unsigned i = 0; i < b->n; i++)
-		if (b->frames[i].data < lo || b->frames[i].data + b->frames[i].h.caplen > hi)
-			return false;
-	return true;
-}
-
 static void post_gather(struct rdma_sink *s, const struct rc_batch *b)
 {
 	const uint32_t hl = TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
@@ -244,7 +243,6 @@ static void post_gather(struct rdma_sink *s, const struct rc_batch *b)
 	while (done < b->n) {
 		struct conn *c = &s->c;
 		struct ibv_sge sge[RC_RDMA_MAX_SGE];
-		struct ibv_send_wr wr = { 0 }, *bad = NULL;
 		uint8_t *h = s->stage + (size_t)(c->posted % c->slots) * s->slot_size;
 		uint8_t *p = h + bl;  /* the first header goes right after the block's */
 		struct tpacket_block_desc *bd = (struct tpacket_block_desc *)h;
@@ -252,7 +250,6 @@ static void post_gather(struct rdma_sink *s, const struct rc_batch *b)
 		uint32_t off = bl, prev_off = 0, len = 0, pad = 0;
 		uint64_t bytes = 0;
 		unsigned k = 0, nsge = 0;
-		int r;
 
 		if (!has_credit(s)) {
 			s->st.fwd_no_credit++;
@@ -310,26 +307,8 @@ static void post_gather(struct rdma_sink *s, const struct rc_batch *b)
 		bd->hdr.bh1.blk_len = len;
 		bd->hdr.bh1.seq_num = c->posted;
 		bd->hdr.bh1.block_status = TP_STATUS_USER;
-		wr.wr_id = c->posted;
-		wr.sg_list = sge;
-		wr.num_sge = (int)nsge;
-		wr.opcode = IBV_WR_RDMA_WRITE_WITH_IMM;
-		wr.send_flags = IBV_SEND_SIGNALED;
-		wr.imm_data = htobe32((uint32_t)c->posted);
-		wr.wr.rdma.remote_addr = c->raddr + (c->posted % c->slots) * (uint64_t)s->slot_size;
-		wr.wr.rdma.rkey = c->rkey;
-		rc_lease_get(b->lease);
-		s->fl[c->posted % c->slots] = (struct inflight){ b->lease, k, bytes };
-		r = ibv_post_send(c->id->qp, &wr, &bad);
-		if (r) {
-			s->fl[c->posted % c->slots] = (struct inflight){ 0 };
-			rc_lease_put(b->lease);
-			snprintf(s->reason, sizeof(s->reason), "posting a write failed: %s", strerror(r));
-			c->broken = true;
+		if (post_sges(s, sge, nsge, len, b->lease, k, bytes) < 0)
 			break;
-		}
-		c->posted++;
-		s->st.fwd_wire_bytes += len;
 		done += k;
 	}
 	if (done < b->n)
@@ -375,7 +354,7 @@ static void post_copy(struct rdma_sink *s, const struct rc_batch *b)
 
 static void post_batch(struct rdma_sink *s, const struct rc_batch *b)
 {
-	if (!b->raw && s->c.ring_mr && s->c.max_sge >= 2 && in_mem(s, b))
+	if (!b->raw && s->c.ring_mr && s->c.max_sge >= 2)
 		post_gather(s, b);
 	else if (!b->raw || !s->c.ring_mr)
 		post_copy(s, b);
@@ -830,13 +809,6 @@ static void *sink_thread(void *arg)
 
 /* ---- ops ---- */
 
-static int rdma_tick(struct rc_sink *sink, uint64_t now)
-{
-	(void)sink;
-	(void)now;
-	return 0;
-}
-
 static int rdma_close(struct rc_sink *sink)
 {
 	struct rdma_sink *s = (struct rdma_sink *)sink;
@@ -934,7 +906,6 @@ static void rdma_free(struct rc_sink *sink)
 static const struct rc_sink_ops rdma_ops = {
 	.name = "rdma",
 	.write = rdma_write,
-	.tick = rdma_tick,
 	.close = rdma_close,
 	.stats = rdma_stats,
 	.current = rdma_current,

@@ -45,6 +45,9 @@ struct rc_sink_stats {
 	uint64_t fwd_credits;    /* gauge: writes that may be posted now */
 	uint64_t fwd_zero_copy;  /* gauge: 1 while sending straight from capture memory */
 };
+/* nothing but uint64_t counters: summed field by field over sinks and workers */
+_Static_assert(sizeof(struct rc_sink_stats) % sizeof(uint64_t) == 0,
+	       "rc_sink_stats holds uint64_t counters only");
 
 struct rc_sink;
 

@@ -47,7 +47,16 @@ def derive(r):
         cpu -= mark
     win_ns = num(r.get("win_ns"), 0)
     tns = num(r.get("traffic_ns"))
+    burst = r.get("burst") == "1"
+    dns = num(r.get("drain_ns"), 0)
+    if burst:
+        # (d): the tool was stopped while the traffic ran; what counts is
+        # how fast it wrote out its ring afterwards (bench/drain.py)
+        win_ns = dns
+        r = dict(r, win_bytes=r.get("drain_bytes", 0), win_rx=0)
     return {
+        "dcpu": 100 * num(r.get("drain_cpu_ns"), 0) / dns if burst and dns else None,
+        "dms": dns / 1e6 if burst and dns else None,
         # while the traffic ran: the tool's threads on a CPU, and runnable
         # but waiting for one, in % of the time (100 = one CPU's worth)
         "oncpu": 100 * num(r["tool_traffic_cpu_ns"]) / tns if tns else None,
@@ -57,7 +66,7 @@ def derive(r):
         "loss": 100 * (sent - cap) / sent if sent else None,
         "cpu": cpu * 1e9 / cap if cap else None,
         "drain": num(r["win_bytes"]) * 1e3 / win_ns if win_ns else None,
-        "rate": num(r["win_rx"]) * 1e3 / win_ns if win_ns else None,
+        "rate": num(r["win_rx"]) * 1e3 / win_ns if win_ns and not burst else None,
         "drops": num(r.get("tool_drop")),
         "busy": num(r.get("busy_pct")),
         "setup": mark,
@@ -112,9 +121,10 @@ def main():
       f"tcpdump {meta['tcpdump']} with libpcap {meta['libpcap']}, dumpcap {meta['dumpcap']}, "
       f"netsniff-ng {meta['netsniff_ng']}, xdpdump {meta['xdpdump']}; sender trafgen {meta['trafgen']}.")
     w("")
+    burst_n = f", {meta['frames_burst']} in the burst" if "frames_burst" in meta else ""
     w(f"{meta['reps']} runs per point; each cell is the median and, in brackets, the min..max of "
       f"the runs. Frames per run: {meta['frames']} with 64-byte frames, {meta['frames_1500']} "
-      f"with 1514-byte frames. Produced by `make bench` (bench/run.sh, bench/report.py) from "
+      f"with 1514-byte frames{burst_n}. Produced by `make bench` (bench/run.sh, bench/report.py) from "
       f"`raw.txt` in this directory.")
     w("")
     w("## How it is measured")
@@ -145,6 +155,13 @@ def main():
       "runnable but waiting for one (/proc/PID/task/*/schedstat, fields 1 and 2), in % of that time; 100 is one "
       "CPU's worth. Waiting time is what the machine's two CPUs, busy with the senders and their softirq work, "
       "did not give the capture.")
+    w("- **burst drain** (scenario d): the tool is stopped (SIGSTOP) once it is listening, the traffic fills its "
+      "ring, and after the traffic and the settling time it is let go (SIGCONT). bench/drain.py then reads the "
+      "file size every 0.2 ms until it stops growing for 300 ms. **drain MB/s** there is the bytes written from "
+      "SIGCONT to the last growth, divided by that time (**drain ms**): how fast the tool writes out a full ring "
+      "with a CPU to itself, next to the file system's write() limit (**% of write() limit**). **on CPU % while "
+      "draining** is the tool's CPU time in that window (schedstat) in % of it; 100 means the drain was CPU-bound. "
+      "A ring smaller than the burst loses the rest; that is counted as loss.")
     w("- **write() limit**: bench/writebw.py, 1 MiB write() calls into a new file in the same directory, as many bytes "
       "as the largest capture file of the run, no fsync. Disk: the directory is on the disk, but files are deleted "
       "before writeback would finish, so this is mostly the page cache path of that file system.")
@@ -192,8 +209,13 @@ def main():
                   f"({s['flen']}-byte frame + 16-byte pcap header); a writer pays "
                   f"{cpu_mib[0] * rec / 1048576:.1f} ns of CPU per record for write() alone.")
                 w("")
-            w("| tool | frames sent | frames captured | loss % | tool drops | CPU ns / captured frame "
-              "| drain MB/s | arrival Mframes/s | on CPU % | waiting for a CPU % |")
+            burst = s.get("burst") == "1"
+            if burst:
+                w("| tool | frames sent | frames captured | loss % | tool drops | CPU ns / captured frame "
+                  "| drain MB/s | % of write() limit | drain ms | on CPU % while draining |")
+            else:
+                w("| tool | frames sent | frames captured | loss % | tool drops | CPU ns / captured frame "
+                  "| drain MB/s | arrival Mframes/s | on CPU % | waiting for a CPU % |")
             w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             for t in tools:
                 tid = t["id"]
@@ -203,7 +225,11 @@ def main():
                 d = [derive(r) for r in ok]
                 a = {k: agg([x[k] for x in d]) for k in
                      ("sent", "captured", "loss", "cpu", "drain", "rate", "drops", "busy",
-                      "oncpu", "waitcpu")}
+                      "oncpu", "waitcpu", "dcpu", "dms")}
+                if bwa:
+                    a["pct"] = agg([x["drain"] * 100 / bwa[0] if x["drain"] else None for x in d])
+                else:
+                    a["pct"] = None
                 name = t["label"]
                 if not rs:
                     for m in METRICS:
@@ -218,9 +244,10 @@ def main():
                         name += f" ({len(ok)} of {len(ok) + len(bad)} runs ok)"
                     if any(r.get("noisy") == "1" for r in ok):
                         name += " ‡"
+                    tail = (f"{fmt(a['pct'], 0)} | {fmt(a['dms'], 1)} | {fmt(a['dcpu'], 0)}" if burst else
+                            f"{fmt(a['rate'], 2)} | {fmt(a['oncpu'], 0)} | {fmt(a['waitcpu'], 0)}")
                     w(f"| {name} | {fmt(a['sent'], 0)} | {fmt(a['captured'], 0)}{dag} | {fmt(a['loss'], 3)} "
-                      f"| {fmt(a['drops'], 0)} | {fmt(a['cpu'], 1)} | {fmt(a['drain'], 0)} | {fmt(a['rate'], 2)} "
-                      f"| {fmt(a['oncpu'], 0)} | {fmt(a['waitcpu'], 0)} |")
+                      f"| {fmt(a['drops'], 0)} | {fmt(a['cpu'], 1)} | {fmt(a['drain'], 0)} | {tail} |")
                 for r in bad:
                     failed.setdefault((t["label"], r.get("err", "?")), []).append(f"{fsn} ({sc}) run {r['rep']}")
                 for r in ok:
@@ -299,7 +326,8 @@ def main():
                         a = fp[m][i * len(tools) + j] if fp[m] else None
                         vals += ["NaN"] * 3 if a is None else [f"{x:.4g}" for x in a]
                     short = {"a": "(a) 64 B, 1 sender", "b": "(b) 64 B, 2 senders",
-                             "c": "(c) 1514 B, 2 senders"}.get(s["scen"], s["scen"])
+                             "c": "(c) 1514 B, 2 senders",
+                             "d": "(d) 1514 B burst drain"}.get(s["scen"], s["scen"])
                     f.write(f'"{short}" ' + " ".join(vals) + "\n")
                 # a row outside plot.gp's x range, so that a tool without any
                 # number in this block (all runs failed) is no error for gnuplot

@@ -7,7 +7,10 @@
 # its own); trafgen sends into GEN at full speed; each tool captures CAP into
 # a pcap file, with its default settings and with 64 MiB of ring memory.
 # Scenarios: (a) 64-byte frames from one trafgen process, (b) 64-byte frames
-# from two, (c) 1514-byte frames (1500-byte IP packets) from two.  The output
+# from two, (c) 1514-byte frames (1500-byte IP packets) from two, (d) the
+# same as (c) into a capture that is stopped (SIGSTOP) while the traffic
+# fills its ring and then let go (SIGCONT): how fast it writes a full ring
+# out when it has a CPU to itself (bench/drain.py).  The output
 # directory is a fresh tmpfs and a directory under /var/tmp on the disk.
 # Every point runs REPS times; bench/report.py turns bench/results/raw.txt
 # into bench/results/bench.md (median and min..max) and the gnuplot chart
@@ -20,10 +23,12 @@
 #
 # FRAMES       frames per run in scenarios a and b (default 2000000)
 # FRAMES_1500  frames per run in scenario c (default FRAMES / 4)
+# FRAMES_BURST frames per run in scenario d (default 32000: 49 MB, which
+#              fits into every 64 MiB ring)
 # REPS         runs per point (default 3)
 # BENCH_FS     tmpfs | disk | both (default both)
 # TOOLS        tool ids to run (default all; see the table below)
-# SCENARIOS    subset of "a b c" (default all)
+# SCENARIOS    subset of "a b c d" (default all)
 # SETTLE       seconds between the end of the traffic and SIGINT (default
 #              1.5: tcpdump and dumpcap hand over their last block after 1 s)
 # RESULTS      where raw.txt, bench.md and bench.png go (bench/results)
@@ -38,9 +43,10 @@ RC_TOP=$PWD
 BUILD=${BUILD:-build}
 FRAMES=${FRAMES:-2000000}
 FRAMES_1500=${FRAMES_1500:-$((FRAMES / 4))}
+FRAMES_BURST=${FRAMES_BURST:-32000}
 REPS=${REPS:-3}
 BENCH_FS=${BENCH_FS:-both}
-SCENARIOS=${SCENARIOS:-a b c}
+SCENARIOS=${SCENARIOS:-a b c d}
 SETTLE=${SETTLE:-1.5}
 RESULTS=${RESULTS:-bench/results}
 QUIET_PCT=${QUIET_PCT:-15}
@@ -51,8 +57,9 @@ rc_need_root
 rc_need trafgen tcpdump dumpcap capinfos netsniff-ng xdpdump gnuplot stdbuf findmnt
 PY=/usr/bin/python3
 [[ -x "$RC_TOP/$BUILD/ringcap" ]] || rc_fail "build ringcap first (make)"
-[[ $FRAMES =~ ^[1-9][0-9]*$ && $FRAMES_1500 =~ ^[1-9][0-9]*$ && $REPS =~ ^[1-9][0-9]*$ ]] ||
-	rc_fail "FRAMES, FRAMES_1500 and REPS must be positive integers"
+[[ $FRAMES =~ ^[1-9][0-9]*$ && $FRAMES_1500 =~ ^[1-9][0-9]*$ && $FRAMES_BURST =~ ^[1-9][0-9]*$ &&
+	$REPS =~ ^[1-9][0-9]*$ ]] ||
+	rc_fail "FRAMES, FRAMES_1500, FRAMES_BURST and REPS must be positive integers"
 case $BENCH_FS in
 tmpfs) FSLIST=(tmpfs) ;;
 disk) FSLIST=(disk) ;;
@@ -92,13 +99,14 @@ done
 [[ ${#TIDS[@]} -gt 0 ]] || rc_fail "TOOLS='${TOOLS:-}' selects no tool"
 
 # --- scenarios ---------------------------------------------------------------
-declare -A SLABEL SCFG SFRAMES SPROCS SFLEN
+declare -A SLABEL SCFG SFRAMES SPROCS SFLEN SBURST
 SLABEL[a]="64-byte frames, one trafgen process" SCFG[a]=udp60.cfg SFRAMES[a]=$FRAMES SPROCS[a]=1 SFLEN[a]=60
 SLABEL[b]="64-byte frames, two trafgen processes" SCFG[b]=udp60.cfg SFRAMES[b]=$FRAMES SPROCS[b]=2 SFLEN[b]=60
 SLABEL[c]="1500-byte packets (1514-byte frames), two trafgen processes" SCFG[c]=udp1514.cfg SFRAMES[c]=$FRAMES_1500 SPROCS[c]=2 SFLEN[c]=1514
+SLABEL[d]="1500-byte packets, two trafgen processes, into a stopped capture: burst drain" SCFG[d]=udp1514.cfg SFRAMES[d]=$FRAMES_BURST SPROCS[d]=2 SFLEN[d]=1514 SBURST[d]=1
 SCENS=()
 for s in $SCENARIOS; do
-	[[ -n "${SLABEL[$s]:-}" ]] || rc_fail "unknown scenario '$s' (a, b, c)"
+	[[ -n "${SLABEL[$s]:-}" ]] || rc_fail "unknown scenario '$s' (a, b, c, d)"
 	SCENS+=("$s")
 done
 
@@ -124,7 +132,10 @@ RINGCAP=$W/ringcap
 CUR_MPID="" CUR_SPID="" BPF_MOUNTED=0 QUIET_WAITED=0
 bench_abort() { # cleanup on any exit: the running tool and sampler, bpffs, sysctls
 	local p tpid=""
-	if [[ -n $CUR_MPID ]] && [[ -f $W/ru.pid ]]; then tpid=$(cat "$W/ru.pid"); fi
+	if [[ -n $CUR_MPID ]] && [[ -f $W/ru.pid ]]; then
+		tpid=$(cat "$W/ru.pid")
+		kill -CONT "$tpid" 2>/dev/null || true # stopped for a burst (d)
+	fi
 	for p in $CUR_SPID $CUR_MPID; do
 		kill -TERM "$p" 2>/dev/null || true
 	done
@@ -276,10 +287,10 @@ wait_quiet() {
 one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 	local fs=$1 sc=$2 rep=$3 id=$4 last=$5
 	local out=${OUTDIR[$fs]}/out.pcap log=$W/tool.log res=$W/ru
-	local cmd=${TCMD[$id]} mpid spid i ready=0 tg_rc=0 left
+	local cmd=${TCMD[$id]} mpid spid="" i ready=0 tg_rc=0 left burst=${SBURST[$sc]:-0}
 	cmd=${cmd//RINGCAP/$RINGCAP} cmd=${cmd//CAP/$RC_CAP} cmd=${cmd//OUT/$out}
 	RUN_ERR=""
-	rm -f "$out" "$res" "$res".* "$log" "$W/smp" "$W/smp.ready" "$W/tg.log"
+	rm -f "$out" "$res" "$res".* "$log" "$W/smp" "$W/smp.ready" "$W/tg.log" "$W/drain"
 	[[ $id == xd-* ]] && bpffs_up
 
 	# shellcheck disable=SC2086  # the command line is split on purpose
@@ -308,14 +319,19 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 	# mark the tool's CPU time now: only what follows counts per frame
 	kill -USR1 "$mpid"
 	for ((i = 0; i < 100; i++)); do [[ -f $res.mark ]] && break; sleep 0.01; done
-	$PY bench/sample.py "$RC_CAP" "$out" "$W/smp" &
-	spid=$! CUR_SPID=$!
-	for ((i = 0; i < 200; i++)); do [[ -f $W/smp.ready ]] && break; sleep 0.01; done
-
 	local rx0 rd0 gt0 gd0 rx1 rd1 gt1 gd1 tpid w0 w1 st0 st1 tc0 tc1 ks0 ks1 tw0 tw1
+	tpid=$(cat "$res.pid")
+	if [[ $burst == 1 ]]; then
+		# (d): the frames pile up in the stopped tool's ring
+		kill -STOP "$tpid"
+	else
+		$PY bench/sample.py "$RC_CAP" "$out" "$W/smp" &
+		spid=$! CUR_SPID=$!
+		for ((i = 0; i < 200; i++)); do [[ -f $W/smp.ready ]] && break; sleep 0.01; done
+	fi
+
 	rx0=$(cap_stat rx_packets) rd0=$(cap_stat rx_dropped)
 	gt0=$(gen_stat tx_packets) gd0=$(gen_stat tx_dropped)
-	tpid=$(cat "$res.pid")
 	rm -f "$W/tg.ru"
 	ks0=$(ksoft_ticks) tc0=$(task_cpu_ns "$tpid") tw0=$(task_wait_ns "$tpid") st0=$(stat_busy) w0=$(date +%s%N)
 	$PY bench/measure.py "$W/tg.ru" -- ip netns exec "$RC_NS" trafgen --dev "$RC_GEN" \
@@ -339,17 +355,30 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 		for i in $(ip netns pids "$RC_NS" 2>/dev/null); do kill -TERM "$i" 2>/dev/null || true; done
 		sleep 0.2
 	fi
-	sleep 0.02
-	kill -TERM "$spid" 2>/dev/null || true
-	wait "$spid" 2>/dev/null || true
-	CUR_SPID=""
+	if [[ -n $spid ]]; then
+		sleep 0.02
+		kill -TERM "$spid" 2>/dev/null || true
+		wait "$spid" 2>/dev/null || true
+		CUR_SPID=""
+	fi
 	rx1=$(cap_stat rx_packets) rd1=$(cap_stat rx_dropped)
 	gt1=$(gen_stat tx_packets) gd1=$(gen_stat tx_dropped)
 	if [[ $tg_rc != 0 ]]; then
 		RUN_ERR="trafgen failed (exit $tg_rc): $(grep -v -e 'system socket memory' -e '^ *$' "$W/tg.log" | grep -i -m 1 -e fail -e error -e cannot | oneline)"
 	fi
 
+	# (d): SETTLE lets every tool's kernel ring hand over its last block
+	# (libpcap's block timeout is 1 s), then the stopped tool goes on and
+	# drain.py times how long it takes to write out what it holds
 	sleep "$SETTLE"
+	local drain_ns=0 drain_bytes=0 drain_cpu=0
+	if [[ $burst == 1 ]]; then
+		if ! $PY bench/drain.py "$tpid" "$out" "$W/drain" 300; then
+			kill -CONT "$tpid" 2>/dev/null || true
+			RUN_ERR=${RUN_ERR:-"bench/drain.py failed"}
+		fi
+		[[ -f $W/drain ]] && read -r drain_ns drain_bytes drain_cpu _ <"$W/drain"
+	fi
 	stop_tool "$mpid"
 	CUR_MPID=""
 
@@ -407,6 +436,7 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 		"tool_cap=$tc" "tool_drop=$td" "busy_pct=$busy" "tg_cpu_s=$(awk -v u="$tg_u" -v s="$tg_s" 'BEGIN{print u + s}')" \
 		"exe=$exe" "threads=$threads" \
 		"traffic_ns=$((w1 - w0))" "tool_traffic_cpu_ns=$((tc1 - tc0))" "tool_wait_ns=$((tw1 - tw0))" \
+		"burst=$burst" "drain_ns=$drain_ns" "drain_bytes=$drain_bytes" "drain_cpu_ns=$drain_cpu" \
 		"children=$kids" "fixed=${fixed:--}" "err=${RUN_ERR:--}"
 	rm -f "$out"
 }
@@ -415,7 +445,7 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 ver() { "$@" 2>&1 | grep -m 1 -i -o -E '[0-9]+\.[0-9]+(\.[0-9]+)?' | head -n 1; }
 raw meta "date=$(date -u +%Y-%m-%dT%H:%MZ)" "kernel=$(uname -r)" "cpus=$(nproc)" \
 	"mem_gib=$(awk '/^MemTotal:/{printf "%.0f", $2 / 1048576}' /proc/meminfo)" \
-	"frames=$FRAMES" "frames_1500=$FRAMES_1500" "reps=$REPS" "settle_s=$SETTLE" "quiet_pct=$QUIET_PCT" \
+	"frames=$FRAMES" "frames_1500=$FRAMES_1500" "frames_burst=$FRAMES_BURST" "reps=$REPS" "settle_s=$SETTLE" "quiet_pct=$QUIET_PCT" \
 	"ringcap=$("$RINGCAP" --version 2>&1 | head -n 1)" \
 	"ringcap_sha256=$(sha256sum "$RINGCAP" | cut -c1-12)" \
 	"git=$(git describe --always --dirty 2>/dev/null || echo -)" \
@@ -432,14 +462,14 @@ for t in "${NA_TABLE[@]}"; do
 	raw na "id=$id" "label=$label" "why=$why"
 done
 for s in "${SCENS[@]}"; do
-	raw scen "scen=$s" "label=${SLABEL[$s]}" "frames=${SFRAMES[$s]}" "procs=${SPROCS[$s]}" \
+	raw scen "scen=$s" "label=${SLABEL[$s]}" "frames=${SFRAMES[$s]}" "procs=${SPROCS[$s]}" "burst=${SBURST[$s]:-0}" \
 		"flen=${SFLEN[$s]}" "cfg=bench/${SCFG[$s]}"
 done
 
 total=$((${#FSLIST[@]} * ${#SCENS[@]} * REPS * ${#TIDS[@]}))
 n=0
 echo "bench: ${#TIDS[@]} tool settings x ${#SCENS[@]} scenarios x ${#FSLIST[@]} file systems x $REPS runs = $total captures"
-echo "bench: FRAMES=$FRAMES (64-byte) FRAMES_1500=$FRAMES_1500; veth $RC_CAP <- $RC_GEN (netns $RC_NS); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench: FRAMES=$FRAMES (64-byte) FRAMES_1500=$FRAMES_1500 FRAMES_BURST=$FRAMES_BURST; veth $RC_CAP <- $RC_GEN (netns $RC_NS); load $(cut -d' ' -f1-3 /proc/loadavg)"
 for fs in "${FSLIST[@]}"; do
 	raw fs "fs=$fs" "desc=${FSDESC[$fs]}"
 	for r in $(seq "$REPS"); do
@@ -463,10 +493,13 @@ for fs in "${FSLIST[@]}"; do
 							if (v["status"] == "fail") { print "FAILED: " v["err"]; exit }
 							if (v["status"] == "disturbed") { printf "DISTURBED: other processes used %s %% of the CPUs; again\n", v["other_pct"]; exit }
 							cpu = v["user_s"] + v["sys_s"] - v["mark_cpu_s"]
+							# (d) burst: the drain after SIGCONT; otherwise while the traffic arrived
+							if (v["burst"] == 1) { b = v["drain_bytes"]; t = v["drain_ns"] } else { b = v["win_bytes"]; t = v["win_ns"] }
+							drain = t > 0 ? b * 1e3 / t : 0
 							printf "sent %d captured %d loss %.3f%% cpu %.1f ns/frame drain %.0f MB/s (other load %s%%%s)\n",
 								v["sent"], v["captured"], v["sent"] ? 100 * (v["sent"] - v["captured"]) / v["sent"] : 0,
 								v["captured"] ? cpu * 1e9 / v["captured"] : 0,
-								v["win_ns"] ? v["win_bytes"] * 1e3 / v["win_ns"] : 0, v["other_pct"],
+								drain, v["other_pct"],
 								v["noisy"] == 1 ? ", still above QUIET_PCT after " retries " tries: kept, marked" : ""
 						}'
 					[[ "$(tail -n 1 "$RAW")" == *$'\tstatus=disturbed\t'* ]] || break

@@ -190,13 +190,23 @@ def main():
         fsn = fs["fs"]
         w(f"## Output on {fsn}: {fs['desc']}")
         w("")
-        bw = [(num(r["bytes"]), num(r["wall_ns"]), num(r["cpu_ns"])) for r in wbw if r["fs"] == fsn]
+        bw = [(num(r["bytes"]), num(r["wall_ns"]), num(r["cpu_ns"])) for r in wbw
+              if r["fs"] == fsn and "shape" not in r]
         bwa = agg([b * 1e3 / t for b, t, _ in bw])
+        shp = [r for r in wbw if r["fs"] == fsn and "shape" in r]
+        shpa = agg([num(r["bytes"]) * 1e3 / num(r["wall_ns"]) for r in shp])
         cpu_mib = agg([c / (b / 1048576) for b, _, c in bw])
         if bwa:
             w(f"**write() limit of this file system:** {fmt(bwa, 0)} MB/s in 1 MiB writes "
               f"({bw[0][0] / 1e6:.0f} MB per run; the writer spends "
               f"{fmt(tuple(x / 1e3 for x in cpu_mib), 0)} µs of CPU per MiB).")
+            w("")
+        if shpa:
+            flen = int(shp[0]["shape"])
+            w(f"**Capture-shaped writev() limit:** {fmt(shpa, 0)} MB/s: 16-byte headers and {flen}-byte frames "
+              f"straight from 64 MiB of 4 KiB pages, two iovecs per record, 512 records per call "
+              f"(`bench/writebw.py DIR BYTES {flen}`, time inside writev() only): what a capture that does no "
+              f"work of its own and copies nothing could reach.")
             w("")
         fs_plot = {m: [] for m in METRICS}
         for s in scens:
@@ -212,11 +222,12 @@ def main():
             burst = s.get("burst") == "1"
             if burst:
                 w("| tool | frames sent | frames captured | loss % | tool drops | CPU ns / captured frame "
-                  "| drain MB/s | % of write() limit | drain ms | on CPU % while draining |")
+                  "| drain MB/s | % of write() limit | % of capture-shaped limit | drain ms "
+                  "| on CPU % while draining |")
             else:
                 w("| tool | frames sent | frames captured | loss % | tool drops | CPU ns / captured frame "
                   "| drain MB/s | arrival Mframes/s | on CPU % | waiting for a CPU % |")
-            w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if burst else ""))
             for t in tools:
                 tid = t["id"]
                 rs = runs_of(fsn, sc, tid)
@@ -226,10 +237,8 @@ def main():
                 a = {k: agg([x[k] for x in d]) for k in
                      ("sent", "captured", "loss", "cpu", "drain", "rate", "drops", "busy",
                       "oncpu", "waitcpu", "dcpu", "dms")}
-                if bwa:
-                    a["pct"] = agg([x["drain"] * 100 / bwa[0] if x["drain"] else None for x in d])
-                else:
-                    a["pct"] = None
+                a["pct"] = agg([x["drain"] * 100 / bwa[0] if x["drain"] else None for x in d]) if bwa else None
+                a["spct"] = agg([x["drain"] * 100 / shpa[0] if x["drain"] else None for x in d]) if shpa else None
                 name = t["label"]
                 if not rs:
                     for m in METRICS:
@@ -237,14 +246,14 @@ def main():
                     continue
                 if not ok:
                     why = bad[0].get("err", "?").replace("|", "/")
-                    w(f"| {name} | not measured: {why} | | | | | | | | |")
+                    w(f"| {name} | not measured: {why} | | | | | | | | |" + (" |" if burst else ""))
                 else:
                     dag = "†" if any(r.get("count_src") == "tool" for r in ok) else ""
                     if bad:
                         name += f" ({len(ok)} of {len(ok) + len(bad)} runs ok)"
                     if any(r.get("noisy") == "1" for r in ok):
                         name += " ‡"
-                    tail = (f"{fmt(a['pct'], 0)} | {fmt(a['dms'], 1)} | {fmt(a['dcpu'], 0)}" if burst else
+                    tail = (f"{fmt(a['pct'], 0)} | {fmt(a['spct'], 0)} | {fmt(a['dms'], 1)} | {fmt(a['dcpu'], 0)}" if burst else
                             f"{fmt(a['rate'], 2)} | {fmt(a['oncpu'], 0)} | {fmt(a['waitcpu'], 0)}")
                     w(f"| {name} | {fmt(a['sent'], 0)} | {fmt(a['captured'], 0)}{dag} | {fmt(a['loss'], 3)} "
                       f"| {fmt(a['drops'], 0)} | {fmt(a['cpu'], 1)} | {fmt(a['drain'], 0)} | {tail} |")
@@ -268,7 +277,7 @@ def main():
                 for m in METRICS:
                     fs_plot[m].append(a[m] if ok else None)
             for n in nas:
-                w(f"| {n['label']} | {n['why']} | | | | | | | | |")
+                w(f"| {n['label']} | {n['why']} | | | | | | | | |" + (" |" if burst else ""))
             w("")
         plot_blocks.append((fsn, fs_plot, bwa[0] if bwa else 0))
 

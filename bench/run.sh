@@ -16,7 +16,7 @@
 # into bench/results/bench.md (median and min..max) and the gnuplot chart
 # bench/results/bench.png.  The columns are defined in bench.md.
 #
-#   bench/run.sh                          # everything, about 20 minutes
+#   bench/run.sh                          # everything, about 25 minutes
 #   FRAMES=500000 REPS=1 BENCH_FS=tmpfs bench/run.sh
 #   TOOLS="rc-def td-def" SCENARIOS="a" bench/run.sh
 #   TOOLS="rc-def rc-xdp xd-def" RESULTS=bench/results/afxdp bench/run.sh

@@ -24,20 +24,14 @@ import signal
 import sys
 import time
 
+import procstat
+
 
 def task_cpu_ns(pid):
-    total = 0
     try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except FileNotFoundError:
-        return None
-    for t in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{t}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
-            pass
-    return total
+        return procstat.task_cpu_ns(pid)
+    except OSError:
+        return None  # gone
 
 
 def size(path):

@@ -31,16 +31,7 @@ import os
 import signal
 import sys
 
-
-def _cpu_ns(pid):
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            pass  # thread gone meanwhile
-    return total
+from procstat import task_cpu_ns
 
 
 def _children(pid):
@@ -78,7 +69,7 @@ def main():
 
     def on_mark(_s, _f):
         try:
-            cpu = _cpu_ns(pid)
+            cpu = task_cpu_ns(pid)
             exe = os.readlink(f"/proc/{pid}/exe")
             threads = len(os.listdir(f"/proc/{pid}/task"))
             kids = _children(pid)

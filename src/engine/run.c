@@ -299,11 +299,9 @@ unsigned rc_run_notices(struct rc_run *r, void (*fn)(void *arg, const char *msg)
 
 		for (unsigned i = 0; i < rw->nsinks; i++) {
 			struct rc_sink *s = rw->sinks[i];
-			char buf[512];
+			char buf[1024];  /* a sink's notice fits */
 
-			if (!s->ops->notice || i >= RC_RUN_MAX_NOTICE_SINKS)
-				continue;
-			if (s->ops->notice(s, &rw->notice_gen[i], buf, sizeof(buf))) {
+			if (s->ops->notice && s->ops->notice(s, buf, sizeof(buf))) {
 				fn(arg, buf);
 				n++;
 			}

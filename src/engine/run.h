@@ -27,13 +27,10 @@
 #include "../fanout/worker.h"
 #include "../sink/sink.h"
 
-#define RC_RUN_MAX_NOTICE_SINKS 8
-
 struct rc_run_worker {
 	struct rc_source *src;
 	struct rc_sink **sinks;
 	unsigned nsinks;
-	uint64_t notice_gen[RC_RUN_MAX_NOTICE_SINKS];  /* last notice seen, per sink */
 	struct rc_worker w;
 };
 

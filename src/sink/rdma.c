@@ -144,7 +144,8 @@ struct rdma_sink {
 	uint64_t next_attempt_ns, backoff_ns;
 	char reason[600];        /* why the last connection attempt ended */
 	char notice[1024];
-	uint64_t notice_gen;
+	uint64_t notice_gen;     /* changes of notice[] so far */
+	uint64_t notice_seen;    /* ...of which rdma_notice() has handed out */
 	struct rc_sink_stats st;
 };
 
@@ -867,15 +868,15 @@ static const char *rdma_current(struct rc_sink *sink, char *buf, size_t len)
 	return buf;
 }
 
-static const char *rdma_notice(struct rc_sink *sink, uint64_t *gen, char *buf, size_t len)
+static const char *rdma_notice(struct rc_sink *sink, char *buf, size_t len)
 {
 	struct rdma_sink *s = (struct rdma_sink *)sink;
 	const char *r = NULL;
 
 	pthread_mutex_lock(&s->mu);
-	if (*gen != s->notice_gen) {
+	if (s->notice_seen != s->notice_gen) {
 		snprintf(buf, len, "%s", s->notice);
-		*gen = s->notice_gen;
+		s->notice_seen = s->notice_gen;
 		r = buf;
 	}
 	pthread_mutex_unlock(&s->mu);

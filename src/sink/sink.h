@@ -60,11 +60,11 @@ struct rc_sink_ops {
 	/* Path of the file being written (for status), or NULL; any thread,
 	 * copies into @buf. */
 	const char *(*current)(struct rc_sink *s, char *buf, size_t len);
-	/* Optional; any thread.  A change of state worth a log line (a
-	 * forwarding connection made or lost): when *@gen differs from the
-	 * sink's generation, copies the message into @buf, updates *@gen and
-	 * returns @buf; NULL when nothing new happened. */
-	const char *(*notice)(struct rc_sink *s, uint64_t *gen, char *buf, size_t len);
+	/* Optional; one reader, any thread.  A change of state worth a log
+	 * line (a forwarding connection made or lost): copies the message
+	 * into @buf and returns @buf once per change; NULL when nothing new
+	 * happened since the last call. */
+	const char *(*notice)(struct rc_sink *s, char *buf, size_t len);
 	void (*free)(struct rc_sink *s);
 };
 

@@ -355,6 +355,10 @@ static int accept_conn(struct rc_collector *c, struct rdma_cm_id *id, const void
 	return 0;
 verbs:
 	snprintf(why, sizeof(why), "setting up verbs resources failed: %s", strerror(errno));
+	/* reject() below still needs the id: free the rest here */
+	if (k->qp)
+		rdma_destroy_qp(id);
+	k->qp = false;
 	k->id = NULL;
 	conn_free(c, k);
 	reject(c, id, why);
@@ -425,6 +429,10 @@ static int handle_cm(struct rc_collector *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* One block has arrived: write it out and give its slot back.  The credit
+ * that tells the sender goes out once per poll (handle_cq): it is a running
+ * count.  Returns 1 when the connection was dropped (k is gone), 0, or
+ * -errno when the output failed. */
 static int deliver(struct rc_collector *c, struct rconn *k, const struct ibv_wc *wc,
 		   char *err, size_t errlen)
 {
@@ -464,9 +472,9 @@ static int deliver(struct rc_collector *c, struct rconn *k, const struct ibv_wc 
 	}
 	/* done with the slot: give it back */
 	k->consumed++;
-	if (post_recv(k, (uint32_t)(seq % k->nslots)) || send_credit(k)) {
-		conn_drop(c, k, "failed (posting a receive or a credit failed)");
-		return 0;
+	if (post_recv(k, (uint32_t)(seq % k->nslots))) {
+		conn_drop(c, k, "failed (posting a receive failed)");
+		return 1;
 	}
 	return 0;
 }
@@ -476,6 +484,7 @@ static int handle_cq(struct rc_collector *c, struct rconn *k, char *err, size_t 
 	struct ibv_cq *cq;
 	void *ctx;
 	struct ibv_wc wc[16];
+	uint64_t consumed = k->consumed;
 	int n;
 
 	while (!ibv_get_cq_event(k->ch, &cq, &ctx)) {
@@ -495,13 +504,13 @@ static int handle_cq(struct rc_collector *c, struct rconn *k, char *err, size_t 
 			if (wc[i].opcode == IBV_WC_RECV_RDMA_WITH_IMM) {
 				int r = deliver(c, k, &wc[i], err, errlen);
 
-				if (r < 0)
-					return r;
-				if (!find(c, k->id))
-					return 0;  /* dropped */
+				if (r)
+					return r < 0 ? r : 0;  /* failed, or k dropped */
 			}
 		}
 	}
+	if (k->consumed != consumed && send_credit(k))
+		conn_drop(c, k, "failed (posting a credit failed)");
 	return 0;
 }
 
@@ -580,6 +589,7 @@ int rc_collector_run(struct rc_collector *c, int stop_fd, void (*notice)(const c
 	for (;;) {
 		struct pollfd p[2 + MAX_CONNS];
 		struct rconn *who[2 + MAX_CONNS];
+		unsigned slot[2 + MAX_CONNS];
 		unsigned n = 0;
 		int r;
 
@@ -590,6 +600,7 @@ int rc_collector_run(struct rc_collector *c, int stop_fd, void (*notice)(const c
 		for (unsigned i = 0; i < MAX_CONNS; i++)
 			if (c->conns[i] && c->conns[i]->ch) {
 				p[n] = (struct pollfd){ .fd = c->conns[i]->ch->fd, .events = POLLIN };
+				slot[n] = i;
 				who[n++] = c->conns[i];
 			}
 		r = poll(p, n, 100);
@@ -605,7 +616,9 @@ int rc_collector_run(struct rc_collector *c, int stop_fd, void (*notice)(const c
 				return r;
 		}
 		for (unsigned i = 2; i < n; i++) {
-			if (!p[i].revents || !find(c, who[i]->id))
+			/* handle_cm() or an earlier handle_cq() may have dropped
+			 * (freed) it: compare, never dereference */
+			if (!p[i].revents || c->conns[slot[i]] != who[i])
 				continue;
 			r = handle_cq(c, who[i], err, errlen);
 			if (r < 0)

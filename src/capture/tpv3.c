@@ -221,17 +221,46 @@ int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret)
 	}
 }
 
+void rc_tpv3_frame_hdr(struct tpacket3_hdr *h, const struct rc_frame *f)
+{
+	memset(h, 0, sizeof(*h));
+	h->tp_sec = (uint32_t)f->h.ts.tv_sec;
+	h->tp_nsec = (uint32_t)f->h.ts.tv_usec;
+	h->tp_snaplen = f->h.caplen;
+	h->tp_len = f->h.len;
+	h->tp_mac = (uint16_t)TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
+	h->tp_status = TP_STATUS_USER;
+}
+
+void rc_tpv3_block_hdr(struct tpacket_block_desc *bd, uint64_t seq, const struct rc_frame *f,
+		       unsigned n, uint32_t len)
+{
+	memset(bd, 0, sizeof(*bd));
+	bd->version = TPACKET_V3;
+	bd->hdr.bh1.num_pkts = n;
+	bd->hdr.bh1.offset_to_first_pkt = TPACKET_ALIGN(sizeof(*bd));
+	bd->hdr.bh1.blk_len = len;
+	bd->hdr.bh1.seq_num = seq;
+	bd->hdr.bh1.block_status = TP_STATUS_USER;
+	if (n) {
+		bd->hdr.bh1.ts_first_pkt.ts_sec = (uint32_t)f[0].h.ts.tv_sec;
+		bd->hdr.bh1.ts_first_pkt.ts_nsec = (uint32_t)f[0].h.ts.tv_usec;
+		bd->hdr.bh1.ts_last_pkt.ts_sec = (uint32_t)f[n - 1].h.ts.tv_sec;
+		bd->hdr.bh1.ts_last_pkt.ts_nsec = (uint32_t)f[n - 1].h.ts.tv_usec;
+	}
+}
+
 unsigned rc_tpv3_block_build(void *mem, uint32_t size, uint64_t seq, const struct rc_frame *f,
-			     unsigned n, uint32_t *ret_len)
+			     unsigned n, uint32_t *ret_len, uint64_t *ret_bytes)
 {
 	struct tpacket_block_desc *bd = mem;
 	const uint32_t hdr = TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
 	uint32_t off = TPACKET_ALIGN(sizeof(*bd)), prev = 0;
+	uint64_t bytes = 0;
 	unsigned i;
 
 	if (size < off)
 		return 0;
-	memset(bd, 0, sizeof(*bd));
 	for (i = 0; i < n; i++) {
 		uint32_t need = hdr + TPACKET_ALIGN(f[i].h.caplen);
 		struct tpacket3_hdr *h;
@@ -239,31 +268,18 @@ unsigned rc_tpv3_block_build(void *mem, uint32_t size, uint64_t seq, const struc
 		if (need > size - off)
 			break;
 		h = (struct tpacket3_hdr *)((uint8_t *)mem + off);
-		memset(h, 0, hdr);
-		h->tp_sec = (uint32_t)f[i].h.ts.tv_sec;
-		h->tp_nsec = (uint32_t)f[i].h.ts.tv_usec;
-		h->tp_snaplen = f[i].h.caplen;
-		h->tp_len = f[i].h.len;
-		h->tp_mac = (uint16_t)hdr;
-		h->tp_status = TP_STATUS_USER;
+		rc_tpv3_frame_hdr(h, &f[i]);
+		memset((uint8_t *)h + sizeof(*h), 0, hdr - sizeof(*h));
 		memcpy((uint8_t *)h + hdr, f[i].data, f[i].h.caplen);
+		bytes += f[i].h.len;
 		if (i)
 			((struct tpacket3_hdr *)((uint8_t *)mem + prev))->tp_next_offset = off - prev;
 		prev = off;
 		off += need;
 	}
-	bd->version = TPACKET_V3;
-	bd->hdr.bh1.num_pkts = i;
-	bd->hdr.bh1.offset_to_first_pkt = TPACKET_ALIGN(sizeof(*bd));
-	bd->hdr.bh1.blk_len = off;
-	bd->hdr.bh1.seq_num = seq;
-	bd->hdr.bh1.block_status = TP_STATUS_USER;
-	if (i) {
-		bd->hdr.bh1.ts_first_pkt.ts_sec = (uint32_t)f[0].h.ts.tv_sec;
-		bd->hdr.bh1.ts_first_pkt.ts_nsec = (uint32_t)f[0].h.ts.tv_usec;
-		bd->hdr.bh1.ts_last_pkt.ts_sec = (uint32_t)f[i - 1].h.ts.tv_sec;
-		bd->hdr.bh1.ts_last_pkt.ts_nsec = (uint32_t)f[i - 1].h.ts.tv_usec;
-	}
+	rc_tpv3_block_hdr(bd, seq, f, i, off);
 	*ret_len = off;
+	if (ret_bytes)
+		*ret_bytes = bytes;
 	return i;
 }

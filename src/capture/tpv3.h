@@ -87,7 +87,15 @@ unsigned rc_tpv3_block_walk(struct tpacket_block_desc *bd, uint32_t block_size,
  * kernel block are forwarded (the RDMA sink's copy mode).
  */
 unsigned rc_tpv3_block_build(void *mem, uint32_t size, uint64_t seq, const struct rc_frame *f,
-			     unsigned n, uint32_t *ret_len);
+			     unsigned n, uint32_t *ret_len, uint64_t *ret_bytes);
+
+/* The pieces of that layout, for writers that place the frames themselves
+ * (the RDMA sink's gather lists): a frame's header, its data at tp_mac =
+ * TPACKET_ALIGN(sizeof *h) and no next offset yet; and the block's header
+ * for the @n frames @f[0..n) in @len bytes. */
+void rc_tpv3_frame_hdr(struct tpacket3_hdr *h, const struct rc_frame *f);
+void rc_tpv3_block_hdr(struct tpacket_block_desc *bd, uint64_t seq, const struct rc_frame *f,
+		       unsigned n, uint32_t len);
 
 static inline struct tpacket_block_desc *rc_tpv3_block(const struct rc_tpv3_ring *r, uint32_t i)
 {

@@ -256,23 +256,17 @@ static void post_gather(struct rdma_sink *s, const struct rc_batch *b)
 			s->st.fwd_no_credit++;
 			break;
 		}
-		memset(bd, 0, bl);
 		sge[nsge++] = (struct ibv_sge){ (uintptr_t)h, bl, c->stage_mr->lkey };
 		while (done + k < b->n && k < per) {
 			const struct rc_frame *f = &b->frames[done + k];
 			uint8_t *piece = p;
-			struct tpacket3_hdr th = { 0 };
+			struct tpacket3_hdr th;
 
 			if (off + hl + f->h.caplen > s->slot_size)
 				break;
 			/* the previous frame's padding, then this frame's header; the
 			 * pieces are packed here, so the header is copied in */
-			th.tp_sec = (uint32_t)f->h.ts.tv_sec;
-			th.tp_nsec = (uint32_t)f->h.ts.tv_usec;
-			th.tp_snaplen = f->h.caplen;
-			th.tp_len = f->h.len;
-			th.tp_mac = (uint16_t)hl;
-			th.tp_status = TP_STATUS_USER;
+			rc_tpv3_frame_hdr(&th, f);
 			memset(piece, 0, pad + hl);
 			memcpy(piece + pad, &th, sizeof(th));
 			if (k == 0)
@@ -302,12 +296,7 @@ static void post_gather(struct rdma_sink *s, const struct rc_batch *b)
 			done++;
 			continue;
 		}
-		bd->version = TPACKET_V3;
-		bd->hdr.bh1.num_pkts = k;
-		bd->hdr.bh1.offset_to_first_pkt = bl;
-		bd->hdr.bh1.blk_len = len;
-		bd->hdr.bh1.seq_num = c->posted;
-		bd->hdr.bh1.block_status = TP_STATUS_USER;
+		rc_tpv3_block_hdr(bd, c->posted, b->frames + done, k, len);
 		if (post_sges(s, sge, nsge, len, b->lease, k, bytes) < 0)
 			break;
 		done += k;
@@ -335,15 +324,13 @@ static void post_copy(struct rdma_sink *s, const struct rc_batch *b)
 		}
 		slot = s->stage + (size_t)(c->posted % c->slots) * s->slot_size;
 		k = rc_tpv3_block_build(slot, s->slot_size, c->posted, b->frames + done,
-					b->n - done, &len);
+					b->n - done, &len, &bytes);
 		if (!k) {
 			/* one frame larger than a slot: cannot be forwarded */
 			lost(s, 1);
 			done++;
 			continue;
 		}
-		for (unsigned i = done; i < done + k; i++)
-			bytes += b->frames[i].h.len;
 		if (post_write(s, slot, len, c->stage_mr->lkey, NULL, k, bytes) < 0)
 			break;
 		s->st.fwd_copied += len;
@@ -675,13 +662,17 @@ static void established(struct rdma_sink *s, const void *pd, size_t len)
 		conn_failed(s, "the peer is not a ringcap collector of this version");
 		return;
 	}
-	if (be32toh(w.slot_size) < s->slot_size || !be32toh(w.slots)) {
-		conn_failed(s, "the collector's slots are too small");
+	/* its slots are laid out with this stride and counted modulo their
+	 * number on both ends: they must be what the hello asked for, or
+	 * fewer */
+	if (be32toh(w.slot_size) != s->slot_size || !be32toh(w.slots) ||
+	    be32toh(w.slots) > s->slots) {
+		conn_failed(s, "the collector's slots are not the ones asked for");
 		return;
 	}
 	c->raddr = be64toh(w.addr);
 	c->rkey = be32toh(w.rkey);
-	c->slots = RC_MIN(be32toh(w.slots), s->slots);
+	c->slots = be32toh(w.slots);
 	c->up = true;
 	if (s->ever_up)
 		s->st.fwd_reconnects++;

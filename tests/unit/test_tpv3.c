@@ -1073,7 +1073,7 @@ static void test_block_build_roundtrip(void **state)
 	uint32_t len = 0, used = 48;
 	unsigned n, fit = 0, walked;
 	bool malformed;
-	uint64_t vlan = 0, bytes = 0, want_bytes = 0;
+	uint64_t vlan = 0, bytes = 0, want_bytes = 0, built_bytes = 0;
 
 	(void)state;
 	assert_non_null(blk);
@@ -1096,12 +1096,15 @@ static void test_block_build_roundtrip(void **state)
 			}
 		}
 	}
-	n = rc_tpv3_block_build(blk, SIZE, 42, in, N, &len);
+	n = rc_tpv3_block_build(blk, SIZE, 42, in, N, &len, &built_bytes);
 	assert_int_equal(n, fit);
+	assert_int_equal(built_bytes, want_bytes);
 	assert_true(n > 10 && n < N);
 	assert_true(len <= SIZE);
 	assert_int_equal(((struct tpacket_block_desc *)blk)->hdr.bh1.blk_len, len);
 	assert_int_equal(((struct tpacket_block_desc *)blk)->hdr.bh1.seq_num, 42);
+	assert_int_equal(((struct tpacket_block_desc *)blk)->hdr.bh1.ts_last_pkt.ts_nsec,
+			 in[n - 1].h.ts.tv_usec);
 
 	/* walked with the received length as the bound, as the collector does */
 	walked = rc_tpv3_block_walk((struct tpacket_block_desc *)blk, len, 262144, out, N,
@@ -1118,7 +1121,7 @@ static void test_block_build_roundtrip(void **state)
 		assert_memory_equal(out[i].data, in[i].data, in[i].h.caplen);
 	}
 	/* nothing fits in a block too small for one frame */
-	assert_int_equal(rc_tpv3_block_build(blk, 100, 0, in, N, &len), 0);
+	assert_int_equal(rc_tpv3_block_build(blk, 100, 0, in, N, &len, NULL), 0);
 	free(blk);
 }
 

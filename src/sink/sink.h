@@ -30,7 +30,9 @@ struct rc_sink_stats {
 	uint64_t files;      /* files opened */
 	uint64_t removed;    /* files deleted by the ring / budget */
 	uint64_t errors;     /* write errors */
-	uint64_t lost;       /* frames handed to the sink that did not reach its output */
+	uint64_t lost;       /* frames handed to the sink that did not reach its file;
+			      * the RDMA sink counts its own in fwd_lost, reported
+			      * apart as "not delivered" */
 	/* forwarding sinks (rdma) */
 	uint64_t fwd_blocks;     /* writes the collector's side acknowledged */
 	uint64_t fwd_frames;

@@ -147,37 +147,30 @@ stop $CAP
 stop $COL
 publish restart
 
-# --- stall: a collector that stops reading -----------------------------
-phase stall
-collector stall-remote
-capture stall-local --forward-slots 4
-"$B/rcgen" -i gen0 -n "$(n 20000)" -s 60-1514 --seed 14 -r "$(n 4000)" >"$T/stall-gen.txt" &
-GEN=$!
-sleep 1
-kill -STOP $COL
-sleep 2
-kill -CONT $COL
-wait $GEN
-settle "$T/stall-remote.pcap"
-stop $CAP
-stop $COL
-publish stall
-
-# --- hold: the same stall, with policy hold -----------------------------
-phase hold
-collector hold-remote
-capture hold-local --forward-slots 2 --forward-policy hold
-"$B/rcgen" -i gen0 -n "$(n 10000)" -s 60-1514 --seed 16 -r "$(n 4000)" >"$T/hold-gen.txt" &
-GEN=$!
-sleep 1
-kill -STOP $COL
-sleep 1
-kill -CONT $COL
-wait $GEN
-settle "$T/hold-remote.pcap"
-stop $CAP
-stop $COL
-publish hold
+# --- stall, hold: a collector that stops reading for a while ----------
+# NAME FRAMES SEED STOP_S CAPTURE-ARGS...: frames at 4000/s (scaled) while
+# the collector is stopped STOP_S seconds, from 1 s in
+stalled_collector() {
+	local name=$1 frames=$2 seed=$3 stop_s=$4
+	shift 4
+	phase "$name"
+	collector "$name-remote"
+	capture "$name-local" "$@"
+	"$B/rcgen" -i gen0 -n "$(n "$frames")" -s 60-1514 --seed "$seed" -r "$(n 4000)" \
+		>"$T/$name-gen.txt" &
+	GEN=$!
+	sleep 1
+	kill -STOP $COL
+	sleep "$stop_s"
+	kill -CONT $COL
+	wait $GEN
+	settle "$T/$name-remote.pcap"
+	stop $CAP
+	stop $COL
+	publish "$name"
+}
+stalled_collector stall 20000 14 2 --forward-slots 4
+stalled_collector hold 10000 16 1 --forward-slots 2 --forward-policy hold
 
 # --- xdp: the AF_XDP backend, forwarded by gather lists from the UMEM ---
 phase xdp

@@ -93,12 +93,19 @@ grep -q "mode: copy" "$S/copy-local.log" || rc_fail "copy: the log does not say 
 cat "$S/restart-local.log" "$S/restart-b.log"
 "${PCAPCHECK[@]}" seq "$S/restart-local.pcap" --expect $N_RESTART ||
 	rc_fail "restart: the local pcap is not complete"
-a=$(count "$S/restart-a.pcap") b=$(count "$S/restart-b.pcap")
+# The killed collector's file may end in a cut record (SIGKILL inside its
+# write), and it may have written blocks it had no time to credit: the
+# sender counts those as not delivered, which is all it can know.  So the
+# three add up to at least N (nothing vanished), and the two files to at
+# most N (nothing twice).
+a=$("${PCAPCHECK[@]}" count --torn-tail "$S/restart-a.pcap") b=$(count "$S/restart-b.pcap")
 lost=$(undelivered "$S/restart-local.log")
-echo "restart: $a frames at the first collector, $b at the second, $lost counted as not delivered"
+echo "restart: $a frames at the first collector, $b at the second, $lost counted as not delivered" \
+	"($((a + b + lost - N_RESTART)) written but not credited before the kill)"
 [ "$b" -gt 0 ] || rc_fail "restart: forwarding did not resume"
 [ "$lost" -gt 0 ] || rc_fail "restart: nothing counted as not delivered across a collector kill"
-[ $((a + b + lost)) = $N_RESTART ] || rc_fail "restart: $a + $b + $lost != $N_RESTART: frames unaccounted for"
+[ $((a + b + lost)) -ge $N_RESTART ] || rc_fail "restart: $a + $b + $lost < $N_RESTART: frames unaccounted for"
+[ $((a + b)) -le $N_RESTART ] || rc_fail "restart: $a + $b > $N_RESTART: frames at both collectors"
 grep -q "RDMA: .* [1-9][0-9]* reconnects" "$S/restart-local.log" || rc_fail "restart: no reconnect counted"
 files=("$S/restart-b.pcap")
 [ "$a" -gt 0 ] && files=("$S/restart-a.pcap" "$S/restart-b.pcap")

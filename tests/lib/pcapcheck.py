@@ -51,8 +51,10 @@ class Pcap:
     (as Malformed) before any check looks at the data.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, torn_tail=False):
         self.path = path
+        self.torn_tail = torn_tail  # a cut last record ends the file, no error
+        self.torn = 0               # bytes of that cut record
         try:
             if path == "-":
                 data = sys.stdin.buffer.read()
@@ -92,6 +94,10 @@ class Pcap:
         off = 24
         idx = 0
         while off < size:
+            if self.torn_tail and (off + 16 > size or
+                                   off + 16 + u32(buf, off + 8)[0] > size):
+                self.torn = size - off
+                break
             if off + 16 > size:
                 raise Malformed(
                     "%s: record %d at byte offset %d: truncated record header "
@@ -182,7 +188,11 @@ def parse_rcgen(buf, d, caplen, layout):
 def cmd_count(args):
     total = 0
     for path in args.files:
-        total += len(Pcap(path))
+        pc = Pcap(path, torn_tail=args.torn_tail)
+        if pc.torn:
+            print("pcapcheck: %s: the last record is cut (%d bytes); not counted"
+                  % (path, pc.torn), file=sys.stderr)
+        total += len(pc)
     print(total)
 
 
@@ -566,6 +576,9 @@ def build_parser():
 
     s = sub.add_parser("count", help="print the total number of frames")
     s.add_argument("files", nargs="+", metavar="FILE")
+    s.add_argument("--torn-tail", action="store_true",
+                   help="a cut last record (a writer killed mid-write) is "
+                   "left out instead of an error")
     s.set_defaults(func=cmd_count)
 
     s = sub.add_parser("info", help="print frames=, snaplen=, linktype=, "

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../common/cleanup.h"
 #include "../common/counter.h"
 #include "../common/log.h"
@@ -28,12 +29,9 @@
 #include "args.h"
 #include "cli.h"
 
-static uint64_t mono_ns(void)
+static inline uint64_t mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return rc_clock_ns(CLOCK_MONOTONIC);
 }
 
 static const char *dlt_desc(int dlt)

@@ -81,7 +81,7 @@ struct rc_rdma_conf {
 };
 
 #define RC_RDMA_SLOTS_DEFAULT 16u
-#define RC_RDMA_MAX_SLOTS_CONF 1024u
+#define RC_RDMA_MAX_SLOTS 1024u   /* a sender's slots, and what a collector accepts */
 #define RC_RDMA_HOLD_DEFAULT 8u
 
 enum rc_fanout_mode {

@@ -1087,8 +1087,8 @@ static void parse_rdma(struct ctx *x, const char *parent, const struct slot *rs,
 		}
 	}
 	get_str(x, path, &s[R_DEVICE], false, &r->device);
-	get_u32(x, path, &s[R_SLOTS], 1, RC_RDMA_MAX_SLOTS_CONF, &r->slots);
-	get_u32(x, path, &s[R_HOLD], 1, RC_RDMA_MAX_SLOTS_CONF, &r->hold_blocks);
+	get_u32(x, path, &s[R_SLOTS], 1, RC_RDMA_MAX_SLOTS, &r->slots);
+	get_u32(x, path, &s[R_HOLD], 1, RC_RDMA_MAX_SLOTS, &r->hold_blocks);
 	if (s[R_POLICY].val) {
 		int v;
 

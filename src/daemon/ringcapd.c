@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "../capture/filter.h"
+#include "../common/clock.h"
 #include "../common/log.h"
 #include "../common/units.h"
 #include "../config/yaml.h"
@@ -72,12 +73,9 @@ struct daemon {
 	gid_t gid;
 };
 
-static uint64_t mono_ns(void)
+static inline uint64_t mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return rc_clock_ns(CLOCK_MONOTONIC);
 }
 
 static void usage(FILE *f)

@@ -72,6 +72,7 @@ void rc_collector_free(struct rc_collector *c)
 
 #include "../capture/lease.h"
 #include "../capture/tpv3.h"
+#include "../common/clock.h"
 #include "../common/cleanup.h"
 #include "../common/counter.h"
 #include "../sink/pcap.h"
@@ -100,7 +101,6 @@ struct rconn {
 };
 
 struct rc_collector {
-	char listen[300];
 	struct rc_pcap_conf out;
 	struct rdma_event_channel *ech;
 	struct rdma_cm_id *lid;
@@ -115,12 +115,9 @@ struct rc_collector {
 	struct rc_collector_stats st;
 };
 
-static uint64_t mono_ns(void)
+static inline uint64_t mono_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return rc_clock_ns(CLOCK_MONOTONIC);
 }
 
 static void no_release(struct rc_lease_owner *o, struct rc_lease *l)
@@ -530,7 +527,6 @@ int rc_collector_new(const char *listen, const struct rc_pcap_conf *out,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	snprintf(c->listen, sizeof(c->listen), "%s", listen);
 	c->out = *out;
 	c->owner.release = no_release;
 	rc_lease_init(&c->lease, &c->owner, 0);

@@ -11,17 +11,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../common/cleanup.h"
 #include "../common/counter.h"
 
 #define TICK_NS (100ULL * 1000000ULL)
 
-static uint64_t mono_coarse_ns(void)
+static inline uint64_t mono_coarse_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return rc_clock_ns(CLOCK_MONOTONIC_COARSE);
 }
 
 void rc_worker_init(struct rc_worker *w)

@@ -41,6 +41,7 @@
 
 #include "../capture/filter.h"
 #include "../common/cleanup.h"
+#include "../common/clock.h"
 #include "../common/counter.h"
 #include "rotate.h"
 
@@ -88,14 +89,6 @@ struct pcap_sink {
 };
 
 #define PS(s) ((struct pcap_sink *)(s))
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 __attribute__((format(printf, 2, 3)))
 static void set_err(struct pcap_sink *s, const char *fmt, ...)
@@ -301,7 +294,7 @@ static int open_file(struct pcap_sink *s, char *err, size_t errlen)
 {
 	char path[sizeof(s->path)];
 	struct stat stbuf;
-	uint64_t now = clock_ns(CLOCK_REALTIME);
+	uint64_t now = rc_clock_ns(CLOCK_REALTIME);
 	int fd, r;
 
 	r = rc_rotate_name(s->tmpl, s->numbered, s->rotor.next_seq,
@@ -342,7 +335,7 @@ static int open_file(struct pcap_sink *s, char *err, size_t errlen)
 	s->cur_frames = 0;
 	s->safe_bytes = 0;
 	s->safe_frames = 0;
-	s->opened_mono = clock_ns(CLOCK_MONOTONIC);
+	s->opened_mono = rc_clock_ns(CLOCK_MONOTONIC);
 	/* the header goes out now: the file is valid from its first moment */
 	if (flush_file(s) < 0)
 		return fail_io(s, 0);
@@ -371,7 +364,7 @@ static int pcap_sink_write(struct rc_sink *sink, const struct rc_batch *b)
 	uint64_t frames = 0, bytes = 0, filtered = 0;
 	int r;
 
-	if (rc_rotor_time_due(&s->rotor, s->opened_mono, clock_ns(CLOCK_MONOTONIC),
+	if (rc_rotor_time_due(&s->rotor, s->opened_mono, rc_clock_ns(CLOCK_MONOTONIC),
 			      s->cur_frames)) {
 		r = rotate(s);
 		if (r < 0) {

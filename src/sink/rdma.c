@@ -73,6 +73,7 @@ int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *sr
 #include <rdma/rdma_cma.h>
 
 #include "../capture/tpv3.h"
+#include "../common/clock.h"
 #include "../common/cleanup.h"
 #include "rdma_wire.h"
 
@@ -149,12 +150,9 @@ struct rdma_sink {
 	struct rc_sink_stats st;
 };
 
-static uint64_t now_ns(void)
+static inline uint64_t now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return rc_clock_ns(CLOCK_MONOTONIC);
 }
 
 __attribute__((format(printf, 2, 3)))

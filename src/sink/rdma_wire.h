@@ -24,7 +24,6 @@
 #define RC_RDMA_MAGIC 0x52434150u  /* "RCAP" */
 #define RC_RDMA_VERSION 1u
 #define RC_RDMA_MAX_SLOT (8u << 20)   /* Soft-RoCE's largest message */
-#define RC_RDMA_MAX_SLOTS 1024u
 #define RC_RDMA_PORT_DEFAULT 7718
 
 struct rc_rdma_hello {

@@ -8,7 +8,14 @@
  *
  * The socket is created with protocol 0, so the kernel delivers nothing to
  * it until bind(); the filter is attached before that, which is why no
- * frame that fails the filter can ever be in the ring.
+ * frame that fails the filter can ever be in the ring.  A socket that is
+ * to join a PACKET_FANOUT group binds with a drop-everything filter and
+ * gets its real one only once it is in the group: between bind() and the
+ * join it would otherwise receive every frame of the interface, and the
+ * group's other members receive them too (each frame twice).  The caller
+ * arms the members with set_filter() once all of them have joined, so
+ * that the capture starts on all of them at once.  On loopback
+ * the kernel rejects the outgoing copy of each frame (as libpcap does).
  *
  * Shutdown without loss: quiesce() swaps in a drop-everything filter, then
  * reads PACKET_STATISTICS; every frame the kernel put into the ring up to
@@ -41,6 +48,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/counter.h"
+#include "../common/stdfd.h"
 #include "filter.h"
 #include "tpv3.h"
 
@@ -57,6 +65,7 @@ struct afpacket {
 	pthread_mutex_t lock;        /* guards the totals below */
 	uint64_t received, drops, freeze_q;
 	uint64_t link_down;
+	bool loopback;               /* skip PACKET_OUTGOING: each frame once */
 };
 
 #define AFP(s) ((struct afpacket *)(s))
@@ -185,6 +194,12 @@ static bool afp_drained(struct rc_source *s)
 	return a->quiesced && RC_COUNTER_GET(a->ring.st.frames) >= a->drain_target;
 }
 
+static int attach(struct afpacket *a, const struct bpf_program *prog)
+{
+	return a->loopback ? rc_filter_attach_no_outgoing(a->fd, prog) :
+			     rc_filter_attach(a->fd, prog);
+}
+
 static int afp_set_filter(struct rc_source *s, const char *expr, char *err, size_t errlen)
 {
 	struct afpacket *a = AFP(s);
@@ -195,7 +210,7 @@ static int afp_set_filter(struct rc_source *s, const char *expr, char *err, size
 	if (r < 0)
 		return r;
 	/* one setsockopt swaps the program atomically: no frame goes unfiltered */
-	r = rc_filter_attach(a->fd, &prog);
+	r = attach(a, &prog);
 	pcap_freecode(&prog);
 	if (r < 0)
 		snprintf(err, errlen, "attaching the filter on %s: %s", a->ifname, strerror(-r));
@@ -238,8 +253,11 @@ static int step_link_type(struct afpacket *a, char *err, size_t errlen)
 		return rc_source_fail(err, errlen, -errno, "cannot read the link type of %s: %s", a->ifname,
 			    strerror(errno));
 	switch (ifr.ifr_hwaddr.sa_family) {
-	case ARPHRD_ETHER:
 	case ARPHRD_LOOPBACK:
+		a->loopback = true;
+		a->base.dlt = DLT_EN10MB;
+		return 0;
+	case ARPHRD_ETHER:
 		a->base.dlt = DLT_EN10MB;
 		return 0;
 	case ARPHRD_NONE:
@@ -336,8 +354,14 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	}
 	/* socket: protocol 0 receives nothing until bind() */
 	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (a->fd < 0) {
-		r = -errno;
+	r = a->fd < 0 ? -errno : 0;
+	if (a->fd >= 0) {
+		/* never where a log line or stdout's records could go */
+		a->fd = rc_fd_above_std(a->fd);
+		r = a->fd < 0 ? a->fd : 0;
+	}
+	if (r < 0) {
+		a->fd = -1;
 		if (r == -EPERM || r == -EACCES)
 			r = rc_source_fail(err, errlen, -EPERM,
 				 "capturing on %s needs the CAP_NET_RAW capability "
@@ -349,13 +373,13 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	r = step_link_type(a, err, errlen);
 	if (r < 0)
 		goto out;
-	/* filter, before any frame can arrive; a vlan test runs in user space */
+	/* filter, before any frame can arrive; a vlan test runs in user space.
+	 * A fanout member takes nothing until it is in the group. */
 	r = rc_filter_compile(rc_filter_needs_userspace(c->filter) ? NULL : c->filter,
 			      a->base.dlt, c->snaplen, &prog, err, errlen);
 	if (r < 0)
 		goto out;
-	r = rc_filter_attach(a->fd, &prog);
-	pcap_freecode(&prog);
+	r = fanout ? rc_filter_attach_drop_all(a->fd) : attach(a, &prog);
 	if (r < 0) {
 		rc_source_fail(err, errlen, r, "attaching the filter to the socket on %s: %s", a->ifname,
 		     strerror(-r));
@@ -398,22 +422,26 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 		socklen_t len = sizeof(v);
 
 		/* the first socket has the kernel choose an id nobody else uses */
-		if (!fanout->group_id)
+		if (!fanout->joined)
 			flags |= PACKET_FANOUT_FLAG_UNIQUEID;
-		v = fanout->group_id | ((fanout->mode | flags) << 16);
+		v = (fanout->joined ? fanout->group_id : 0) | ((fanout->mode | flags) << 16);
 		if (setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, sizeof(v)) < 0) {
-			r = rc_source_fail(err, errlen, -errno, "PACKET_FANOUT group %u on %s: %s",
-				 fanout->group_id, a->ifname, strerror(errno));
+			r = rc_source_fail(err, errlen, -errno, "PACKET_FANOUT group %s%u on %s: %s",
+				 fanout->joined ? "" : "(new) ", fanout->joined ? fanout->group_id : 0,
+				 a->ifname, strerror(errno));
 			goto out;
 		}
-		if (!fanout->group_id) {
+		if (!fanout->joined) {
 			if (getsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, &len) < 0) {
 				r = rc_source_fail(err, errlen, -errno, "reading the PACKET_FANOUT id: %s",
 					 strerror(errno));
 				goto out;
 			}
 			fanout->group_id = (uint16_t)(v & 0xffff);
+			fanout->joined = true;
 		}
+		/* still taking nothing: the caller arms every member with
+		 * set_filter() once all of them are in the group */
 	}
 	if (c->promisc) {
 		struct packet_mreq mr = { .mr_ifindex = a->ifindex, .mr_type = PACKET_MR_PROMISC };
@@ -422,9 +450,11 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 			rc_source_note(&a->base, "could not put %s in promiscuous mode: %s", a->ifname,
 			     strerror(errno));
 	}
+	pcap_freecode(&prog);
 	*ret = &a->base;
 	return 0;
 out:
+	pcap_freecode(&prog);
 	afp_free(&a->base);
 	return r;
 }

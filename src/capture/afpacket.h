@@ -5,20 +5,32 @@
 #ifndef RC_AFPACKET_H
 #define RC_AFPACKET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../config/conf.h"
 #include "source.h"
 
+/*
+ * A PACKET_FANOUT group shared by the sockets of one capture.  The first
+ * socket has the kernel choose an id nobody else uses and writes it back;
+ * 0 is a valid id (the kernel's counter starts at 0 at boot), so whether
+ * the group exists is @joined, never the id.
+ */
 struct rc_fanout {
-	uint16_t group_id;  /* 0 = let the kernel pick a unique one (written back) */
+	uint16_t group_id;  /* valid once @joined */
 	uint16_t mode;      /* PACKET_FANOUT_* */
 	uint16_t flags;     /* PACKET_FANOUT_FLAG_* */
+	bool joined;        /* a socket of ours made the group */
 };
 
 /*
  * Open a capture on @c->iface: ring, filter, bind, optional fanout group.
+ * A member of a fanout group is returned taking no frames at all (a
+ * drop-everything filter): once every member has joined, the caller arms
+ * each one with ops->set_filter(), so that no frame reaches a socket
+ * outside the group and the capture starts on all members together.
  * On failure returns -errno and a message naming the failed step in @err:
  *   -ENODEV  no such interface        -EPERM  missing CAP_NET_RAW
  *   -EINVAL  bad filter (libpcap's text) or unsupported link type

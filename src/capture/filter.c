@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -63,6 +65,36 @@ int rc_filter_attach(int fd, const struct bpf_program *prog)
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) < 0)
 		return -errno;
 	return 0;
+}
+
+int rc_filter_attach_no_outgoing(int fd, const struct bpf_program *prog)
+{
+	/* A = pkt_type; outgoing: return 0; else A = 0 as a fresh program
+	 * expects, and on into the program, whose jumps are relative */
+	static const struct sock_filter pre[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_LD | BPF_IMM, 0),
+	};
+	const size_t npre = sizeof(pre) / sizeof(pre[0]);
+	struct sock_filter *all;
+	struct sock_fprog fp;
+	int r = 0;
+
+	if (prog->bf_len + npre > BPF_MAXINSNS)
+		return -E2BIG;
+	all = malloc((prog->bf_len + npre) * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	memcpy(all, pre, sizeof(pre));
+	memcpy(all + npre, prog->bf_insns, prog->bf_len * sizeof(*all));
+	fp.len = (unsigned short)(prog->bf_len + npre);
+	fp.filter = all;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) < 0)
+		r = -errno;
+	free(all);
+	return r;
 }
 
 int rc_filter_attach_drop_all(int fd)

@@ -24,6 +24,14 @@ int rc_filter_compile(const char *expr, int dlt, unsigned snaplen, struct bpf_pr
 /* Attach to a socket; -errno. */
 int rc_filter_attach(int fd, const struct bpf_program *prog);
 
+/*
+ * The same, but the kernel first rejects the frames that the host sends
+ * out (PACKET_OUTGOING).  On loopback each frame is delivered twice, once
+ * as it leaves and once as it arrives; libpcap skips the outgoing copy,
+ * and so must we, or every frame is recorded twice.
+ */
+int rc_filter_attach_no_outgoing(int fd, const struct bpf_program *prog);
+
 /* Attach a program that rejects everything (used to stop intake at shutdown). */
 int rc_filter_attach_drop_all(int fd);
 

@@ -24,6 +24,7 @@
 #include "../common/cleanup.h"
 #include "../common/counter.h"
 #include "../common/log.h"
+#include "../common/stdfd.h"
 #include "../common/units.h"
 #include "../engine/run.h"
 #include "args.h"
@@ -200,6 +201,14 @@ int rc_cli_capture(int argc, char **argv)
 		rc_args_free(&a);
 		return RC_EXIT_USAGE;
 	}
+
+	for (size_t i = 0; i < a.cap.n_pcaps; i++)
+		if (!strcmp(a.cap.pcaps[i].path, "-") && (rc_stdfd_were_closed() & 2)) {
+			log_err("-w -: standard output is closed; there is nowhere to write the "
+				"capture (give a file name, or a pipe)");
+			rc_args_free(&a);
+			return RC_EXIT_USAGE;
+		}
 
 	/* everything that can fail before capture starts is the caller's input */
 	r = rc_run_open(&a.cap, &run.r, err, sizeof(err));

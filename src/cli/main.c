@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../common/log.h"
+#include "../common/stdfd.h"
 #include "cli.h"
 
 static const char usage[] =
@@ -22,6 +23,9 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
+	/* before anything is opened: a socket must never become fd 0-2 */
+	if (rc_stdfd_sanitize() < 0)
+		return RC_EXIT_FAILURE;
 	rc_log_init("ringcap", 0);
 	if (argc < 2) {
 		fputs(usage, stderr);

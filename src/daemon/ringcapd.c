@@ -38,6 +38,7 @@
 #include "../capture/filter.h"
 #include "../common/clock.h"
 #include "../common/log.h"
+#include "../common/stdfd.h"
 #include "../common/units.h"
 #include "../config/yaml.h"
 #include "../engine/run.h"
@@ -637,6 +638,9 @@ int main(int argc, char **argv)
 	bool check = false;
 	int c, r;
 
+	/* before anything is opened: a socket must never become fd 0-2 */
+	if (rc_stdfd_sanitize() < 0)
+		return 1;
 	rc_log_init("ringcapd", getenv("JOURNAL_STREAM") != NULL);
 	while ((c = getopt(argc, argv, "c:ndVh")) != -1) {
 		switch (c) {

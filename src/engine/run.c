@@ -92,6 +92,16 @@ int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err,
 		}
 	}
 	r->fanout_group = fo.group_id;
+	if (fo.joined) {
+		/* every member is in the group: now they may take frames */
+		const char *expr = rc_filter_needs_userspace(c->filter) ? NULL : c->filter;
+
+		rv = rc_run_set_filter(r, expr, err, errlen);
+		if (rv < 0) {
+			rc_run_free(r);
+			return rv;
+		}
+	}
 	*ret = r;
 	return 0;
 }

@@ -23,6 +23,7 @@
 #include "../common/clock.h"
 #include "../common/cleanup.h"
 #include "../common/counter.h"
+#include "../common/event.h"
 #include "../common/log.h"
 #include "../common/stdfd.h"
 #include "../common/units.h"
@@ -114,9 +115,9 @@ static void summary(struct run *run)
 	if (t.lost_at_stop)
 		fprintf(stderr, "%" PRIu64 " packets still in the ring at stop were not written\n",
 			t.lost_at_stop);
-	if (ss->lost + t.undelivered)
+	if (ss->lost)
 		fprintf(stderr, "%" PRIu64 " packets were not written because of an output error\n",
-			ss->lost + t.undelivered);
+			ss->lost);
 	if (st->seq_gaps)
 		fprintf(stderr, "%" PRIu64 " ring blocks missing (sequence gaps)\n", st->seq_gaps);
 	if (st->malformed)
@@ -177,12 +178,59 @@ int rc_cli_signalfd(bool usr1)
 	return fd < 0 ? -errno : fd;
 }
 
+/* An event from a worker or an output: said when it happens. */
+static void say_event(void *arg, enum rc_log_level lvl, const char *msg)
+{
+	struct run *run = arg;
+
+	if (run)
+		status_line(run, true);  /* clear the status line first */
+	rc_log(lvl, "%s", msg);
+}
+
+/*
+ * Wait until every worker has started its outputs (the first files are
+ * opened on the workers, not here), while still answering signals.
+ * Returns 1 when all are up, 0 when a signal asked to stop first, -errno.
+ */
+static int wait_started(struct run *run, int sfd, int ready_fd, struct rc_events *ev)
+{
+	unsigned up = 0;
+
+	while (up < run->r->nworkers) {
+		struct pollfd pfd[3] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = ready_fd, .events = POLLIN },
+			{ .fd = rc_events_fd(ev), .events = POLLIN },
+		};
+		uint64_t v;
+
+		if (poll(pfd, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (pfd[2].revents & POLLIN)
+			rc_events_drain(ev, say_event, NULL);
+		if ((pfd[1].revents & POLLIN) && read(ready_fd, &v, sizeof(v)) == sizeof(v))
+			up += (unsigned)v;
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGUSR1)
+				return 0;
+		}
+	}
+	return 1;
+}
+
 int rc_cli_capture(int argc, char **argv)
 {
 	struct rc_capture_args a;
 	struct run run = { 0 };
+	struct rc_events *ev = NULL;
 	char err[1024] = "", sz[32];
-	_cleanup_close_ int sfd = -1, done_fd = -1;
+	_cleanup_close_ int sfd = -1, done_fd = -1, ready_fd = -1;
 	int r, end, ret = RC_EXIT_OK;
 	bool stopping = false;
 
@@ -209,6 +257,12 @@ int rc_cli_capture(int argc, char **argv)
 			rc_args_free(&a);
 			return RC_EXIT_USAGE;
 		}
+	r = rc_events_new(&ev);
+	if (r < 0) {
+		log_err("cannot set up the event queue: %s", strerror(-r));
+		rc_args_free(&a);
+		return RC_EXIT_FAILURE;
+	}
 
 	/* everything that can fail before capture starts is the caller's input */
 	r = rc_run_open(&a.cap, &run.r, err, sizeof(err));
@@ -216,6 +270,7 @@ int rc_cli_capture(int argc, char **argv)
 		for (unsigned k = 0; k < run.r->nworkers; k++)
 			if (run.r->workers[k].src->notes[0])
 				log_warn("%s", run.r->workers[k].src->notes);
+		run.r->events = ev;
 		r = rc_run_open_outputs(run.r, err, sizeof(err));
 	}
 	if (r < 0) {
@@ -224,6 +279,7 @@ int rc_cli_capture(int argc, char **argv)
 		else
 			log_err("%s", err);
 		rc_run_free(run.r);
+		rc_events_free(ev);
 		rc_args_free(&a);
 		return RC_EXIT_USAGE;
 	}
@@ -231,9 +287,43 @@ int rc_cli_capture(int argc, char **argv)
 	sfd = rc_cli_signalfd(true);
 	if (sfd >= 0)
 		done_fd = eventfd(0, EFD_CLOEXEC);
-	if (sfd < 0 || done_fd < 0) {
+	if (done_fd >= 0)
+		ready_fd = eventfd(0, EFD_CLOEXEC);
+	if (sfd < 0 || done_fd < 0 || ready_fd < 0) {
 		log_err("cannot set up signal handling: %s", strerror(errno));
 		ret = RC_EXIT_FAILURE;
+		goto out;
+	}
+	run.forwarding = a.cap.n_rdmas > 0;
+	run.files = a.cap.n_pcaps > 0;
+
+	run.start_ns = run.last_ns = mono_ns();
+	r = rc_run_start(run.r, a.count, 2 * a.cap.ring.retire_tov_ms + 200, ready_fd, done_fd);
+	if (r < 0) {
+		log_err("cannot start the capture thread: %s", strerror(-r));
+		ret = RC_EXIT_FAILURE;
+		goto out;
+	}
+	r = wait_started(&run, sfd, ready_fd, ev);
+	if (r <= 0) {
+		rc_run_request_stop(run.r);
+		rc_run_join(run.r);
+		rc_events_drain(ev, say_event, NULL);
+		if (r < 0) {
+			log_err("poll: %s", strerror(-r));
+			ret = RC_EXIT_FAILURE;
+		}
+		goto out;
+	}
+	/* an output that could not even be started: a bad path, the caller's */
+	for (unsigned k = 0; k < run.r->nworkers; k++)
+		for (unsigned i = 0; i < run.r->workers[k].nsinks; i++)
+			if (run.r->workers[k].sinks[i]->dead)
+				ret = RC_EXIT_USAGE;
+	if (ret == RC_EXIT_USAGE) {
+		rc_run_request_stop(run.r);
+		rc_run_join(run.r);
+		rc_events_drain(ev, say_event, NULL);
 		goto out;
 	}
 
@@ -250,21 +340,12 @@ int rc_cli_capture(int argc, char **argv)
 			 rc_format_size(sz, sizeof(sz),
 					(uint64_t)a.cap.ring.block_nr * a.cap.ring.block_size));
 	run.status_line = !a.quiet && isatty(STDERR_FILENO);
-	run.forwarding = a.cap.n_rdmas > 0;
-	run.files = a.cap.n_pcaps > 0;
-
-	run.start_ns = run.last_ns = mono_ns();
-	r = rc_run_start(run.r, a.count, 2 * a.cap.ring.retire_tov_ms + 200, done_fd);
-	if (r < 0) {
-		log_err("cannot start the capture thread: %s", strerror(-r));
-		ret = RC_EXIT_FAILURE;
-		goto out;
-	}
 
 	for (;;) {
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[3] = {
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = done_fd, .events = POLLIN },
+			{ .fd = rc_events_fd(ev), .events = POLLIN },
 		};
 		int timeout = run.forwarding ? 100 : 1000;
 		uint64_t now = mono_ns();
@@ -283,12 +364,14 @@ int rc_cli_capture(int argc, char **argv)
 			if ((end_at - now) / 1000000 < 1000)
 				timeout = (int)((end_at - now) / 1000000) + 1;
 		}
-		r = poll(pfd, 2, timeout);
+		r = poll(pfd, 3, timeout);
 		if (r < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			rc_run_request_stop(run.r);
 			break;
 		}
+		if (r > 0 && (pfd[2].revents & POLLIN))
+			rc_events_drain(ev, say_event, &run);
 		if (r > 0 && (pfd[1].revents & POLLIN))
 			break;
 		if (r > 0 && (pfd[0].revents & POLLIN)) {
@@ -310,18 +393,19 @@ int rc_cli_capture(int argc, char **argv)
 	}
 	end = rc_run_join(run.r);
 	status_line(&run, true);
+	rc_events_drain(ev, say_event, NULL);
 	if (run.forwarding)
 		rc_run_notices(run.r, say_notice, NULL);
 	if (end == RC_WORKER_SOURCE_FAILED) {
 		log_err("capture on %s stopped: %s", a.cap.iface, run.r->workers[0].w.err);
 		ret = RC_EXIT_FAILURE;
 	} else if (rc_run_sink_error(run.r)) {
-		log_err("%s", rc_run_sink_error(run.r));
 		ret = RC_EXIT_FAILURE;
 	}
 	summary(&run);
 out:
 	rc_run_free(run.r);
+	rc_events_free(ev);
 	rc_args_free(&a);
 	return ret;
 }

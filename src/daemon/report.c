@@ -27,7 +27,7 @@ GETTER(g_drops, s->src.kernel_drops)
 GETTER(g_filtered, s->sink.filtered)
 GETTER(g_gaps, s->src.seq_gaps)
 GETTER(g_errors, s->sink.errors)
-GETTER(g_lost, s->sink.lost + s->undelivered + s->lost_at_stop)
+GETTER(g_lost, s->sink.lost + s->lost_at_stop)
 GETTER(g_files, s->sink.files)
 GETTER(g_removed, s->sink.removed)
 GETTER(g_blocks, s->src.blocks)
@@ -131,14 +131,18 @@ void rc_report_status(FILE *f, const struct rc_report_capture *caps, size_t n,
 		}
 		fprintf(f, ", %u worker%s\n", c->run->nworkers, c->run->nworkers == 1 ? "" : "s");
 		for (unsigned k = 0; k < c->run->nworkers; k++) {
-			struct rc_run_worker *rw = &c->run->workers[k];
+			unsigned nout = rc_run_noutputs(c->run, k);
 
-			for (unsigned s = 0; s < rw->nsinks; s++) {
-				char path[4096];
+			for (unsigned o = 0; o < nout; o++) {
+				struct rc_run_output out;
 
-				fprintf(f, "  worker %u output %u: %s%s\n", k, s,
-					rw->sinks[s]->ops->current(rw->sinks[s], path, sizeof(path)),
-					rw->sinks[s]->dead ? " (stopped: error)" : "");
+				rc_run_output(c->run, k, o, &out);
+				fprintf(f, "  worker %u output %u: %s (%s", k, o, out.path,
+					rc_sink_state_name(out.state));
+				if (out.why[0] && out.state != RC_SINK_WRITING)
+					fprintf(f, ": %s", out.why);
+				fprintf(f, "), %" PRIu64 " frames written, %" PRIu64 " lost\n",
+					out.st.frames, out.st.lost);
 			}
 		}
 	}
@@ -208,7 +212,7 @@ void rc_report_prometheus(FILE *f, const struct rc_report_capture *caps, size_t 
 {
 	fputs("# HELP ringcap_up 1 while the capture is running.\n# TYPE ringcap_up gauge\n", f);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "ringcap_up{capture=\"%s\"} %d\n", caps[i].name, caps[i].run ? 1 : 0);
+		fprintf(f, "ringcap_up{capture=\"%s\"} %d\n", caps[i].name, caps[i].running ? 1 : 0);
 	for (size_t j = 0; j < N_COUNTERS; j++) {
 		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", counters[j].metric, counters[j].help,
 			counters[j].metric, strstr(counters[j].metric, "_total") ? "counter" : "gauge");

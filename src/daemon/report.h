@@ -19,7 +19,8 @@ struct rc_report_capture {
 	const char *iface;
 	const char *state;          /* "running", "failed: …", "stopped" */
 	uint64_t uptime_s;
-	struct rc_run *run;         /* NULL when not running */
+	struct rc_run *run;         /* NULL before the first start; may be stopped */
+	bool running;
 };
 
 void rc_report_status(FILE *f, const struct rc_report_capture *caps, size_t n,

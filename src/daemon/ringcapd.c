@@ -37,13 +37,16 @@
 
 #include "../capture/filter.h"
 #include "../common/clock.h"
+#include "../common/event.h"
 #include "../common/log.h"
 #include "../common/stdfd.h"
 #include "../common/units.h"
 #include "../config/yaml.h"
 #include "../engine/run.h"
+#include "control.h"
 #include "privs.h"
 #include "report.h"
+#include "rundir.h"
 
 #ifndef RC_VERSION
 #define RC_VERSION "0.1.0"
@@ -52,7 +55,7 @@
 
 struct slot {
 	const struct rc_capture_conf *conf;  /* points into d->cfg */
-	struct rc_run *run;                  /* NULL if not running */
+	struct rc_run *run;                  /* NULL if never started; may be released */
 	char state[256];
 	uint64_t started_ns;
 	uint64_t *last_beat;                 /* per worker, for the watchdog */
@@ -63,8 +66,9 @@ struct daemon {
 	struct rc_config *cfg;
 	struct slot *slots;
 	size_t nslots;
-	int sfd, done_fd, tfd, ctl_fd;
-	char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int sfd, done_fd, tfd, lock_fd;
+	struct rc_ctl *ctl;
+	struct rc_events *events;
 	uint64_t start_ns;
 	uint64_t watchdog_usec;
 	uint64_t last_status_ns, last_prom_ns;
@@ -121,13 +125,27 @@ static void slot_set_state(struct slot *s, const char *state, const char *why)
 		 why ? why : "");
 }
 
+static bool slot_running(const struct slot *s)
+{
+	return s->run && !s->run->released && !s->run->stuck;
+}
+
+/* Forget a capture's last run (its counters go with it). */
+static void slot_forget(struct slot *s)
+{
+	rc_run_free(s->run);
+	s->run = NULL;
+	free(s->last_beat);
+	s->last_beat = NULL;
+}
+
 /* Rings first (privileged); outputs come later, after the drop. */
 static int slot_open(struct daemon *d, struct slot *s)
 {
 	char err[1024];
 	int r;
 
-	(void)d;
+	slot_forget(s);
 	r = rc_run_open(s->conf, &s->run, err, sizeof(err));
 	if (r < 0) {
 		log_err("capture %s: %s", s->conf->name, err);
@@ -138,24 +156,28 @@ static int slot_open(struct daemon *d, struct slot *s)
 	for (unsigned k = 0; k < s->run->nworkers; k++)
 		if (s->run->workers[k].src->notes[0])
 			log_warn("capture %s: %s", s->conf->name, s->run->workers[k].src->notes);
+	s->run->events = d->events;
+	s->run->retry = true;
 	return 0;
 }
 
 static int slot_start(struct daemon *d, struct slot *s)
 {
-	char err[1024];
+	char err[1024] = "", label[128];
 	int r;
 
 	if (!s->run)
 		return -ENODEV;
+	snprintf(label, sizeof(label), "capture %s", s->conf->name);
+	s->run->label = label;   /* used while the outputs are made, below */
 	r = rc_run_open_outputs(s->run, err, sizeof(err));
+	s->run->label = NULL;
 	if (r >= 0)
-		r = rc_run_start(s->run, 0, 2 * s->conf->ring.retire_tov_ms + 500, d->done_fd);
+		r = rc_run_start(s->run, 0, 2 * s->conf->ring.retire_tov_ms + 500, -1, d->done_fd);
 	if (r < 0) {
 		log_err("capture %s: %s", s->conf->name, r == -EINVAL || err[0] ? err : strerror(-r));
-		slot_set_state(s, "failed", err);
-		rc_run_free(s->run);
-		s->run = NULL;
+		slot_set_state(s, "failed", err[0] ? err : strerror(-r));
+		slot_forget(s);
 		return r;
 	}
 	free(s->last_beat);
@@ -167,20 +189,49 @@ static int slot_start(struct daemon *d, struct slot *s)
 	return 0;
 }
 
+/* What a capture did, for the journal when it stops. */
+static void log_tally(struct slot *s, const char *why)
+{
+	struct rc_run_stats t;
+
+	rc_run_total_stats(s->run, &t);
+	log_info("capture %s: stopped (%s): %" PRIu64 " frames received, %" PRIu64 " dropped by "
+		 "the kernel, %" PRIu64 " frames written, %" PRIu64 " lost, %" PRIu64 " files",
+		 s->conf->name, why, t.src.received, t.src.kernel_drops, t.sink.frames,
+		 t.sink.lost + t.lost_at_stop, t.sink.files);
+	for (unsigned k = 0; k < s->run->nworkers; k++)
+		for (unsigned o = 0, n = rc_run_noutputs(s->run, k); o < n; o++) {
+			struct rc_run_output out;
+
+			rc_run_output(s->run, k, o, &out);
+			if (n == 1 && s->run->nworkers == 1 && !out.st.lost)
+				continue;  /* the line above says it all */
+			log_info("capture %s worker %u output %u: %s: %" PRIu64 " frames written, %"
+				 PRIu64 " lost%s%s", s->conf->name, k, o, out.path, out.st.frames,
+				 out.st.lost, out.why[0] ? "; last error: " : "", out.why);
+		}
+}
+
+#define JOIN_GRACE_MS 3000u
+
+/* Stop a running capture; its counters stay until it is started again. */
 static void slot_stop(struct slot *s, const char *why)
 {
-	const char *serr;
+	uint32_t wait;
 
-	if (!s->run)
+	if (!slot_running(s))
 		return;
 	rc_run_request_stop(s->run);
-	rc_run_join(s->run);
-	serr = rc_run_sink_error(s->run);
-	if (serr)
-		log_err("capture %s: %s", s->conf->name, serr);
-	log_info("capture %s: stopped (%s)", s->conf->name, why);
-	rc_run_free(s->run);
-	s->run = NULL;
+	wait = 2 * s->conf->ring.retire_tov_ms + 500 + JOIN_GRACE_MS;
+	if (rc_run_join_timeout(s->run, wait) == -ETIMEDOUT) {
+		log_err("capture %s: a worker did not stop within %u ms (stuck in a write or an "
+			"open that does not return); leaving it behind", s->conf->name, wait);
+		slot_set_state(s, "stuck", "a worker did not stop");
+		s->run = NULL;   /* never freed: its thread may still use it */
+		return;
+	}
+	rc_run_release(s->run);
+	log_tally(s, why);
 	slot_set_state(s, "stopped", NULL);
 	free(s->last_beat);
 	s->last_beat = NULL;
@@ -197,77 +248,21 @@ static size_t fill_report(struct daemon *d, struct rc_report_capture *out)
 		out[i].iface = s->conf->iface;
 		out[i].state = s->state;
 		out[i].run = s->run;
-		out[i].uptime_s = s->run ? (now - s->started_ns) / 1000000000ULL : 0;
+		out[i].running = slot_running(s);
+		out[i].uptime_s = out[i].running ? (now - s->started_ns) / 1000000000ULL : 0;
 	}
 	return d->nslots;
 }
 
 /* ---- control socket ------------------------------------------------------ */
 
-static int ctl_open(struct daemon *d)
+static void ctl_request(void *arg, const char *req, FILE *f)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *dir = d->cfg->runtime_dir ? d->cfg->runtime_dir : "/run/ringcap";
-	int fd, n;
+	struct daemon *d = arg;
+	struct rc_report_capture *caps = calloc(d->nslots ? d->nslots : 1, sizeof(*caps));
 
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-		return rc_log_errno(RC_LOG_ERR, -errno, "cannot create runtime directory %s", dir);
-	if (d->drop && chown(dir, d->uid, d->gid) < 0)
-		log_warn("cannot hand %s to the service user: %s", dir, strerror(errno));
-	n = snprintf(d->ctl_path, sizeof(d->ctl_path), "%s/ringcap.sock", dir);
-	if (n < 0 || (size_t)n >= sizeof(d->ctl_path)) {
-		log_err("runtime directory path %s is too long", dir);
-		return -ENAMETOOLONG;
-	}
-	memcpy(sa.sun_path, d->ctl_path, sizeof(sa.sun_path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return rc_log_errno(RC_LOG_ERR, -errno, "control socket");
-	unlink(d->ctl_path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
-		int r = -errno;
-
-		close(fd);
-		return rc_log_errno(RC_LOG_ERR, r, "cannot listen on %s", d->ctl_path);
-	}
-	/* only root and the service's group may talk to us */
-	if (chmod(d->ctl_path, 0660) < 0 || (d->drop && chown(d->ctl_path, d->uid, d->gid) < 0))
-		log_warn("cannot set the owner and mode of %s: %s", d->ctl_path, strerror(errno));
-	d->ctl_fd = fd;
-	return 0;
-}
-
-static void ctl_serve(struct daemon *d)
-{
-	struct rc_report_capture *caps;
-	struct timeval tv = { .tv_sec = 1 };
-	char req[128] = "", *buf = NULL;
-	size_t len = 0, off = 0;
-	ssize_t n;
-	FILE *f;
-	int c;
-
-	c = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (c < 0)
-		return;
-	/* a client that says nothing must not hold the daemon up */
-	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (off < sizeof(req) - 1 && (n = read(c, req + off, sizeof(req) - 1 - off)) > 0) {
-		off += (size_t)n;
-		if (memchr(req, '\n', off))
-			break;
-	}
-	req[off] = '\0';
-	req[strcspn(req, "\r\n")] = '\0';
-	caps = calloc(d->nslots ? d->nslots : 1, sizeof(*caps));
-	f = open_memstream(&buf, &len);
-	if (!caps || !f) {
-		free(caps);
-		if (f)
-			fclose(f);
-		free(buf);
-		close(c);
+	if (!caps) {
+		fputs("error: out of memory\n", f);
 		return;
 	}
 	fill_report(d, caps);
@@ -280,16 +275,7 @@ static void ctl_serve(struct daemon *d)
 		rc_report_stats(f, caps, d->nslots, true);
 	else
 		fprintf(f, "error: unknown request '%.40s' (status, stats, stats json)\n", req);
-	fclose(f);
-	for (off = 0; off < len;) {
-		n = write(c, buf + off, len - off);
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	free(buf);
 	free(caps);
-	close(c);
 }
 
 /* ---- periodic work -------------------------------------------------------- */
@@ -337,16 +323,27 @@ static void send_status(struct daemon *d)
 
 		if (!d->slots[i].run)
 			continue;
-		running++;
+		running += slot_running(&d->slots[i]);
 		rc_run_total_stats(d->slots[i].run, &t);
 		frames += t.sink.frames;
 		bytes += t.sink.bytes;
 		drops += t.src.kernel_drops;
-		lost += t.sink.lost + t.undelivered + t.lost_at_stop;
+		lost += t.sink.lost + t.lost_at_stop;
 	}
 	sd_notifyf(0, "STATUS=%u/%zu captures running, %" PRIu64 " frames, %s written, %" PRIu64
 		   " kernel drops, %" PRIu64 " lost", running, d->nslots, frames,
 		   rc_format_size(sz, sizeof(sz), bytes), drops, lost);
+}
+
+static void log_sink_notice(void *arg, const char *msg)
+{
+	log_info("capture %s: %s", (const char *)arg, msg);
+}
+
+static void log_event(void *arg, enum rc_log_level lvl, const char *msg)
+{
+	(void)arg;
+	rc_log(lvl, "%s", msg);
 }
 
 /*
@@ -354,11 +351,6 @@ static void send_status(struct daemon *d)
  * last look: a worker stuck in a write() that never returns stops the pings
  * and systemd restarts the service.
  */
-static void log_sink_notice(void *arg, const char *msg)
-{
-	log_info("capture %s: %s", (const char *)arg, msg);
-}
-
 static void watchdog(struct daemon *d)
 {
 	bool all = true;
@@ -366,7 +358,7 @@ static void watchdog(struct daemon *d)
 	for (size_t i = 0; i < d->nslots; i++) {
 		struct slot *s = &d->slots[i];
 
-		for (unsigned k = 0; s->run && k < s->run->nworkers; k++) {
+		for (unsigned k = 0; slot_running(s) && k < s->run->nworkers; k++) {
 			struct rc_run_stats w;
 
 			rc_run_worker_stats(s->run, k, &w);
@@ -390,10 +382,11 @@ static void reap(struct daemon *d)
 {
 	for (size_t i = 0; i < d->nslots; i++) {
 		struct slot *s = &d->slots[i];
+		const char *serr;
 		struct rc_run_stats t;
-		char why[512];
+		char why[600];
 
-		if (!s->run)
+		if (!slot_running(s))
 			continue;
 		rc_run_total_stats(s->run, &t);
 		if (t.end == RC_WORKER_RUNNING)
@@ -402,13 +395,11 @@ static void reap(struct daemon *d)
 		snprintf(why, sizeof(why), "%s",
 			 t.end == RC_WORKER_SOURCE_FAILED ? "interface went away" :
 			 t.end == RC_WORKER_SINKS_FAILED ? "every output failed" : "ended");
-		rc_run_request_stop(s->run);
-		rc_run_join(s->run);
-		log_err("capture %s failed: %s%s%s", s->conf->name, why,
-			rc_run_sink_error(s->run) ? ": " : "",
-			rc_run_sink_error(s->run) ? rc_run_sink_error(s->run) : "");
-		rc_run_free(s->run);
-		s->run = NULL;
+		serr = rc_run_sink_error(s->run);
+		if (serr)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), ": %.500s", serr);
+		log_err("capture %s failed: %s", s->conf->name, why);
+		slot_stop(s, why);
 		slot_set_state(s, "failed", why);
 	}
 }
@@ -454,9 +445,9 @@ static void reload(struct daemon *d)
 				nc = &ncfg->captures[j];
 		if (!nc)
 			slot_stop(old, "removed from the configuration");
-		else if (old->run && !rc_capture_conf_equal(old->conf, nc, true))
+		else if (slot_running(old) && !rc_capture_conf_equal(old->conf, nc, true))
 			slot_stop(old, "settings changed, restarting");
-		else if (old->run && !rc_capture_conf_equal(old->conf, nc, false) &&
+		else if (slot_running(old) && !rc_capture_conf_equal(old->conf, nc, false) &&
 			 (rc_filter_needs_userspace(old->conf->filter) ||
 			  rc_filter_needs_userspace(nc->filter)))
 			slot_stop(old, "filter changed, restarting");
@@ -466,7 +457,7 @@ static void reload(struct daemon *d)
 
 		ns->conf = &ncfg->captures[j];
 		old = find_slot(d->slots, d->nslots, ns->conf->name);
-		if (old && old->run) {
+		if (old && slot_running(old)) {
 			/* kept: same rings and files, maybe a new kernel filter */
 			*ns = *old;
 			old->run = NULL;
@@ -484,11 +475,12 @@ static void reload(struct daemon *d)
 			ns->run->conf = ns->conf;
 			continue;
 		}
+		/* new, changed, stopped or failed before: (re)started */
 		if (slot_open(d, ns) == 0)
 			slot_start(d, ns);
 	}
 	for (size_t i = 0; i < d->nslots; i++)
-		free(d->slots[i].last_beat);
+		slot_forget(&d->slots[i]);
 	free(d->slots);
 	rc_config_free(d->cfg);
 	d->cfg = ncfg;
@@ -522,7 +514,8 @@ static int setup_signals(struct daemon *d)
 static int run_daemon(struct daemon *d)
 {
 	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
-	char err[1024];
+	const char *dir = d->cfg->runtime_dir ? d->cfg->runtime_dir : "/run/ringcap";
+	char err[1024], sock[4096];
 	int r;
 
 	if (d->cfg->user && geteuid() == 0) {
@@ -534,8 +527,17 @@ static int run_daemon(struct daemon *d)
 		}
 		d->drop = true;
 	}
+	/* one daemon per runtime directory: before anything else is opened */
+	d->lock_fd = rc_rundir_lock(dir, d->drop ? d->uid : (uid_t)-1, d->gid, err, sizeof(err));
+	if (d->lock_fd < 0) {
+		log_err("%s", err);
+		return 1;
+	}
 	if (setup_signals(d) < 0)
 		return rc_log_errno(RC_LOG_ERR, -errno, "signals"), 1;
+	r = rc_events_new(&d->events);
+	if (r < 0)
+		return rc_log_errno(RC_LOG_ERR, r, "event queue"), 1;
 	d->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	d->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (d->done_fd < 0 || d->tfd < 0 || timerfd_settime(d->tfd, 0, &its, NULL) < 0)
@@ -550,8 +552,12 @@ static int run_daemon(struct daemon *d)
 		if (slot_open(d, &d->slots[i]) < 0)
 			return 2;
 	}
-	if (ctl_open(d) < 0)
+	snprintf(sock, sizeof(sock), "%s/ringcap.sock", dir);
+	r = rc_ctl_open(sock, d->drop ? d->uid : (uid_t)-1, d->gid, &d->ctl, err, sizeof(err));
+	if (r < 0) {
+		log_err("%s", err);
 		return 1;
+	}
 	if (d->drop) {
 		r = rc_privs_drop(d->cfg->user, d->uid, d->gid, err, sizeof(err));
 		if (r < 0) {
@@ -573,20 +579,23 @@ static int run_daemon(struct daemon *d)
 	send_status(d);
 
 	for (;;) {
-		struct pollfd pfd[4] = {
+		struct pollfd pfd[4 + 1 + RC_CTL_MAX_CLIENTS] = {
 			{ .fd = d->sfd, .events = POLLIN },
 			{ .fd = d->done_fd, .events = POLLIN },
 			{ .fd = d->tfd, .events = POLLIN },
-			{ .fd = d->ctl_fd, .events = POLLIN },
+			{ .fd = rc_events_fd(d->events), .events = POLLIN },
 		};
+		unsigned nctl = rc_ctl_pollfds(d->ctl, pfd + 4);
 		uint64_t v, now;
 
-		if (poll(pfd, 4, -1) < 0) {
+		if (poll(pfd, 4 + nctl, rc_ctl_timeout_ms(d->ctl)) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
 			break;
 		}
+		if (pfd[3].revents & POLLIN)
+			rc_events_drain(d->events, log_event, d);
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
@@ -601,12 +610,11 @@ static int run_daemon(struct daemon *d)
 		}
 		if ((pfd[1].revents & POLLIN) && read(d->done_fd, &v, sizeof(v)) == sizeof(v))
 			reap(d);
-		if (pfd[3].revents & POLLIN)
-			ctl_serve(d);
+		rc_ctl_process(d->ctl, pfd + 4, nctl, ctl_request, d);
 		if ((pfd[2].revents & POLLIN) && read(d->tfd, &v, sizeof(v)) == sizeof(v)) {
 			now = mono_ns();
 			for (size_t i = 0; i < d->nslots; i++)
-				if (d->slots[i].run)
+				if (slot_running(&d->slots[i]))
 					rc_run_notices(d->slots[i].run, log_sink_notice,
 						       (void *)d->slots[i].conf->name);
 			if (d->watchdog_usec)
@@ -623,18 +631,18 @@ static int run_daemon(struct daemon *d)
 		}
 	}
 	sd_notify(0, "STOPPING=1");
-	if (d->cfg->prometheus_path)
-		write_prometheus(d); /* last counters before the captures go */
 	for (size_t i = 0; i < d->nslots; i++)
-		if (d->slots[i].run)
-			slot_stop(&d->slots[i], "daemon stopping");
+		slot_stop(&d->slots[i], "daemon stopping");
+	rc_events_drain(d->events, log_event, d);
+	if (d->cfg->prometheus_path)
+		write_prometheus(d); /* the final counters */
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct daemon d = { .config_path = DEFAULT_CONFIG, .sfd = -1, .done_fd = -1, .tfd = -1,
-			    .ctl_fd = -1 };
+			    .lock_fd = -1 };
 	bool check = false;
 	int c, r;
 
@@ -683,21 +691,22 @@ int main(int argc, char **argv)
 	}
 	r = run_daemon(&d);
 	for (size_t i = 0; i < d.nslots; i++) {
-		if (d.slots[i].run)
-			slot_stop(&d.slots[i], "start-up failed");
-		free(d.slots[i].last_beat);
+		slot_stop(&d.slots[i], "start-up failed");
+		slot_forget(&d.slots[i]);
 	}
+	if (d.events)
+		rc_events_drain(d.events, log_event, &d);
 	free(d.slots);
-	if (d.ctl_fd >= 0) {
-		close(d.ctl_fd);
-		unlink(d.ctl_path);
-	}
+	rc_ctl_free(d.ctl);
+	rc_events_free(d.events);
 	if (d.sfd >= 0)
 		close(d.sfd);
 	if (d.done_fd >= 0)
 		close(d.done_fd);
 	if (d.tfd >= 0)
 		close(d.tfd);
+	if (d.lock_fd >= 0)
+		close(d.lock_fd);
 	rc_config_free(d.cfg);
 	return r;
 }

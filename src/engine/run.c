@@ -15,6 +15,7 @@
 #include "../capture/afxdp.h"
 #endif
 #include "../capture/filter.h"
+#include "../common/clock.h"
 #include "../common/counter.h"
 #include "../sink/pcap.h"
 #include "../sink/rdma.h"
@@ -128,6 +129,17 @@ static int worker_output(const struct rc_pcap_conf *in, unsigned k, unsigned n,
 	return 0;
 }
 
+/* Where the sink's events go and how they name it. */
+static void setup_sink(struct rc_run *r, unsigned k, struct rc_sink *s)
+{
+	s->events = r->events;
+	s->retry = r->retry;
+	if (r->label && r->nworkers > 1)
+		snprintf(s->label, sizeof(s->label), "%s worker %u", r->label, k);
+	else if (r->label)
+		snprintf(s->label, sizeof(s->label), "%s", r->label);
+}
+
 int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen)
 {
 	const struct rc_capture_conf *c = r->conf;
@@ -165,6 +177,7 @@ int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen)
 			if (rv < 0)
 				return rv;
 			rw->nsinks++;
+			setup_sink(r, k, rw->sinks[i]);
 		}
 		/* forwarding goes after the files: a block is on disk before it
 		 * is on the wire */
@@ -174,6 +187,7 @@ int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen)
 
 			if (rv < 0)
 				return rv;
+			setup_sink(r, k, rw->sinks[rw->nsinks]);
 			rw->nsinks++;
 		}
 	}
@@ -181,7 +195,7 @@ int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen)
 }
 
 int rc_run_start(struct rc_run *r, uint64_t count_limit, uint32_t drain_timeout_ms,
-		 int done_fd)
+		 int ready_fd, int done_fd)
 {
 	for (unsigned k = 0; k < r->nworkers; k++) {
 		struct rc_run_worker *rw = &r->workers[k];
@@ -193,6 +207,7 @@ int rc_run_start(struct rc_run *r, uint64_t count_limit, uint32_t drain_timeout_
 		rw->w.count_limit = count_limit;
 		rw->w.count_shared = &r->count_taken;
 		rw->w.drain_timeout_ms = drain_timeout_ms;
+		rw->w.ready_fd = ready_fd;
 		rw->w.done_fd = done_fd;
 		rv = rc_worker_start(&rw->w);
 		if (rv < 0) {
@@ -226,27 +241,103 @@ int rc_run_join(struct rc_run *r)
 	return worst;
 }
 
+static void free_worker(struct rc_run_worker *rw)
+{
+	rc_worker_join(&rw->w);
+	rc_worker_fini(&rw->w);
+	for (unsigned i = 0; rw->sinks && i < rw->nsinks; i++)
+		rw->sinks[i]->ops->free(rw->sinks[i]);
+	free(rw->sinks);
+	rw->sinks = NULL;
+	if (rw->src)
+		rw->src->ops->free(rw->src);
+	rw->src = NULL;
+}
+
+int rc_run_join_timeout(struct rc_run *r, uint32_t ms)
+{
+	uint64_t deadline = rc_clock_ns(CLOCK_MONOTONIC) + (uint64_t)ms * 1000000ULL;
+	int worst = RC_WORKER_STOPPED;
+
+	for (unsigned k = 0; k < r->nworkers; k++) {
+		int end = rc_worker_timedjoin(&r->workers[k].w, deadline);
+
+		if (end == -ETIMEDOUT) {
+			r->stuck = true;
+			return -ETIMEDOUT;
+		}
+		if (end > worst)
+			worst = end;
+	}
+	r->running = false;
+	return worst;
+}
+
 void rc_run_free(struct rc_run *r)
 {
-	if (!r)
+	if (!r || r->stuck)
 		return;
 	for (unsigned k = 0; k < r->nworkers; k++) {
-		struct rc_run_worker *rw = &r->workers[k];
-
-		rc_worker_join(&rw->w);
-		rc_worker_fini(&rw->w);
-		for (unsigned i = 0; i < rw->nsinks; i++)
-			rw->sinks[i]->ops->free(rw->sinks[i]);
-		free(rw->sinks);
-		if (rw->src)
-			rw->src->ops->free(rw->src);
+		free_worker(&r->workers[k]);
+		free(r->workers[k].final_out);
 	}
 	free(r->workers);
 	free(r);
 }
 
+void rc_run_release(struct rc_run *r)
+{
+	if (r->released || r->stuck)
+		return;
+	for (unsigned k = 0; k < r->nworkers; k++) {
+		struct rc_run_worker *rw = &r->workers[k];
+
+		rc_worker_join(&rw->w);
+		rc_run_worker_stats(r, k, &rw->final);
+		rw->final_out = calloc(rw->nsinks ? rw->nsinks : 1, sizeof(*rw->final_out));
+		for (unsigned i = 0; rw->final_out && i < rw->nsinks; i++)
+			rc_run_output(r, k, i, &rw->final_out[i]);
+	}
+	r->released = true;
+	for (unsigned k = 0; k < r->nworkers; k++)
+		free_worker(&r->workers[k]);
+	r->running = false;
+}
+
+unsigned rc_run_noutputs(struct rc_run *r, unsigned k)
+{
+	struct rc_run_worker *rw = &r->workers[k];
+
+	return r->released && !rw->final_out ? 0 : rw->nsinks;
+}
+
+void rc_run_output(struct rc_run *r, unsigned k, unsigned i, struct rc_run_output *ret)
+{
+	struct rc_run_worker *rw = &r->workers[k];
+	struct rc_sink *s;
+
+	if (r->released) {
+		*ret = rw->final_out[i];
+		return;
+	}
+	s = rw->sinks[i];
+	memset(ret, 0, sizeof(*ret));
+	s->ops->current(s, ret->path, sizeof(ret->path));
+	if (s->ops->state) {
+		ret->state = s->ops->state(s, ret->why, sizeof(ret->why));
+	} else {
+		ret->state = s->dead ? RC_SINK_FAILED : RC_SINK_WRITING;
+		snprintf(ret->why, sizeof(ret->why), "%s", s->dead ? s->err : "");
+	}
+	s->ops->stats(s, &ret->st);
+}
+
 int rc_run_set_filter(struct rc_run *r, const char *expr, char *err, size_t errlen)
 {
+	if (r->released) {
+		snprintf(err, errlen, "the capture is not running");
+		return -ESRCH;
+	}
 	for (unsigned k = 0; k < r->nworkers; k++) {
 		int rv = r->workers[k].src->ops->set_filter(r->workers[k].src, expr, err, errlen);
 
@@ -270,6 +361,10 @@ void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret)
 {
 	struct rc_run_worker *rw = &r->workers[k];
 
+	if (r->released) {
+		*ret = rw->final;
+		return;
+	}
 	memset(ret, 0, sizeof(*ret));
 	rw->src->ops->stats(rw->src, &ret->src);
 	for (unsigned i = 0; i < rw->nsinks; i++) {
@@ -281,7 +376,6 @@ void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret)
 	ret->delivered = RC_COUNTER_GET(rw->w.delivered);
 	ret->delivered_bytes = RC_COUNTER_GET(rw->w.delivered_bytes);
 	ret->lost_at_stop = RC_COUNTER_GET(rw->w.lost_at_stop);
-	ret->undelivered = RC_COUNTER_GET(rw->w.undelivered);
 	ret->heartbeat = RC_COUNTER_GET(rw->w.heartbeat);
 	ret->end = __atomic_load_n(&rw->w.end, __ATOMIC_ACQUIRE);
 }
@@ -304,7 +398,7 @@ unsigned rc_run_notices(struct rc_run *r, void (*fn)(void *arg, const char *msg)
 {
 	unsigned n = 0;
 
-	for (unsigned k = 0; k < r->nworkers; k++) {
+	for (unsigned k = 0; k < r->nworkers && !r->released; k++) {
 		struct rc_run_worker *rw = &r->workers[k];
 
 		for (unsigned i = 0; i < rw->nsinks; i++) {
@@ -322,7 +416,7 @@ unsigned rc_run_notices(struct rc_run *r, void (*fn)(void *arg, const char *msg)
 
 const char *rc_run_sink_error(struct rc_run *r)
 {
-	for (unsigned k = 0; k < r->nworkers; k++)
+	for (unsigned k = 0; k < r->nworkers && !r->released; k++)
 		for (unsigned i = 0; i < r->workers[k].nsinks; i++)
 			if (r->workers[k].sinks[i]->dead && r->workers[k].sinks[i]->err[0])
 				return r->workers[k].sinks[i]->err;

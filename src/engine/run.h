@@ -27,11 +27,34 @@
 #include "../fanout/worker.h"
 #include "../sink/sink.h"
 
+/* Per worker, everything the status line, `ringcap stats` and the
+ * Prometheus file show. */
+struct rc_run_stats {
+	struct rc_source_stats src;
+	struct rc_sink_stats sink;       /* summed over the worker's sinks */
+	uint64_t delivered;
+	uint64_t delivered_bytes;
+	uint64_t lost_at_stop;
+	uint64_t heartbeat;
+	int end;                         /* enum rc_worker_end */
+};
+
+/* One output of one worker, as status shows it. */
+struct rc_run_output {
+	enum rc_sink_state state;
+	char path[4096];                 /* the file being (or last) written */
+	char why[600];                   /* unless writing: what is wrong */
+	struct rc_sink_stats st;
+};
+
 struct rc_run_worker {
 	struct rc_source *src;
 	struct rc_sink **sinks;
 	unsigned nsinks;
 	struct rc_worker w;
+	/* after rc_run_release(): what stats and status show from then on */
+	struct rc_run_stats final;
+	struct rc_run_output *final_out;
 };
 
 struct rc_run {
@@ -42,33 +65,41 @@ struct rc_run {
 	uint64_t started_mono_ns;
 	uint64_t count_taken;       /* the workers' shared -c budget */
 	bool running;
-};
-
-/* Per worker, everything the status line, `ringcap stats` and the
- * Prometheus file show. */
-struct rc_run_stats {
-	struct rc_source_stats src;
-	struct rc_sink_stats sink;       /* summed over the worker's sinks */
-	uint64_t delivered;
-	uint64_t delivered_bytes;
-	uint64_t lost_at_stop;
-	uint64_t undelivered;
-	uint64_t heartbeat;
-	int end;                         /* enum rc_worker_end */
+	bool released;              /* sources and sinks gone; counters kept */
+	bool stuck;                 /* a worker did not end in time: never freed */
+	/* set by the owner before rc_run_open_outputs() */
+	struct rc_events *events;   /* where outputs report changes of state */
+	const char *label;          /* "capture NAME" in the daemon; NULL in the CLI */
+	bool retry;                 /* outputs try again after a failure (daemon) */
 };
 
 int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err,
 		size_t errlen);
 /* Create every output. */
 int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen);
-/* @count_limit (CLI -c) counts the frames of all workers together. */
+/* @count_limit (CLI -c) counts the frames of all workers together.  Each
+ * worker writes @ready_fd once its outputs are started and @done_fd when it
+ * ends (either may be -1). */
 int rc_run_start(struct rc_run *r, uint64_t count_limit, uint32_t drain_timeout_ms,
-		 int done_fd);
+		 int ready_fd, int done_fd);
 void rc_run_request_stop(struct rc_run *r);
 /* Wait for every worker; returns the "worst" end (source > sinks failed >
  * count > stopped). */
 int rc_run_join(struct rc_run *r);
+/* The same, but give up after @ms: -ETIMEDOUT, and the run is marked stuck
+ * (rc_run_free() and rc_run_release() then leave it alone: a thread may
+ * still be using it). */
+int rc_run_join_timeout(struct rc_run *r, uint32_t ms);
 void rc_run_free(struct rc_run *r);
+
+/* After rc_run_join(): keep the final counters and each output's last
+ * state, and let go of everything else (sockets, rings, files).  Stats and
+ * outputs keep answering from what was kept. */
+void rc_run_release(struct rc_run *r);
+
+/* Output @i of worker @k, live or as it was at release. */
+void rc_run_output(struct rc_run *r, unsigned k, unsigned i, struct rc_run_output *ret);
+unsigned rc_run_noutputs(struct rc_run *r, unsigned k);
 
 /* Replace the kernel filter of every worker's socket. */
 int rc_run_set_filter(struct rc_run *r, const char *expr, char *err, size_t errlen);

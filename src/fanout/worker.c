@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -26,20 +27,24 @@ void rc_worker_init(struct rc_worker *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->wake_fd = -1;
+	w->ready_fd = -1;
 	w->done_fd = -1;
 	w->drain_timeout_ms = 1000;
 }
 
-static void sink_failed(struct rc_worker *w, struct rc_sink *s)
+/* Sink @i said it has stopped for good (the first time it says so). */
+static void sink_result(struct rc_worker *w, unsigned i, int r)
 {
-	s->dead = true;
-	w->live_sinks--;
+	if (r < 0 && !w->gone[i]) {
+		w->gone[i] = true;
+		w->sinks[i]->dead = true;
+		w->live_sinks--;
+	}
 }
 
 static void deliver(struct rc_worker *w, struct rc_batch *b)
 {
 	uint64_t bytes = b->bytes;
-	bool nobody = !w->live_sinks; /* a sink failing on this batch counts its own loss */
 
 	if (w->count_limit) {
 		/* take this batch's frames from the budget all workers share */
@@ -54,14 +59,9 @@ static void deliver(struct rc_worker *w, struct rc_batch *b)
 				bytes += b->frames[i].h.len;
 		}
 	}
-	for (unsigned i = 0; i < w->nsinks; i++) {
-		struct rc_sink *s = w->sinks[i];
-
-		if (!s->dead && s->ops->write(s, b) < 0)
-			sink_failed(w, s);
-	}
-	if (nobody)
-		RC_COUNTER_ADD(w->undelivered, b->n);
+	/* every sink, also one that cannot write: it counts what it missed */
+	for (unsigned i = 0; i < w->nsinks; i++)
+		sink_result(w, i, w->sinks[i]->ops->write(w->sinks[i], b));
 	RC_COUNTER_ADD(w->delivered, b->n);
 	RC_COUNTER_ADD(w->delivered_bytes, bytes);
 	w->src->ops->done(w->src, b);
@@ -78,8 +78,17 @@ static void tick(struct rc_worker *w)
 	for (unsigned i = 0; i < w->nsinks; i++) {
 		struct rc_sink *s = w->sinks[i];
 
-		if (!s->dead && s->ops->tick && s->ops->tick(s, now) < 0)
-			sink_failed(w, s);
+		if (!w->gone[i] && s->ops->tick)
+			sink_result(w, i, s->ops->tick(s, now));
+	}
+}
+
+static void signal_fd(int fd)
+{
+	uint64_t one = 1;
+
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
+		/* the owner also joins; nothing more to do */
 	}
 }
 
@@ -128,7 +137,15 @@ static void *worker_main(void *arg)
 	struct rc_batch b;
 	int end = RC_WORKER_STOPPED, r;
 
-	for (;;) {
+	/* the first files are opened here, off the owner's thread */
+	for (unsigned i = 0; i < w->nsinks; i++)
+		if (w->sinks[i]->ops->start)
+			sink_result(w, i, w->sinks[i]->ops->start(w->sinks[i]));
+	signal_fd(w->ready_fd);
+	if (!w->live_sinks && w->nsinks)
+		end = RC_WORKER_SINKS_FAILED;
+
+	for (; end == RC_WORKER_STOPPED;) {
 		RC_COUNTER_ADD(w->heartbeat, 1);
 		if (stop_requested(w))
 			break;
@@ -172,20 +189,11 @@ static void *worker_main(void *arg)
 	}
 	if (end != RC_WORKER_COUNT_REACHED)
 		drain(w);
-	for (unsigned i = 0; i < w->nsinks; i++) {
-		struct rc_sink *s = w->sinks[i];
-
-		if (!s->dead && s->ops->close(s) < 0)
-			s->dead = true;
-	}
+	for (unsigned i = 0; i < w->nsinks; i++)
+		if (!w->gone[i])
+			sink_result(w, i, w->sinks[i]->ops->close(w->sinks[i]));
 	__atomic_store_n(&w->end, end, __ATOMIC_RELEASE);
-	if (w->done_fd >= 0) {
-		uint64_t one = 1;
-
-		if (write(w->done_fd, &one, sizeof(one)) < 0) {
-			/* the owner also joins; nothing more to do */
-		}
-	}
+	signal_fd(w->done_fd);
 	return NULL;
 }
 
@@ -198,10 +206,15 @@ int rc_worker_start(struct rc_worker *w)
 		return -errno;
 	if (!w->count_shared)
 		w->count_shared = &w->count_own;
+	w->gone = calloc(w->nsinks ? w->nsinks : 1, sizeof(*w->gone));
+	if (!w->gone)
+		return -ENOMEM;
 	w->live_sinks = 0;
-	for (unsigned i = 0; i < w->nsinks; i++)
-		if (!w->sinks[i]->dead)
+	for (unsigned i = 0; i < w->nsinks; i++) {
+		w->gone[i] = w->sinks[i]->dead;
+		if (!w->gone[i])
 			w->live_sinks++;
+	}
 	r = pthread_create(&w->thread, NULL, worker_main, w);
 	if (r)
 		return -r;
@@ -228,8 +241,26 @@ int rc_worker_join(struct rc_worker *w)
 	return __atomic_load_n(&w->end, __ATOMIC_ACQUIRE);
 }
 
+int rc_worker_timedjoin(struct rc_worker *w, uint64_t deadline_ns)
+{
+	if (w->started) {
+		uint64_t now = rc_clock_ns(CLOCK_MONOTONIC);
+		uint64_t real = rc_clock_ns(CLOCK_REALTIME) + (deadline_ns > now ? deadline_ns - now : 0);
+		struct timespec ts = { .tv_sec = (time_t)(real / 1000000000ULL),
+				       .tv_nsec = (long)(real % 1000000000ULL) };
+		int r = pthread_timedjoin_np(w->thread, NULL, &ts);
+
+		if (r == ETIMEDOUT)
+			return -ETIMEDOUT;
+		w->started = false;
+	}
+	return __atomic_load_n(&w->end, __ATOMIC_ACQUIRE);
+}
+
 void rc_worker_fini(struct rc_worker *w)
 {
+	free(w->gone);
+	w->gone = NULL;
 	if (w->wake_fd >= 0)
 		close(w->wake_fd);
 	w->wake_fd = -1;

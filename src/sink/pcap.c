@@ -7,7 +7,7 @@
  * version, snaplen and link type are libpcap's.  Records are then appended
  * by this file in pcap_dump()'s own record layout (struct pcap_sf_pkthdr:
  * 32-bit seconds, 32-bit nanoseconds, caplen, len, in host order, then the
- * captured bytes) — a unit test (tests/unit/test_pcap_sink.c) writes the
+ * captured bytes) - a unit test (tests/unit/test_pcap_sink.c) writes the
  * same frames through pcap_dump() and through this sink and requires equal
  * bytes.  Doing this here rather than through pcap_dump()'s two stdio
  * fwrite() calls per frame is what keeps the per-frame cost low: record
@@ -18,15 +18,27 @@
  * go of the batch's lease, so the ring memory is still ours while the
  * kernel reads it.
  *
+ * Files are never destroyed.  Every file is created with O_EXCL, so no
+ * existing file - an earlier run's, another program's, a symlink planted
+ * in its place - is ever truncated or written through.  Numbered names
+ * continue after the highest number already in the directory; a
+ * non-rotating output whose name is taken is written under the numbered
+ * name instead (rotate.h).  Only FIFOs and character devices that exist
+ * are opened as they are (they hold no capture to harm); a FIFO is opened
+ * without blocking, and one with no reader is waited for.
+ *
  * We know exactly which records reached the file: after a failed write
  * (disk full, EPIPE) the file is cut back to its last complete record, so
  * every file this sink leaves behind is readable, and the frames that did
- * not make it are counted and reported, never dropped silently.
+ * not make it are counted.  From then on every frame that misses the output
+ * is counted too; with base.retry (the daemon) the sink tries again with a
+ * new file, backing off from 1 s to 30 s, and says when it writes again.
  *
- * Thread: the capture worker, except stats()/current().
+ * Thread: the capture worker, except stats()/state()/current().
  */
 #include "pcap.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -50,6 +62,10 @@
 #define ZC_MIN_CAPLEN 512      /* from here on a frame goes out without a copy */
 #define PCAP_FILE_HDR 24u
 #define PCAP_REC_HDR 16u
+#define RETRY_MIN_NS (1000ULL * 1000000ULL)
+#define RETRY_MAX_NS (30000ULL * 1000000ULL)
+#define WAIT_READER_NS (1000ULL * 1000000ULL)
+#define NAME_TRIES 64
 
 /* pcap_dump()'s record header; see pcap/sf-pcap.c in libpcap */
 struct rec_hdr {
@@ -64,7 +80,9 @@ struct pcap_sink {
 	char *tmpl;
 	uint32_t file_mode;
 	bool to_stdout;
-	bool numbered;
+	bool numbered;            /* rotation: every name is numbered */
+	bool renumbered;          /* the plain name was taken: numbered from now on */
+	bool scanned;             /* the highest existing number was looked up */
 	pcap_t *pd;               /* libpcap writer handle (no capture) */
 	uint8_t filehdr[PCAP_FILE_HDR];
 	struct bpf_program prog;
@@ -81,24 +99,20 @@ struct pcap_sink {
 	struct iovec iov[NIOV];    /* what the next writev() sends, in order */
 	int niov;
 	char path[4096];
-	pthread_mutex_t path_lock;
+	pthread_mutex_t path_lock; /* path and why */
 	uint64_t cur_bytes, cur_frames, opened_mono;
 	uint64_t safe_bytes, safe_frames;  /* as of the last good flush */
+
+	int state;                /* enum rc_sink_state; written by the worker */
+	char why[600];            /* unless writing: what is wrong */
+	uint64_t retry_at;        /* CLOCK_MONOTONIC ns of the next attempt */
+	uint64_t backoff;
+	uint64_t lost_while_down; /* frames missed since the output stopped writing */
 
 	struct rc_sink_stats st;
 };
 
 #define PS(s) ((struct pcap_sink *)(s))
-
-__attribute__((format(printf, 2, 3)))
-static void set_err(struct pcap_sink *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->base.err, sizeof(s->base.err), fmt, ap);
-	va_end(ap);
-}
 
 /* Ask libpcap for the file header once: it goes in front of every file. */
 static int make_file_header(struct pcap_sink *s, char *err, size_t errlen)
@@ -221,33 +235,91 @@ static void salvage(struct pcap_sink *s, uint64_t *ret_kept)
 	*ret_kept = kept;
 }
 
-/* Turn a failed write into the sink's final state and message. */
-static int fail_io(struct pcap_sink *s, unsigned unwritten_in_batch)
+/* ---- state ------------------------------------------------------------- */
+
+static void set_state(struct pcap_sink *s, enum rc_sink_state st, const char *why)
+{
+	pthread_mutex_lock(&s->path_lock);
+	snprintf(s->why, sizeof(s->why), "%s", why ? why : "");
+	pthread_mutex_unlock(&s->path_lock);
+	__atomic_store_n(&s->state, (int)st, __ATOMIC_RELEASE);
+}
+
+static enum rc_sink_state get_state(const struct pcap_sink *s)
+{
+	return (enum rc_sink_state)__atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The output cannot write now.  @why says what happened.  With retry (or
+ * for a FIFO that only lacks a reader, @wait_ns) it waits and tries again
+ * with a new file; otherwise it has stopped for good.  Returns 0 when it
+ * will try again, -@e when it has stopped.
+ */
+static int stop_writing(struct pcap_sink *s, int e, const char *why, uint64_t wait_ns)
+{
+	uint64_t now = rc_clock_ns(CLOCK_MONOTONIC);
+	char msg[sizeof(s->why)];
+
+	snprintf(s->base.err, sizeof(s->base.err), "%s", why);
+	if (!s->base.retry && !wait_ns) {
+		s->base.dead = true;
+		set_state(s, RC_SINK_FAILED, why);
+		rc_sink_event(&s->base, RC_LOG_ERR, "%s; this output has stopped", why);
+		return -e;
+	}
+	if (!wait_ns) {
+		wait_ns = s->backoff;
+		s->backoff = RC_MIN(s->backoff * 2, RETRY_MAX_NS);
+	}
+	s->retry_at = now + wait_ns;
+	snprintf(msg, sizeof(msg), "%s; trying again in %llu s", why,
+		 (unsigned long long)((wait_ns + 999999999ULL) / 1000000000ULL));
+	/* say it once per outage, not at every attempt */
+	if (get_state(s) != RC_SINK_WAITING)
+		rc_sink_event(&s->base, wait_ns == WAIT_READER_NS ? RC_LOG_WARNING : RC_LOG_ERR,
+			      "%s; frames that miss this output are counted as lost", msg);
+	set_state(s, RC_SINK_WAITING, msg);
+	return 0;
+}
+
+/* Frames of @b from index @from that this output would have written but
+ * did not: count them. */
+static void count_lost(struct pcap_sink *s, const struct rc_batch *b, unsigned from)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = from; i < b->n; i++)
+		if (!s->has_filter || rc_filter_match(&s->prog, &b->frames[i]))
+			n++;
+	RC_COUNTER_ADD(s->st.lost, n);
+	s->lost_while_down += n;
+}
+
+/* Turn a failed write into a closed, cut-back file and the sink's state. */
+static int fail_io(struct pcap_sink *s, const struct rc_batch *b, unsigned unwritten_from)
 {
 	int e = s->io_err ? s->io_err : EIO;
 	uint64_t kept = s->safe_frames, lost;
+	char why[sizeof(s->why)];
 
 	salvage(s, &kept);
-	lost = s->cur_frames - kept + unwritten_in_batch;
+	lost = s->cur_frames - kept;
 	RC_COUNTER_ADD(s->st.errors, 1);
 	RC_COUNTER_ADD(s->st.lost, lost);
-	RC_COUNTER_SET(s->st.frames, RC_COUNTER_GET(s->st.frames) - (s->cur_frames - kept));
+	s->lost_while_down = lost;
+	RC_COUNTER_SET(s->st.frames, RC_COUNTER_GET(s->st.frames) - lost);
 	if (s->to_stdout)
-		set_err(s, "writing to standard output failed: %s; %llu frames written, "
-			"%llu frames lost", strerror(e),
-			(unsigned long long)RC_COUNTER_GET(s->st.frames),
-			(unsigned long long)lost);
+		snprintf(why, sizeof(why), "writing to standard output failed: %s", strerror(e));
 	else if (s->durable == 0)
-		set_err(s, "writing %s failed: %s; the file could not be started%s, "
-			"%llu frames lost", s->path, strerror(e),
-			s->regular ? " and was removed" : "", (unsigned long long)lost);
+		snprintf(why, sizeof(why), "writing %.400s failed: %s; the file could not be "
+			 "started%s", s->path, strerror(e), s->regular ? " and was removed" : "");
 	else
-		set_err(s, "writing %s failed: %s; the file was cut back to its last complete "
-			"frame (%llu frames, %llu bytes kept), %llu frames lost", s->path,
-			strerror(e), (unsigned long long)kept, (unsigned long long)s->durable,
-			(unsigned long long)lost);
+		snprintf(why, sizeof(why), "writing %.400s failed: %s; the file was cut back to its "
+			 "last complete frame (%llu frames, %llu bytes kept)", s->path, strerror(e),
+			 (unsigned long long)kept, (unsigned long long)s->durable);
 	if (s->regular && s->durable == 0) {
-		/* only a regular file this sink created, never a device or fifo */
+		/* only a regular file this sink created (O_EXCL), never a device or fifo */
 		unlink(s->path);
 		rc_rotor_drop_current(&s->rotor);
 	} else {
@@ -259,8 +331,9 @@ static int fail_io(struct pcap_sink *s, unsigned unwritten_in_batch)
 	s->wlen = 0;
 	s->niov = 0;
 	s->cur_frames = 0;
-	s->base.dead = true;
-	return -e;
+	if (b)
+		count_lost(s, b, unwritten_from);
+	return stop_writing(s, e, why, 0);
 }
 
 static int close_file(struct pcap_sink *s)
@@ -268,11 +341,11 @@ static int close_file(struct pcap_sink *s)
 	if (s->fd < 0)
 		return 0;
 	if (flush_file(s) < 0)
-		return fail_io(s, 0);
+		return fail_io(s, NULL, 0);
 	if (close(s->fd) < 0) {
 		s->fd = -1;
 		s->io_err = errno;
-		return fail_io(s, 0);
+		return fail_io(s, NULL, 0);
 	}
 	s->fd = -1;
 	rc_rotor_update(&s->rotor, s->cur_bytes);
@@ -290,29 +363,138 @@ static void prune(struct pcap_sink *s)
 	}
 }
 
-static int open_file(struct pcap_sink *s, char *err, size_t errlen)
+/* ---- opening files --------------------------------------------------------- */
+
+/* The highest N of the files "stem_N.ext" next to @path (unnumbered, expanded). */
+static uint64_t highest_number(const char *path)
 {
-	char path[sizeof(s->path)];
-	struct stat stbuf;
+	char dir[4096];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	uint64_t max = 0, n;
+	struct dirent *e;
+	DIR *d;
+
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) + (slash == path), path);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		if (rc_rotate_number_of(base, e->d_name, &n) && n > max)
+			max = n;
+	closedir(d);
+	return max;
+}
+
+/* An existing file that may be opened as it is: it holds no capture. */
+static bool is_stream(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode));
+}
+
+/*
+ * Find a name and create the file.  Returns the fd (O_NONBLOCK cleared),
+ * -ENXIO for a FIFO without a reader, or -errno with a message in @err.
+ */
+static int create_file(struct pcap_sink *s, char *path, size_t len, char *err, size_t errlen)
+{
 	uint64_t now = rc_clock_ns(CLOCK_REALTIME);
+	time_t t = (time_t)(now / 1000000000ULL);
+	const int flags = O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+
+	for (unsigned tries = 0; tries < NAME_TRIES; tries++) {
+		bool numbered = s->numbered || s->renumbered;
+		char plain[4096];
+		int fd, r;
+
+		if (numbered && !s->scanned) {
+			/* continue after what an earlier run left there */
+			r = rc_rotate_name(s->tmpl, false, 0, t, plain, sizeof(plain));
+			if (r < 0)
+				goto bad_name;
+			s->rotor.next_seq = RC_MAX(s->rotor.next_seq, highest_number(plain) + 1);
+			s->scanned = true;
+		}
+		r = rc_rotate_name(s->tmpl, numbered, s->rotor.next_seq, t, path, len);
+		if (r < 0)
+			goto bad_name;
+		fd = open(path, flags | O_CREAT | O_EXCL, s->file_mode ? s->file_mode : 0666);
+		if (fd < 0 && errno == EEXIST && is_stream(path))
+			fd = open(path, flags);
+		if (fd >= 0) {
+			if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+				r = -errno;
+				close(fd);
+				snprintf(err, errlen, "cannot use %.900s: %s", path, strerror(-r));
+				return r;
+			}
+			return fd;
+		}
+		if (errno == ENXIO) {
+			snprintf(err, errlen, "%.900s is a FIFO with no reader", path);
+			return -ENXIO;
+		}
+		if (errno != EEXIST) {
+			r = -errno;
+			snprintf(err, errlen, "cannot create %.900s: %s", path, strerror(errno));
+			return r;
+		}
+		if (numbered) {
+			/* taken since we looked (another writer): look again */
+			s->scanned = false;
+			s->rotor.next_seq++;
+		} else {
+			struct stat st;
+
+			if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+				snprintf(err, errlen, "cannot write to %.900s: it is a directory", path);
+				return -EISDIR;
+			}
+			s->renumbered = true;
+		}
+	}
+	snprintf(err, errlen, "no free file name for %.900s after %u tries", s->tmpl, NAME_TRIES);
+	return -EEXIST;
+bad_name:
+	snprintf(err, errlen, "output file name from '%.900s' is empty or too long", s->tmpl);
+	return -ENAMETOOLONG;
+}
+
+/* Open the next file and write its header.  0, or the result of
+ * stop_writing() with the reason. */
+static int open_file(struct pcap_sink *s)
+{
+	char path[sizeof(s->path)], why[1024];
+	struct stat stbuf;
+	bool renumbered = s->renumbered;
 	int fd, r;
 
-	r = rc_rotate_name(s->tmpl, s->numbered, s->rotor.next_seq,
-			   (time_t)(now / 1000000000ULL), path, sizeof(path));
-	if (r < 0) {
-		snprintf(err, errlen, "output file name from '%s' is empty or too long", s->tmpl);
-		return r;
-	}
-	if (s->to_stdout)
+	if (s->to_stdout) {
 		fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
-	else
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY,
-			  s->file_mode ? s->file_mode : 0666);
+		if (fd < 0) {
+			fd = -errno;
+			snprintf(why, sizeof(why), "cannot write to standard output: %s",
+				 strerror(-fd));
+		}
+		snprintf(path, sizeof(path), "-");
+	} else {
+		fd = create_file(s, path, sizeof(path), why, sizeof(why));
+	}
 	if (fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "cannot open %s for writing: %s",
-			 s->to_stdout ? "standard output" : path, strerror(errno));
-		return r;
+		RC_COUNTER_ADD(s->st.errors, fd == -ENXIO ? 0 : 1);
+		return stop_writing(s, -fd, why, fd == -ENXIO ? WAIT_READER_NS : 0);
+	}
+	if (!renumbered && s->renumbered) {
+		char plain[4096];
+
+		if (rc_rotate_name(s->tmpl, false, 0, (time_t)(rc_clock_ns(CLOCK_REALTIME) /
+							   1000000000ULL), plain, sizeof(plain)) == 0)
+			rc_sink_event(&s->base, RC_LOG_NOTICE, "%.400s exists; writing %.400s instead "
+				      "(ringcap never overwrites a file)", plain, path);
 	}
 	if (s->file_mode && !s->to_stdout)
 		(void)fchmod(fd, s->file_mode); /* exact mode, whatever the umask */
@@ -324,8 +506,11 @@ static int open_file(struct pcap_sink *s, char *err, size_t errlen)
 	memcpy(s->path, path, sizeof(path));
 	pthread_mutex_unlock(&s->path_lock);
 	r = rc_rotor_push(&s->rotor, path);
-	if (r < 0)
-		return r;
+	if (r < 0) {
+		close(fd);
+		s->fd = -1;
+		return stop_writing(s, -r, "out of memory", 0);
+	}
 	RC_COUNTER_ADD(s->st.files, 1);
 	RC_COUNTER_ADD(s->st.bytes, PCAP_FILE_HDR);
 	s->wlen = 0;
@@ -338,8 +523,15 @@ static int open_file(struct pcap_sink *s, char *err, size_t errlen)
 	s->opened_mono = rc_clock_ns(CLOCK_MONOTONIC);
 	/* the header goes out now: the file is valid from its first moment */
 	if (flush_file(s) < 0)
-		return fail_io(s, 0);
+		return fail_io(s, NULL, 0);
 	rc_rotor_update(&s->rotor, s->cur_bytes);
+	if (get_state(s) == RC_SINK_WAITING) {
+		rc_sink_event(&s->base, RC_LOG_NOTICE, "writing again, to %.400s; %llu frames were "
+			      "lost while it could not write", s->to_stdout ? "standard output" : path,
+			      (unsigned long long)s->lost_while_down);
+	}
+	s->lost_while_down = 0;
+	set_state(s, RC_SINK_WRITING, NULL);
 	return 0;
 }
 
@@ -347,15 +539,30 @@ static int rotate(struct pcap_sink *s)
 {
 	int r = close_file(s);
 
-	if (r < 0)
+	if (r < 0 || get_state(s) != RC_SINK_WRITING)
 		return r;
-	r = open_file(s, s->base.err, sizeof(s->base.err));
-	if (r < 0) {
-		s->base.dead = true;
+	r = open_file(s);
+	if (r < 0 || get_state(s) != RC_SINK_WRITING)
 		return r;
-	}
 	prune(s);
 	return 0;
+}
+
+static int pcap_sink_start(struct rc_sink *sink)
+{
+	struct pcap_sink *s = PS(sink);
+
+	if (get_state(s) != RC_SINK_IDLE)
+		return sink->dead ? -EIO : 0;
+	s->backoff = RETRY_MIN_NS;
+	return open_file(s);
+}
+
+/* Not writing (waiting or stopped): count the batch, maybe try again. */
+static int not_writing(struct pcap_sink *s, const struct rc_batch *b)
+{
+	count_lost(s, b, 0);
+	return s->base.dead ? -EIO : 0;
 }
 
 static int pcap_sink_write(struct rc_sink *sink, const struct rc_batch *b)
@@ -364,13 +571,17 @@ static int pcap_sink_write(struct rc_sink *sink, const struct rc_batch *b)
 	uint64_t frames = 0, bytes = 0, filtered = 0;
 	int r;
 
+	if (rc_unlikely(get_state(s) != RC_SINK_WRITING)) {
+		if (get_state(s) == RC_SINK_IDLE && pcap_sink_start(sink) < 0)
+			return not_writing(s, b);
+		if (get_state(s) != RC_SINK_WRITING)
+			return not_writing(s, b);
+	}
 	if (rc_rotor_time_due(&s->rotor, s->opened_mono, rc_clock_ns(CLOCK_MONOTONIC),
 			      s->cur_frames)) {
 		r = rotate(s);
-		if (r < 0) {
-			RC_COUNTER_ADD(s->st.lost, b->n);
-			return r;
-		}
+		if (r < 0 || get_state(s) != RC_SINK_WRITING)
+			return not_writing(s, b);
 	}
 	for (unsigned i = 0; i < b->n; i++) {
 		const struct rc_frame *f = &b->frames[i];
@@ -387,8 +598,9 @@ static int pcap_sink_write(struct rc_sink *sink, const struct rc_batch *b)
 			RC_COUNTER_ADD(s->st.bytes, bytes);
 			frames = bytes = 0;
 			r = rotate(s);
-			if (r < 0) {
-				RC_COUNTER_ADD(s->st.lost, b->n - i);
+			if (r < 0 || get_state(s) != RC_SINK_WRITING) {
+				RC_COUNTER_ADD(s->st.filtered, filtered);
+				count_lost(s, b, i);
 				return r;
 			}
 		}
@@ -396,7 +608,8 @@ static int pcap_sink_write(struct rc_sink *sink, const struct rc_batch *b)
 		    flush_file(s) < 0) {
 			RC_COUNTER_ADD(s->st.frames, frames);
 			RC_COUNTER_ADD(s->st.bytes, bytes);
-			return fail_io(s, b->n - i);
+			RC_COUNTER_ADD(s->st.filtered, filtered);
+			return fail_io(s, b, i);
 		}
 		h.sec = (uint32_t)f->h.ts.tv_sec;
 		h.frac = (uint32_t)f->h.ts.tv_usec;
@@ -423,7 +636,8 @@ static int pcap_sink_write(struct rc_sink *sink, const struct rc_batch *b)
 	if (filtered)
 		RC_COUNTER_ADD(s->st.filtered, filtered);
 	if (flush_file(s) < 0)
-		return fail_io(s, 0);
+		return fail_io(s, NULL, 0);
+	s->backoff = RETRY_MIN_NS;  /* writing works: the next outage starts afresh */
 	if (s->rotor.conf.max_total || s->rotor.conf.max_files) {
 		rc_rotor_update(&s->rotor, s->cur_bytes);
 		prune(s);
@@ -435,19 +649,35 @@ static int pcap_sink_tick(struct rc_sink *sink, uint64_t now_mono_ns)
 {
 	struct pcap_sink *s = PS(sink);
 
-	if (s->fd >= 0 &&
-	    rc_rotor_time_due(&s->rotor, s->opened_mono, now_mono_ns, s->cur_frames))
-		return rotate(s);
-	return 0;
+	switch (get_state(s)) {
+	case RC_SINK_IDLE:
+		return pcap_sink_start(sink);
+	case RC_SINK_WRITING:
+		if (rc_rotor_time_due(&s->rotor, s->opened_mono, now_mono_ns, s->cur_frames))
+			return rotate(s);
+		return 0;
+	case RC_SINK_WAITING:
+		if (now_mono_ns >= s->retry_at)
+			return open_file(s);
+		return 0;
+	default:
+		return sink->dead ? -EIO : 0;
+	}
 }
 
 static int pcap_sink_close(struct rc_sink *sink)
 {
 	struct pcap_sink *s = PS(sink);
+	int r = 0;
 
-	if (sink->dead)
-		return 0;
-	return close_file(s);
+	if (get_state(s) == RC_SINK_WRITING) {
+		r = close_file(s);
+		if (r < 0 || get_state(s) != RC_SINK_WRITING)
+			return r < 0 ? r : -EIO;
+	}
+	if (!sink->dead)
+		set_state(s, RC_SINK_CLOSED, NULL);
+	return r;
 }
 
 static void pcap_sink_stats(struct rc_sink *sink, struct rc_sink_stats *ret)
@@ -463,12 +693,24 @@ static void pcap_sink_stats(struct rc_sink *sink, struct rc_sink_stats *ret)
 	ret->lost = RC_COUNTER_GET(s->st.lost);
 }
 
+static enum rc_sink_state pcap_sink_state(struct rc_sink *sink, char *buf, size_t len)
+{
+	struct pcap_sink *s = PS(sink);
+	enum rc_sink_state st;
+
+	pthread_mutex_lock(&s->path_lock);
+	st = get_state(s);
+	snprintf(buf, len, "%s", s->why);
+	pthread_mutex_unlock(&s->path_lock);
+	return st;
+}
+
 static const char *pcap_sink_current(struct rc_sink *sink, char *buf, size_t len)
 {
 	struct pcap_sink *s = PS(sink);
 
 	pthread_mutex_lock(&s->path_lock);
-	snprintf(buf, len, "%s", s->to_stdout ? "-" : s->path);
+	snprintf(buf, len, "%s", s->to_stdout ? "-" : s->path[0] ? s->path : s->tmpl);
 	pthread_mutex_unlock(&s->path_lock);
 	return buf;
 }
@@ -494,10 +736,12 @@ static void pcap_sink_free(struct rc_sink *sink)
 
 static const struct rc_sink_ops pcap_sink_ops = {
 	.name = "pcap",
+	.start = pcap_sink_start,
 	.write = pcap_sink_write,
 	.tick = pcap_sink_tick,
 	.close = pcap_sink_close,
 	.stats = pcap_sink_stats,
+	.state = pcap_sink_state,
 	.current = pcap_sink_current,
 	.free = pcap_sink_free,
 };
@@ -506,6 +750,7 @@ int rc_pcap_sink_new(const struct rc_pcap_conf *conf, int dlt, unsigned capture_
 		     struct rc_sink **ret, char *err, size_t errlen)
 {
 	struct pcap_sink *s;
+	char probe[4096];
 	int r;
 
 	r = rc_rotate_conf_validate(&conf->rotate, conf->path, err, errlen);
@@ -517,6 +762,7 @@ int rc_pcap_sink_new(const struct rc_pcap_conf *conf, int dlt, unsigned capture_
 	pthread_mutex_init(&s->path_lock, NULL);
 	s->base.ops = &pcap_sink_ops;
 	s->fd = -1;
+	s->state = RC_SINK_IDLE;
 	s->tmpl = strdup(conf->path);
 	s->wbuf = malloc(WBUF_SIZE);
 	if (!s->tmpl || !s->wbuf) {
@@ -529,6 +775,12 @@ int rc_pcap_sink_new(const struct rc_pcap_conf *conf, int dlt, unsigned capture_
 	s->snaplen = conf->snaplen && conf->snaplen < capture_snaplen ? conf->snaplen :
 									 capture_snaplen;
 	rc_rotor_init(&s->rotor, &conf->rotate);
+	if (!s->to_stdout && rc_rotate_name(s->tmpl, s->numbered, 1, time(NULL), probe,
+					   sizeof(probe)) < 0) {
+		snprintf(err, errlen, "output file name from '%.900s' is empty or too long", s->tmpl);
+		r = -ENAMETOOLONG;
+		goto fail;
+	}
 	s->pd = pcap_open_dead_with_tstamp_precision(dlt, (int)s->snaplen,
 						       PCAP_TSTAMP_PRECISION_NANO);
 	if (!s->pd) {
@@ -546,12 +798,6 @@ int rc_pcap_sink_new(const struct rc_pcap_conf *conf, int dlt, unsigned capture_
 			goto fail;
 		}
 		s->has_filter = true;
-	}
-	r = open_file(s, err, errlen);
-	if (r < 0) {
-		if (s->base.dead)
-			snprintf(err, errlen, "%s", s->base.err);
-		goto fail;
 	}
 	*ret = &s->base;
 	return 0;

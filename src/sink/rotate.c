@@ -5,6 +5,7 @@
 #include "rotate.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,4 +121,25 @@ int rc_rotor_pop_excess(struct rc_rotor *r, char **ret_path)
 	memmove(&r->files[0], &r->files[1], (r->n - 1) * sizeof(r->files[0]));
 	r->n--;
 	return 1;
+}
+
+bool rc_rotate_number_of(const char *base, const char *name, uint64_t *ret)
+{
+	const char *dot = strrchr(base, '.');
+	size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	const char *ext = base + stem, *p;
+	uint64_t n = 0;
+	size_t digits = 0;
+
+	if (strncmp(name, base, stem) || name[stem] != '_')
+		return false;
+	for (p = name + stem + 1; *p >= '0' && *p <= '9'; p++, digits++) {
+		if (n > (UINT64_MAX - 9) / 10)
+			return false;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	if (digits < 5 || strcmp(p, ext))
+		return false;
+	*ret = n;
+	return true;
 }

@@ -10,7 +10,10 @@
  *     the last path component: cap.pcap -> cap_00001.pcap, cap -> cap_00001.
  * Numbers never repeat within a run, so names sort in capture order and a
  * ring of N files is simply the N newest; the oldest is deleted.  Files
- * that were there before the run are never touched.
+ * that were there before the run are never touched: the sink creates every
+ * file with O_EXCL, starts numbering after the highest number already in
+ * the directory, and writes a non-rotating output whose file exists under
+ * the numbered name instead (cap.pcap exists -> cap_00001.pcap).
  */
 #ifndef RC_ROTATE_H
 #define RC_ROTATE_H
@@ -27,6 +30,16 @@ int rc_rotate_tag(const char *path, const char *tag, char *buf, size_t len);
 
 int rc_rotate_name(const char *tmpl, bool numbered, uint64_t seq, time_t t, char *buf,
 		   size_t len);
+
+/*
+ * Is directory entry @name the numbered form of file name @base (a last
+ * path component, already strftime-expanded), that is @base with "_N" (at
+ * least five digits) before its extension?  If so, *ret is N.  Used to
+ * continue numbering after the highest file already there, so that a new
+ * run never overwrites an earlier run's files and names keep sorting in
+ * capture order.
+ */
+bool rc_rotate_number_of(const char *base, const char *name, uint64_t *ret);
 
 struct rc_rotor_file {
 	char *path;

@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,12 +132,14 @@ struct same_case {
 
 static void check_same(const struct same_case *tc)
 {
-	char ref[] = "/tmp/rc-ref-XXXXXX", got[] = "/tmp/rc-got-XXXXXX";
+	char ref[] = "/tmp/rc-ref-XXXXXX", dir[] = "/tmp/rc-got-XXXXXX", got[64];
 	size_t nref, ngot;
 	char *a, *b;
 
 	close(mkstemp(ref));
-	close(mkstemp(got));
+	/* the sink creates its file itself, and never over an existing one */
+	assert_non_null(mkdtemp(dir));
+	snprintf(got, sizeof(got), "%s/got.pcap", dir);
 	write_reference(ref, tc->out_snaplen ? tc->out_snaplen : 262144, tc->filter);
 	write_sink(got, 262144, tc->out_snaplen, tc->filter, tc->batch);
 	a = slurp(ref, &nref);
@@ -148,6 +151,7 @@ static void check_same(const struct same_case *tc)
 	free(b);
 	unlink(ref);
 	unlink(got);
+	rmdir(dir);
 }
 
 static void test_same_full(void **state)
@@ -251,20 +255,23 @@ static void test_rotation_size(void **state)
 }
 
 /* /dev/full fails every write with ENOSPC: the very first write (the file
- * header) fails, so the output is refused with the reason before capture. */
+ * header) fails when the output starts, so it is refused with the reason
+ * before capture; without retry it has stopped for good. */
 static void test_write_error(void **state)
 {
 	struct rc_pcap_conf conf = { .path = "/dev/full" };
 	struct rc_sink *s = NULL;
-	char err[512] = "";
+	char err[512] = "", why[600];
 	int r;
 
 	(void)state;
-	r = rc_pcap_sink_new(&conf, DLT_EN10MB, 262144, &s, err, sizeof(err));
+	assert_int_equal(rc_pcap_sink_new(&conf, DLT_EN10MB, 262144, &s, err, sizeof(err)), 0);
+	r = s->ops->start(s);
 	/* the header write fails at once: refused before capture starts */
 	assert_int_equal(r, -ENOSPC);
-	assert_non_null(strstr(err, "No space left on device"));
-	assert_null(s);
+	assert_non_null(strstr(s->err, "No space left on device"));
+	assert_true(s->dead);
+	assert_int_equal(s->ops->state(s, why, sizeof(why)), RC_SINK_FAILED);
 	/* a failed output that is not a regular file is never removed */
 	{
 		struct stat sb;
@@ -272,6 +279,133 @@ static void test_write_error(void **state)
 		assert_int_equal(stat("/dev/full", &sb), 0);
 		assert_true(S_ISCHR(sb.st_mode));
 	}
+	s->ops->free(s);
+}
+
+/* With retry (the daemon), a failure is a state: every frame handed to
+ * the output from then on is counted as lost, and it tries again later. */
+static void test_write_error_retry(void **state)
+{
+	struct rc_pcap_conf conf = { .path = "/dev/full" };
+	struct rc_batch b = { .frames = frames, .n = 10 };
+	struct rc_sink_stats st = { 0 };
+	struct rc_sink *s = NULL;
+	char err[512] = "", why[600];
+
+	(void)state;
+	assert_int_equal(rc_pcap_sink_new(&conf, DLT_EN10MB, 262144, &s, err, sizeof(err)), 0);
+	s->retry = true;
+	assert_int_equal(s->ops->start(s), 0);
+	assert_false(s->dead);
+	assert_int_equal(s->ops->state(s, why, sizeof(why)), RC_SINK_WAITING);
+	assert_non_null(strstr(why, "No space left on device"));
+	assert_non_null(strstr(why, "trying again"));
+	assert_int_equal(s->ops->write(s, &b), 0);
+	assert_int_equal(s->ops->write(s, &b), 0);
+	s->ops->stats(s, &st);
+	assert_int_equal(st.lost, 20);
+	assert_int_equal(st.frames, 0);
+	assert_int_equal(s->ops->close(s), 0);
+	s->ops->free(s);
+}
+
+static void write_all(const char *path, const struct rc_rotate_conf *rot)
+{
+	struct rc_pcap_conf conf = { .path = (char *)path };
+	struct rc_batch b = { .frames = frames, .n = NFRAMES };
+	struct rc_sink *s;
+	char err[512];
+
+	if (rot)
+		conf.rotate = *rot;
+	assert_int_equal(rc_pcap_sink_new(&conf, DLT_EN10MB, 262144, &s, err, sizeof(err)), 0);
+	assert_int_equal(s->ops->write(s, &b), 0);
+	assert_int_equal(s->ops->close(s), 0);
+	s->ops->free(s);
+}
+
+static off_t size_of(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? sb.st_size : -1;
+}
+
+/* A second run onto the same name never touches the first run's file: it
+ * writes the numbered name instead, and a third continues the numbers. */
+static void test_never_overwrite(void **state)
+{
+	char dir[] = "/tmp/rc-exist-XXXXXX", p[128], q[128], r[128];
+	off_t first;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/cap.pcap", dir);
+	write_all(p, NULL);
+	first = size_of(p);
+	assert_true(first > 24);
+	write_all(p, NULL);
+	assert_int_equal(size_of(p), first);
+	snprintf(q, sizeof(q), "%s/cap_00001.pcap", dir);
+	assert_int_equal(size_of(q), first);
+	write_all(p, NULL);
+	snprintf(r, sizeof(r), "%s/cap_00002.pcap", dir);
+	assert_int_equal(size_of(r), first);
+	assert_int_equal(size_of(p), first);
+	assert_int_equal(size_of(q), first);
+	unlink(p);
+	unlink(q);
+	unlink(r);
+	rmdir(dir);
+}
+
+/* Rotation starts after the highest number already there, so an earlier
+ * run's ring is never overwritten and names keep sorting in capture order;
+ * a symlink planted at a name is never written through. */
+static void test_rotation_continues(void **state)
+{
+	struct rc_rotate_conf rot = { .max_size = 20000 };
+	char dir[] = "/tmp/rc-cont-XXXXXX", p[128], q[128], t[128];
+	struct dirent *e;
+	unsigned highest = 0, n = 0;
+	DIR *dp;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/r.pcap", dir);
+	/* an earlier run's file with a gap before it, and a symlink trap */
+	snprintf(q, sizeof(q), "%s/r_00007.pcap", dir);
+	fd = open(q, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "keep", 4), 4);
+	close(fd);
+	snprintf(t, sizeof(t), "%s/r_00008.pcap", dir);
+	assert_int_equal(symlink("/tmp/rc-never-written-through", t), 0);
+	write_all(p, &rot);
+	assert_int_equal(size_of(q), 4);
+	assert_int_equal(access("/tmp/rc-never-written-through", F_OK), -1);
+	dp = opendir(dir);
+	assert_non_null(dp);
+	while ((e = readdir(dp))) {
+		unsigned num;
+
+		if (sscanf(e->d_name, "r_%5u.pcap", &num) == 1 && num > 8) {
+			n++;
+			if (num > highest)
+				highest = num;
+		}
+		if (e->d_name[0] != '.') {
+			char f[300];
+
+			snprintf(f, sizeof(f), "%s/%s", dir, e->d_name);
+			unlink(f);
+		}
+	}
+	closedir(dp);
+	rmdir(dir);
+	assert_true(n > 5);
+	assert_int_equal(highest, 8 + n);
 }
 
 int main(void)
@@ -284,6 +418,9 @@ int main(void)
 		cmocka_unit_test(test_same_filter_snaplen),
 		cmocka_unit_test(test_rotation_size),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_write_error_retry),
+		cmocka_unit_test(test_never_overwrite),
+		cmocka_unit_test(test_rotation_continues),
 	};
 
 	make_frames();

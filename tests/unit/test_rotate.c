@@ -414,6 +414,42 @@ static void test_time_due(void **state)
 	rc_rotor_fini(&r);
 }
 
+/* rc_rotate_number_of: which directory entries are numbered forms of a name */
+struct number_case {
+	const char *name;
+	const char *base;
+	const char *entry;
+	bool match;
+	uint64_t n;
+};
+
+static const struct number_case number_cases[] = {
+	{ "plain", "cap.pcap", "cap_00001.pcap", true, 1 },
+	{ "six digits", "cap.pcap", "cap_123456.pcap", true, 123456 },
+	{ "four digits are not ours", "cap.pcap", "cap_0001.pcap", false, 0 },
+	{ "the name itself", "cap.pcap", "cap.pcap", false, 0 },
+	{ "other extension", "cap.pcap", "cap_00001.pcapng", false, 0 },
+	{ "worker tag is another family", "cap.pcap", "cap_w0_00001.pcap", false, 0 },
+	{ "tagged base", "cap_w0.pcap", "cap_w0_00003.pcap", true, 3 },
+	{ "other stem", "cap.pcap", "capx_00001.pcap", false, 0 },
+	{ "no extension", "cap", "cap_00042", true, 42 },
+	{ "no extension, extra", "cap", "cap_00042.pcap", false, 0 },
+	{ "hidden name has no extension", ".pcap", ".pcap_00002", true, 2 },
+	{ "trailing junk", "cap.pcap", "cap_00001x.pcap", false, 0 },
+	{ "overflow", "cap.pcap", "cap_99999999999999999999999.pcap", false, 0 },
+	{ "dots in the stem", "a.b.pcap", "a.b_00009.pcap", true, 9 },
+};
+
+static void test_number_of(void **state)
+{
+	const struct number_case *tc = *state;
+	uint64_t n = 0;
+
+	assert_int_equal(rc_rotate_number_of(tc->base, tc->entry, &n), tc->match);
+	if (tc->match)
+		assert_int_equal(n, tc->n);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest plain[] = {
@@ -425,6 +461,7 @@ int main(void)
 		TABLE("rotor", test_rotor, rotor_cases),
 		TABLE("size_due", test_size_due, size_cases),
 		TABLE("time_due", test_time_due, time_cases),
+		TABLE("number_of", test_number_of, number_cases),
 	};
 
 	/* strftime templates are expanded in local time: make that UTC */

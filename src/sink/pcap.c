@@ -263,9 +263,12 @@ static int stop_writing(struct pcap_sink *s, int e, const char *why, uint64_t wa
 
 	snprintf(s->base.err, sizeof(s->base.err), "%s", why);
 	if (!s->base.retry && !wait_ns) {
+		bool was_writing = get_state(s) == RC_SINK_WRITING;
+
 		s->base.dead = true;
 		set_state(s, RC_SINK_FAILED, why);
-		rc_sink_event(&s->base, RC_LOG_ERR, "%s; this output has stopped", why);
+		rc_sink_event(&s->base, RC_LOG_ERR, "%s%s", why,
+			      was_writing ? "; this output has stopped" : "");
 		return -e;
 	}
 	if (!wait_ns) {
@@ -440,7 +443,7 @@ static int create_file(struct pcap_sink *s, char *path, size_t len, char *err, s
 		}
 		if (errno != EEXIST) {
 			r = -errno;
-			snprintf(err, errlen, "cannot create %.900s: %s", path, strerror(errno));
+			snprintf(err, errlen, "cannot open %.900s for writing: %s", path, strerror(errno));
 			return r;
 		}
 		if (numbered) {

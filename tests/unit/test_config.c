@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../src/config/outpaths.h"
 #include "../../src/config/yaml.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -1096,6 +1097,159 @@ static void test_interfaces(void **state)
 	rc_config_free(c);
 }
 
+/* ------------------------------------------------------------------ */
+/* the rule of outpaths.h, one pair of outputs at a time               */
+
+#define ANY RC_OUTPATHS_ANY
+
+struct outpath_case {
+	const char *name;
+	const char *first;
+	unsigned first_workers;
+	const char *second;
+	unsigned second_workers;
+	const char *what;     /* NULL: no name in common */
+};
+
+static const struct outpath_case outpath_cases[] = {
+	{ "other name", "/x/a.pcap", 1, "/x/b.pcap", 1, NULL },
+	{ "other extension", "/x/a.pcap", 1, "/x/a.pcapng", 1, NULL },
+	{ "a suffix that is no tag or number", "/x/cap.pcap", 1, "/x/cap_dns.pcap", 1, NULL },
+	{ "other directory", "/x/a.pcap", 1, "/y/a.pcap", 1, NULL },
+	{ "same template", "/x/a.pcap", 1, "/x/a.pcap", 1, "would both write /x/a.pcap" },
+	{ "same template, one side per worker", "/x/a.pcap", 2, "/x/a.pcap", 1, NULL },
+	{ "same template, both per worker", "/x/a.pcap", 2, "/x/a.pcap", 3,
+	  "would both write /x/a_w0.pcap, a per-worker name of '/x/a.pcap'" },
+	{ "worker below the count", "/x/a.pcap", 2, "/x/a_w1.pcap", 1,
+	  "would both write /x/a_w1.pcap, a per-worker name of '/x/a.pcap'" },
+	{ "worker at the count", "/x/a.pcap", 2, "/x/a_w2.pcap", 1, NULL },
+	{ "worker 63 of 64", "/x/a.pcap", 64, "/x/a_w63.pcap", 1,
+	  "would both write /x/a_w63.pcap, a per-worker name of '/x/a.pcap'" },
+	{ "worker 64 of 64", "/x/a.pcap", 64, "/x/a_w64.pcap", 1, NULL },
+	{ "worker with a leading zero", "/x/a.pcap", 12, "/x/a_w01.pcap", 1, NULL },
+	{ "a worker per RX queue: untagged", "/x/a.pcap", ANY, "/x/a.pcap", 1,
+	  "would both write /x/a.pcap" },
+	{ "a worker per RX queue: any number", "/x/a.pcap", ANY, "/x/a_w300.pcap", 1,
+	  "would both write /x/a_w300.pcap, a per-worker name of '/x/a.pcap'" },
+	{ "number 99999", "/x/a.pcap", 1, "/x/a_99999.pcap", 1,
+	  "would both write /x/a_99999.pcap, a numbered name of '/x/a.pcap'" },
+	{ "number 100000", "/x/a.pcap", 1, "/x/a_100000.pcap", 1,
+	  "would both write /x/a_100000.pcap, a numbered name of '/x/a.pcap'" },
+	{ "number 0 is never written", "/x/a.pcap", 1, "/x/a_00000.pcap", 1, NULL },
+	{ "four digits are no number", "/x/a.pcap", 1, "/x/a_1234.pcap", 1, NULL },
+	{ "six digits with a leading zero", "/x/a.pcap", 1, "/x/a_012345.pcap", 1, NULL },
+	{ "number of a numbered template", "/x/a_00001.pcap", 1, "/x/a_00001_00002.pcap", 1,
+	  "would both write /x/a_00001_00002.pcap, a numbered name of '/x/a_00001.pcap'" },
+	{ "number and worker on both sides", "/x/a.pcap", 2, "/x/a_w0.pcap", 1,
+	  "would both write /x/a_w0.pcap, a per-worker name of '/x/a.pcap'" },
+	{ "number after the last dot only", "/x/a.b.pcap", 1, "/x/a_00001.b.pcap", 1, NULL },
+	{ "number before the last dot", "/x/a.b.pcap", 1, "/x/a.b_00001.pcap", 1,
+	  "would both write /x/a.b_00001.pcap, a numbered name of '/x/a.b.pcap'" },
+	{ "no extension", "/x/a", 2, "/x/a_w1_00001", 1,
+	  "would both write /x/a_w1_00001, a numbered per-worker name of '/x/a'" },
+	{ "hidden name: no extension", "/x/.pcap", 1, "/x/.pcap_00001", 1,
+	  "would both write /x/.pcap_00001, a numbered name of '/x/.pcap'" },
+	{ "hidden name: nothing before the dot", "/x/.pcap", 1, "/x/_00001.pcap", 1, NULL },
+	{ "a directory is no file", "/x/", 1, "/x/", 1,
+	  "would both write /x/_00001, a numbered name of '/x/'" },
+	{ "a directory, per worker", "/x/..", 2, "/x/._w1.", 1,
+	  "would both write /x/._w1., a per-worker name of '/x/..'" },
+	{ "// . and ..", "/x//y/./../a.pcap", 1, "/x/a.pcap", 1, "would both write /x/a.pcap" },
+	{ ".. above the root", "/../a.pcap", 1, "/a.pcap", 1, "would both write /a.pcap" },
+	{ "strftime: two fields of two digits", "/x/%H.pcap", 1, "/x/%M.pcap", 1,
+	  "would both write /x/00.pcap" },
+	{ "strftime: four digits two ways", "/x/%Y.pcap", 1, "/x/%m%d.pcap", 1,
+	  "would both write /x/0000.pcap" },
+	{ "strftime: digits and letters", "/x/a-%Y%m%d.pcap", 1, "/x/a-dns.pcap", 1, NULL },
+	{ "strftime: a day name", "/x/%a.pcap", 1, "/x/Mon.pcap", 1,
+	  "would both write /x/Mon.pcap" },
+	{ "strftime: too long for a day name", "/x/%a.pcap", 1, "/x/Mond.pcap", 1, NULL },
+	{ "strftime: seconds since 1970", "/x/%s.pcap", 1, "/x/1700000000.pcap", 1,
+	  "would both write /x/1700000000.pcap" },
+	{ "strftime: %d is two digits", "/x/%d.pcap", 1, "/x/1.pcap", 1, NULL },
+	{ "strftime: %-d is one or two", "/x/%-d.pcap", 1, "/x/1.pcap", 1,
+	  "would both write /x/1.pcap" },
+	{ "strftime: a width pads", "/x/%5d.pcap", 1, "/x/ 0012.pcap", 1,
+	  "would both write /x/ 0012.pcap" },
+	{ "strftime: %D makes directories", "/x/%D", 1, "/x/12/01/26_00001", 1,
+	  "would both write /x/12/01/26_00001, a numbered name of '/x/%D'" },
+	{ "strftime: %D then an extension", "/x/%D.pcap", 1, "/x/12/01/26_00001.pcap", 1,
+	  "would both write /x/12/01/26_00001.pcap, a numbered name of '/x/%D.pcap'" },
+	{ "strftime: in a directory", "/x/%Y/a.pcap", 1, "/x/2026/a.pcap", 1,
+	  "would both write /x/2026/a.pcap" },
+	{ "strftime: a directory and ..", "/x/%Y/../a.pcap", 1, "/x/a.pcap", 1,
+	  "would both write /x/a.pcap" },
+	{ "strftime: unknown conversions are printed", "/x/a%Q.pcap", 1, "/x/a%Q.pcap", 1,
+	  "would both write /x/a%Q.pcap" },
+	{ "strftime: an unknown one is no wildcard", "/x/a%Q.pcap", 1, "/x/aQ.pcap", 1, NULL },
+	{ "strftime: the worker tag ends a conversion", "/x/cap%.pcap", 2, "/x/cap10.pcap", 1,
+	  "would both write /x/cap10.pcap, a per-worker name of '/x/cap%.pcap'" },
+	{ "strftime: a newline in the example", "/x/a%n.pcap", 1, "/x/a%n.pcap", 1,
+	  "would both write /x/a\\n.pcap" },
+	{ "too many variable fields", "/x/"
+	  "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	  "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	  ".pcap", 1, "/x/"
+	  "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	  "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	  ".pcapng", 1,
+	  "may write the same file: their names have too many variable fields to tell apart" },
+};
+
+static void test_outpath_pair(void **state)
+{
+	const struct outpath_case *tc = *state;
+	struct rc_outpaths_clash clash = { .other = 99 };
+	struct rc_outpaths *s = NULL;
+	int r;
+
+	assert_int_equal(rc_outpaths_new(&s), 0);
+	assert_int_equal(rc_outpaths_add(s, tc->first, tc->first_workers, &clash), 0);
+	r = rc_outpaths_add(s, tc->second, tc->second_workers, &clash);
+	assert_int_equal(rc_outpaths_count(s), 2);
+	rc_outpaths_free(s);
+	if (r > 0)
+		fprintf(stderr, "  got: %s\n", clash.what);
+	assert_int_equal(r, tc->what ? 1 : 0);
+	if (tc->what) {
+		assert_int_equal(clash.other, 0);
+		assert_string_equal(clash.what, tc->what);
+	}
+}
+
+/* The first earlier output that clashes is named, and a template that is
+ * not absolute is refused. */
+static void test_outpaths_set(void **state)
+{
+	struct rc_outpaths_clash clash;
+	struct rc_outpaths *s = NULL;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(rc_outpaths_new(&s), 0);
+	assert_int_equal(rc_outpaths_add(s, "/x/a.pcap", 1, &clash), 0);
+	assert_int_equal(rc_outpaths_add(s, "/x/b.pcap", 1, &clash), 0);
+	assert_int_equal(rc_outpaths_add(s, "/x/./b.pcap", 1, &clash), 1);
+	assert_int_equal(clash.other, 1);
+	assert_int_equal(rc_outpaths_add(s, "/x/a.pcap", ANY, &clash), 1);
+	assert_int_equal(clash.other, 0);
+	assert_int_equal(rc_outpaths_add(s, "x/a.pcap", 1, &clash), -EINVAL);
+	assert_int_equal(rc_outpaths_count(s), 4);
+	assert_null(rc_outpaths_free(s));
+	assert_null(rc_outpaths_free(NULL));
+
+	assert_int_equal(rc_outpaths_normalise("//x/./y/../a.pcap", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/x/a.pcap");
+	assert_int_equal(rc_outpaths_normalise("/../../a.pcap", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/a.pcap");
+	assert_int_equal(rc_outpaths_normalise("/x/%Y/./../b/%H.pcap", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/x/b/%H.pcap");
+	assert_int_equal(rc_outpaths_normalise("/x/y/..", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/x/y/.."); /* the last component is the file's name */
+	assert_int_equal(rc_outpaths_normalise("a.pcap", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(rc_outpaths_normalise("/x/a.pcap", buf, 5), -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest plain[] = {
@@ -1113,10 +1267,12 @@ int main(void)
 		cmocka_unit_test(test_distinct_outputs),
 		cmocka_unit_test_setup_teardown(test_outputs_on_disk, disk_setup, disk_teardown),
 		cmocka_unit_test(test_interfaces),
+		cmocka_unit_test(test_outpaths_set),
 	};
 	static const struct table tables[] = {
 		TABLE("bad", test_bad, bad_cases),
 		TABLE("value", test_value, value_cases),
+		TABLE("outpaths", test_outpath_pair, outpath_cases),
 	};
 
 	return run_tables("config", plain, ARRAY_SIZE(plain), tables, ARRAY_SIZE(tables));

@@ -40,6 +40,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/units.h"
+#include "outpaths.h"
 
 #define MAX_FILE_SIZE (1u << 20)
 #define PATH_LEN 96     /* "captures[12].outputs[3].pcap.rotate.total" */
@@ -144,6 +145,7 @@ struct ctx {
 	bool oom;
 	struct seen *names, *paths;
 	size_t n_names, n_paths;
+	struct rc_outpaths *outputs; /* the file names of x->paths[i] */
 };
 
 /* One setting of a ring, and where it came from (defaults or capture). */
@@ -1003,28 +1005,38 @@ static void parse_rotate(struct ctx *x, const char *parent, const struct slot *r
 	p->rotate = r;
 }
 
+/* One file, one writer: an output that could write a file an earlier one
+ * could is an error at the later one (outpaths.h has the rule). */
 static void remember_path(struct ctx *x, const char *path, const yaml_node_t *at,
-			  const char *template, const char *capture)
+			  const char *template, const struct rc_capture_conf *c)
 {
+	struct rc_outpaths_clash clash;
 	struct seen *n;
+	int r;
 
-	for (size_t i = 0; i < x->n_paths; i++) {
-		const struct seen *s = &x->paths[i];
-
-		if (strcmp(s->text, template))
-			continue;
-		err(x, at->start_mark, path, "'%s' is already written by capture '%s' at %zu:%zu",
-		    template, s->capture ? s->capture : "?", s->mark.line + 1,
-		    s->mark.column + 1);
-		return;
-	}
 	n = reallocarray(x->paths, x->n_paths + 1, sizeof(*n));
 	if (!n) {
 		x->oom = true;
 		return;
 	}
 	x->paths = n;
-	n[x->n_paths++] = (struct seen){ template, capture, at->start_mark };
+	if (!x->outputs && rc_outpaths_new(&x->outputs) < 0) {
+		x->oom = true;
+		return;
+	}
+	r = rc_outpaths_add(x->outputs, template, rc_outpaths_workers(c), &clash);
+	if (r < 0) {
+		x->oom = true;
+		return;
+	}
+	n[x->n_paths++] = (struct seen){ template, c->name, at->start_mark };
+	if (r > 0) {
+		const struct seen *s = &x->paths[clash.other];
+
+		err(x, at->start_mark, path, "outputs '%s' and '%s' (capture '%s' at %zu:%zu) %s",
+		    template, s->text, s->capture ? s->capture : "?", s->mark.line + 1,
+		    s->mark.column + 1, clash.what);
+	}
 }
 
 static void parse_pcap(struct ctx *x, const char *parent, const struct slot *ps,
@@ -1044,7 +1056,7 @@ static void parse_pcap(struct ctx *x, const char *parent, const struct slot *ps,
 		missing_key(x, ps->val, path, "path");
 	else if (get_abs_path(x, path, &s[P_PATH], &p->path) > 0) {
 		join(fpath, path, "path");
-		remember_path(x, fpath, s[P_PATH].val, p->path, c->name);
+		remember_path(x, fpath, s[P_PATH].val, p->path, c);
 	}
 	get_mode(x, path, &s[P_MODE], &p->file_mode); /* 0 = unset: the default */
 	get_u32(x, path, &s[P_SNAPLEN], 1, RC_SNAPLEN_DEFAULT, &p->snaplen);
@@ -1604,6 +1616,7 @@ out:
 	diag_sort(diag);
 	free(x.names);
 	free(x.paths);
+	rc_outpaths_free(x.outputs);
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	if (r < 0)

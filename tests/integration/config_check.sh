@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # `ringcap config check` and `ringcapd -n`: the shipped conf/ringcap.yaml
 # checks OK when its interface exists; a missing interface, a YAML error, an
-# unknown key and a bad value are reported as FILE:LINE:COL with exit 2;
-# and ringcapd refuses to start on such a file.
+# unknown key, a bad value and two outputs that would write one file (through
+# per-worker names, //, .. and a symlinked directory) are reported as
+# FILE:LINE:COL with exit 2; and ringcapd refuses to start on such a file.
 source "$(dirname "$0")/../lib/ringcap.sh"
 rc_need_root
 rc_tmpdir
@@ -43,6 +44,26 @@ expect_bad "captures:
     interface: $iface
     snaplen: 0
     outputs: [ { pcap: { path: /tmp/x.pcap } } ]" "$F:4:14: captures\[0\].snaplen: 0 is out of range"
+# two outputs that would write one file, once the names are made
+R=$(realpath "$RC_TMP")
+expect_bad "captures:
+  - name: x
+    interface: $iface
+    workers: 2
+    outputs: [ { pcap: { path: $RC_TMP/a.pcap } } ]
+  - name: y
+    interface: $iface
+    outputs: [ { pcap: { path: $RC_TMP/a_w0.pcap } } ]" \
+	"^$F:8:32: captures\[1\]\.outputs\[0\]\.pcap\.path: outputs '$RC_TMP/a_w0\.pcap' and '$RC_TMP/a\.pcap' (capture 'x' at 5:32) would both write $R/a_w0\.pcap, a per-worker name of '$RC_TMP/a\.pcap'\$"
+mkdir "$RC_TMP/d"
+ln -s d "$RC_TMP/l"
+expect_bad "captures:
+  - name: x
+    interface: $iface
+    outputs:
+      - pcap: { path: $RC_TMP/d/b.pcap }
+      - pcap: { path: \"/$RC_TMP//l/../d/./b.pcap\" }" \
+	"^$F:6:23: captures\[0\]\.outputs\[1\]\.pcap\.path: outputs '/$RC_TMP//l/\.\./d/\./b\.pcap' and '$RC_TMP/d/b\.pcap' (capture 'x' at 5:23) would both write $R/d/b\.pcap\$"
 rc=0
 "$RINGCAPD" -c "$F" 2>"$RC_TMP/start.log" || rc=$?
 [ $rc = 2 ] || rc_fail "ringcapd started on a bad file (exit $rc)"

@@ -20,8 +20,11 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../src/config/outpaths.h"
 #include "../../src/config/yaml.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -291,11 +294,71 @@ static const struct bad_case bad_cases[] = {
 	  { "6:11: captures[1].name: capture 'a' is already defined at 2:11" } },
 	{ "same path in two captures",
 	  CAP("") "  - name: b\n    interface: eth1\n    outputs: [ { pcap: { path: /x/a.pcap } } ]\n",
-	  { "8:32: captures[1].outputs[0].pcap.path: '/x/a.pcap' is already written by capture "
-	    "'a' at 5:23" } },
+	  { "8:32: captures[1].outputs[0].pcap.path: outputs '/x/a.pcap' and '/x/a.pcap' (capture "
+	    "'a' at 5:23) would both write /x/a.pcap" } },
 	{ "same path twice in one capture", OUT("      - pcap: { path: /x/a.pcap }\n"),
-	  { "7:23: captures[0].outputs[1].pcap.path: '/x/a.pcap' is already written by capture "
-	    "'a' at 6:17" } },
+	  { "7:23: captures[0].outputs[1].pcap.path: outputs '/x/a.pcap' and '/x/a.pcap' (capture "
+	    "'a' at 6:17) would both write /x/a.pcap" } },
+	{ "worker file of another capture", CAP("    workers: 2\n")
+	  "  - name: b\n    interface: eth1\n    outputs: [ { pcap: { path: /x/a_w0.pcap } } ]\n",
+	  { "9:32: captures[1].outputs[0].pcap.path: outputs '/x/a_w0.pcap' and '/x/a.pcap' "
+	    "(capture 'a' at 6:23) would both write /x/a_w0.pcap, a per-worker name of "
+	    "'/x/a.pcap'" } },
+	{ "worker file, the workers' capture second",
+	  "captures:\n  - name: a\n    interface: eth0\n"
+	  "    outputs: [ { pcap: { path: /x/a_w1.pcap } } ]\n"
+	  "  - name: b\n    interface: eth1\n    workers: 3\n"
+	  "    outputs: [ { pcap: { path: /x/a.pcap } } ]\n",
+	  { "8:32: captures[1].outputs[0].pcap.path: outputs '/x/a.pcap' and '/x/a_w1.pcap' "
+	    "(capture 'a' at 4:32) would both write /x/a_w1.pcap, a per-worker name of "
+	    "'/x/a.pcap'" } },
+	{ "worker file, AF_XDP with a worker per RX queue",
+	  "captures:\n  - name: a\n    interface: eth0\n"
+	  "    backend: afxdp\n    xdp: { dedicated_port: true }\n"
+	  "    outputs: [ { pcap: { path: /x/a.pcap } } ]\n"
+	  "  - name: b\n    interface: eth1\n"
+	  "    outputs: [ { pcap: { path: /x/a_w17.pcap } } ]\n",
+	  { "9:32: captures[1].outputs[0].pcap.path: outputs '/x/a_w17.pcap' and '/x/a.pcap' "
+	    "(capture 'a' at 6:32) would both write /x/a_w17.pcap, a per-worker name of "
+	    "'/x/a.pcap'" } },
+	{ "same file after // and /./", OUT("      - pcap: { path: \"//x/.//a.pcap\" }\n"),
+	  { "7:23: captures[0].outputs[1].pcap.path: outputs '//x/.//a.pcap' and '/x/a.pcap' "
+	    "(capture 'a' at 6:17) would both write /x/a.pcap" } },
+	{ "same file after ..", OUT("      - pcap: { path: /x/d/../a.pcap }\n"),
+	  { "7:23: captures[0].outputs[1].pcap.path: outputs '/x/d/../a.pcap' and '/x/a.pcap' "
+	    "(capture 'a' at 6:17) would both write /x/a.pcap" } },
+	{ "rotation number", OUT("          rotate: { size: 1MiB }\n"
+				 "      - pcap: { path: /x/a_00001.pcap }\n"),
+	  { "8:23: captures[0].outputs[1].pcap.path: outputs '/x/a_00001.pcap' and '/x/a.pcap' "
+	    "(capture 'a' at 6:17) would both write /x/a_00001.pcap, a numbered name of "
+	    "'/x/a.pcap'" } },
+	{ "number of a file that existed", OUT("      - pcap: { path: /x/a_00007.pcap }\n"),
+	  { "7:23: captures[0].outputs[1].pcap.path: outputs '/x/a_00007.pcap' and '/x/a.pcap' "
+	    "(capture 'a' at 6:17) would both write /x/a_00007.pcap, a numbered name of "
+	    "'/x/a.pcap'" } },
+	{ "numbered worker file", CAP("    workers: 2\n")
+	  "  - name: b\n    interface: eth1\n"
+	  "    outputs: [ { pcap: { path: /x/a_w1_00003.pcap } } ]\n",
+	  { "9:32: captures[1].outputs[0].pcap.path: outputs '/x/a_w1_00003.pcap' and "
+	    "'/x/a.pcap' (capture 'a' at 6:23) would both write /x/a_w1_00003.pcap, a numbered "
+	    "per-worker name of '/x/a.pcap'" } },
+	{ "strftime fields that can agree",
+	  "captures:\n  - name: a\n    interface: eth0\n    outputs:\n"
+	  "      - pcap: { path: /x/a-%H.pcap }\n      - pcap: { path: /x/a-%M.pcap }\n",
+	  { "6:23: captures[0].outputs[1].pcap.path: outputs '/x/a-%M.pcap' and '/x/a-%H.pcap' "
+	    "(capture 'a' at 5:23) would both write /x/a-00.pcap" } },
+	{ "strftime and a literal date",
+	  "captures:\n  - name: a\n    interface: eth0\n    outputs:\n"
+	  "      - pcap: { path: /x/%Y/a-%m%d.pcap }\n      - pcap: { path: /x/2026/a-1201.pcap }\n",
+	  { "6:23: captures[0].outputs[1].pcap.path: outputs '/x/2026/a-1201.pcap' and "
+	    "'/x/%Y/a-%m%d.pcap' (capture 'a' at 5:23) would both write /x/2026/a-1201.pcap" } },
+	{ "one message per output, naming the first it meets",
+	  OUT("      - pcap: { path: /x/b.pcap }\n      - pcap: { path: /x/./a.pcap }\n"
+	      "      - pcap: { path: /x/b.pcap }\n"),
+	  { "8:23: captures[0].outputs[2].pcap.path: outputs '/x/./a.pcap' and '/x/a.pcap' "
+	    "(capture 'a' at 6:17) would both write /x/a.pcap",
+	    "9:23: captures[0].outputs[3].pcap.path: outputs '/x/b.pcap' and '/x/b.pcap' "
+	    "(capture 'a' at 7:23) would both write /x/b.pcap" } },
 
 	/* values from a fixed set */
 	{ "bad capture filter", CAP("    filter: \"port port\"\n"),
@@ -793,6 +856,136 @@ static void test_anchors(void **state)
 	rc_config_free(c);
 }
 
+/* Outputs that look alike but can never write the same file. */
+static void test_distinct_outputs(void **state)
+{
+	struct rc_config *c = load_ok(
+		"captures:\n"
+		"  - name: a\n"
+		"    interface: eth0\n"
+		"    workers: 2\n"
+		"    outputs:\n"
+		"      - pcap: { path: /x/a.pcap, rotate: { size: 1MiB } }\n"
+		/* same capture: its files are a_w0_w0.pcap and a_w0_w1.pcap */
+		"      - pcap: { path: /x/a_w0.pcap }\n"
+		"      - pcap: { path: /x/b.pcap }\n"
+		"      - pcap: { path: /x/a.pcapng }\n"
+		"      - pcap: { path: /x/a }\n"
+		"  - name: b\n"
+		"    interface: eth1\n"
+		"    outputs:\n"
+		"      - pcap: { path: /x/a_w2.pcap }\n"     /* only w0 and w1 above */
+		"      - pcap: { path: /x/cap.pcap }\n"
+		"      - pcap: { path: /x/cap_dns.pcap }\n"  /* _dns: no tag, no number */
+		"      - pcap: { path: /x/a_1.pcap }\n"      /* numbers have five digits */
+		"      - pcap: { path: /x/a_000001.pcap }\n" /* ... and no sixth leading 0 */
+		"      - pcap: { path: /x/a-%Y%m%d.pcap }\n"
+		"      - pcap: { path: /x/a-dns.pcap }\n"
+		"      - pcap: { path: /x/%Y/a.pcap }\n"
+		"      - pcap: { path: /x/y/a.pcap }\n"
+		"      - pcap: { path: /x/y/z/../../c.pcap }\n"
+		"      - pcap: { path: /x/.pcap }\n"
+		"      - pcap: { path: /y/a.pcap }\n");
+
+	(void)state;
+	assert_int_equal(c->n_captures, 2);
+	assert_int_equal(c->captures[0].n_pcaps, 5);
+	assert_int_equal(c->captures[1].n_pcaps, 12);
+	rc_config_free(c);
+}
+
+/* A directory with real/sub, link -> real and up -> real/sub, removed
+ * whatever the test's outcome. */
+static int disk_setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	static char dir[256];
+	char p[300];
+
+	snprintf(dir, sizeof(dir), "%s/ringcap-paths-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		return -1;
+	*state = dir;
+	snprintf(p, sizeof(p), "%s/real", dir);
+	if (mkdir(p, 0700) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/real/sub", dir);
+	if (mkdir(p, 0700) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/link", dir);
+	if (symlink("real", p) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/up", dir);
+	return symlink("real/sub", p);
+}
+
+static int disk_teardown(void **state)
+{
+	const char *dir = *state;
+	char p[300];
+
+	snprintf(p, sizeof(p), "%s/up", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/link", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/real/sub", dir);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/real", dir);
+	rmdir(p);
+	return rmdir(dir);
+}
+
+/*
+ * Directories that exist are resolved as the kernel will resolve them: a
+ * symlinked directory is the directory it points to, and ".." after a
+ * symlink goes up from its target, not from the link.
+ */
+static void test_outputs_on_disk(void **state)
+{
+	const char *dir = *state;
+	char real[PATH_MAX], yaml[4096], want[8192], file[256];
+	struct rc_config *c = (struct rc_config *)(uintptr_t)0x1;
+	int r;
+
+	assert_non_null(realpath(dir, real));
+	snprintf(yaml, sizeof(yaml),
+		 "captures:\n"
+		 "  - name: a\n"
+		 "    interface: eth0\n"
+		 "    outputs:\n"
+		 "      - pcap: { path: %s/real/a.pcap }\n"
+		 "      - pcap: { path: %s/link/a.pcap }\n"     /* the same directory */
+		 "      - pcap: { path: %s/up/../b.pcap }\n"    /* real/b.pcap */
+		 "      - pcap: { path: %s/real/b.pcap }\n"
+		 "      - pcap: { path: %s/c.pcap }\n"          /* up/../c.pcap is not this */
+		 "      - pcap: { path: %s/up/../c.pcap }\n"
+		 "      - pcap: { path: %s/real/sub/../d.pcap }\n"
+		 "      - pcap: { path: %s/link/d.pcap }\n",
+		 dir, dir, dir, dir, dir, dir, dir, dir);
+	write_tmp(yaml, file, sizeof(file));
+	r = rc_config_load(file, &c, &diag);
+	unlink(file);
+	rc_diag_print(&diag, stderr, "  got: ");
+	assert_int_equal(r, -EINVAL);
+	assert_ptr_equal(c, (struct rc_config *)(uintptr_t)0x1);
+	assert_int_equal(diag.n, 3);
+	snprintf(want, sizeof(want),
+		 "%s:6:23: captures[0].outputs[1].pcap.path: outputs '%s/link/a.pcap' and "
+		 "'%s/real/a.pcap' (capture 'a' at 5:23) would both write %s/real/a.pcap",
+		 file, dir, dir, real);
+	assert_string_equal(diag.msg[0].text, want);
+	snprintf(want, sizeof(want),
+		 "%s:8:23: captures[0].outputs[3].pcap.path: outputs '%s/real/b.pcap' and "
+		 "'%s/up/../b.pcap' (capture 'a' at 7:23) would both write %s/real/b.pcap",
+		 file, dir, dir, real);
+	assert_string_equal(diag.msg[1].text, want);
+	snprintf(want, sizeof(want),
+		 "%s:12:23: captures[0].outputs[7].pcap.path: outputs '%s/link/d.pcap' and "
+		 "'%s/real/sub/../d.pcap' (capture 'a' at 11:23) would both write %s/real/d.pcap",
+		 file, dir, dir, real);
+	assert_string_equal(diag.msg[2].text, want);
+}
+
 /* ------------------------------------------------------------------ */
 /* values: spellings that must be accepted                             */
 
@@ -904,6 +1097,159 @@ static void test_interfaces(void **state)
 	rc_config_free(c);
 }
 
+/* ------------------------------------------------------------------ */
+/* the rule of outpaths.h, one pair of outputs at a time               */
+
+#define ANY RC_OUTPATHS_ANY
+
+struct outpath_case {
+	const char *name;
+	const char *first;
+	unsigned first_workers;
+	const char *second;
+	unsigned second_workers;
+	const char *what;     /* NULL: no name in common */
+};
+
+static const struct outpath_case outpath_cases[] = {
+	{ "other name", "/x/a.pcap", 1, "/x/b.pcap", 1, NULL },
+	{ "other extension", "/x/a.pcap", 1, "/x/a.pcapng", 1, NULL },
+	{ "a suffix that is no tag or number", "/x/cap.pcap", 1, "/x/cap_dns.pcap", 1, NULL },
+	{ "other directory", "/x/a.pcap", 1, "/y/a.pcap", 1, NULL },
+	{ "same template", "/x/a.pcap", 1, "/x/a.pcap", 1, "would both write /x/a.pcap" },
+	{ "same template, one side per worker", "/x/a.pcap", 2, "/x/a.pcap", 1, NULL },
+	{ "same template, both per worker", "/x/a.pcap", 2, "/x/a.pcap", 3,
+	  "would both write /x/a_w0.pcap, a per-worker name of '/x/a.pcap'" },
+	{ "worker below the count", "/x/a.pcap", 2, "/x/a_w1.pcap", 1,
+	  "would both write /x/a_w1.pcap, a per-worker name of '/x/a.pcap'" },
+	{ "worker at the count", "/x/a.pcap", 2, "/x/a_w2.pcap", 1, NULL },
+	{ "worker 63 of 64", "/x/a.pcap", 64, "/x/a_w63.pcap", 1,
+	  "would both write /x/a_w63.pcap, a per-worker name of '/x/a.pcap'" },
+	{ "worker 64 of 64", "/x/a.pcap", 64, "/x/a_w64.pcap", 1, NULL },
+	{ "worker with a leading zero", "/x/a.pcap", 12, "/x/a_w01.pcap", 1, NULL },
+	{ "a worker per RX queue: untagged", "/x/a.pcap", ANY, "/x/a.pcap", 1,
+	  "would both write /x/a.pcap" },
+	{ "a worker per RX queue: any number", "/x/a.pcap", ANY, "/x/a_w300.pcap", 1,
+	  "would both write /x/a_w300.pcap, a per-worker name of '/x/a.pcap'" },
+	{ "number 99999", "/x/a.pcap", 1, "/x/a_99999.pcap", 1,
+	  "would both write /x/a_99999.pcap, a numbered name of '/x/a.pcap'" },
+	{ "number 100000", "/x/a.pcap", 1, "/x/a_100000.pcap", 1,
+	  "would both write /x/a_100000.pcap, a numbered name of '/x/a.pcap'" },
+	{ "number 0 is never written", "/x/a.pcap", 1, "/x/a_00000.pcap", 1, NULL },
+	{ "four digits are no number", "/x/a.pcap", 1, "/x/a_1234.pcap", 1, NULL },
+	{ "six digits with a leading zero", "/x/a.pcap", 1, "/x/a_012345.pcap", 1, NULL },
+	{ "number of a numbered template", "/x/a_00001.pcap", 1, "/x/a_00001_00002.pcap", 1,
+	  "would both write /x/a_00001_00002.pcap, a numbered name of '/x/a_00001.pcap'" },
+	{ "number and worker on both sides", "/x/a.pcap", 2, "/x/a_w0.pcap", 1,
+	  "would both write /x/a_w0.pcap, a per-worker name of '/x/a.pcap'" },
+	{ "number after the last dot only", "/x/a.b.pcap", 1, "/x/a_00001.b.pcap", 1, NULL },
+	{ "number before the last dot", "/x/a.b.pcap", 1, "/x/a.b_00001.pcap", 1,
+	  "would both write /x/a.b_00001.pcap, a numbered name of '/x/a.b.pcap'" },
+	{ "no extension", "/x/a", 2, "/x/a_w1_00001", 1,
+	  "would both write /x/a_w1_00001, a numbered per-worker name of '/x/a'" },
+	{ "hidden name: no extension", "/x/.pcap", 1, "/x/.pcap_00001", 1,
+	  "would both write /x/.pcap_00001, a numbered name of '/x/.pcap'" },
+	{ "hidden name: nothing before the dot", "/x/.pcap", 1, "/x/_00001.pcap", 1, NULL },
+	{ "a directory is no file", "/x/", 1, "/x/", 1,
+	  "would both write /x/_00001, a numbered name of '/x/'" },
+	{ "a directory, per worker", "/x/..", 2, "/x/._w1.", 1,
+	  "would both write /x/._w1., a per-worker name of '/x/..'" },
+	{ "// . and ..", "/x//y/./../a.pcap", 1, "/x/a.pcap", 1, "would both write /x/a.pcap" },
+	{ ".. above the root", "/../a.pcap", 1, "/a.pcap", 1, "would both write /a.pcap" },
+	{ "strftime: two fields of two digits", "/x/%H.pcap", 1, "/x/%M.pcap", 1,
+	  "would both write /x/00.pcap" },
+	{ "strftime: four digits two ways", "/x/%Y.pcap", 1, "/x/%m%d.pcap", 1,
+	  "would both write /x/0000.pcap" },
+	{ "strftime: digits and letters", "/x/a-%Y%m%d.pcap", 1, "/x/a-dns.pcap", 1, NULL },
+	{ "strftime: a day name", "/x/%a.pcap", 1, "/x/Mon.pcap", 1,
+	  "would both write /x/Mon.pcap" },
+	{ "strftime: too long for a day name", "/x/%a.pcap", 1, "/x/Mond.pcap", 1, NULL },
+	{ "strftime: seconds since 1970", "/x/%s.pcap", 1, "/x/1700000000.pcap", 1,
+	  "would both write /x/1700000000.pcap" },
+	{ "strftime: %d is two digits", "/x/%d.pcap", 1, "/x/1.pcap", 1, NULL },
+	{ "strftime: %-d is one or two", "/x/%-d.pcap", 1, "/x/1.pcap", 1,
+	  "would both write /x/1.pcap" },
+	{ "strftime: a width pads", "/x/%5d.pcap", 1, "/x/ 0012.pcap", 1,
+	  "would both write /x/ 0012.pcap" },
+	{ "strftime: %D makes directories", "/x/%D", 1, "/x/12/01/26_00001", 1,
+	  "would both write /x/12/01/26_00001, a numbered name of '/x/%D'" },
+	{ "strftime: %D then an extension", "/x/%D.pcap", 1, "/x/12/01/26_00001.pcap", 1,
+	  "would both write /x/12/01/26_00001.pcap, a numbered name of '/x/%D.pcap'" },
+	{ "strftime: in a directory", "/x/%Y/a.pcap", 1, "/x/2026/a.pcap", 1,
+	  "would both write /x/2026/a.pcap" },
+	{ "strftime: a directory and ..", "/x/%Y/../a.pcap", 1, "/x/a.pcap", 1,
+	  "would both write /x/a.pcap" },
+	{ "strftime: unknown conversions are printed", "/x/a%Q.pcap", 1, "/x/a%Q.pcap", 1,
+	  "would both write /x/a%Q.pcap" },
+	{ "strftime: an unknown one is no wildcard", "/x/a%Q.pcap", 1, "/x/aQ.pcap", 1, NULL },
+	{ "strftime: the worker tag ends a conversion", "/x/cap%.pcap", 2, "/x/cap10.pcap", 1,
+	  "would both write /x/cap10.pcap, a per-worker name of '/x/cap%.pcap'" },
+	{ "strftime: a newline in the example", "/x/a%n.pcap", 1, "/x/a%n.pcap", 1,
+	  "would both write /x/a\\n.pcap" },
+	{ "too many variable fields", "/x/"
+	  "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	  "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	  ".pcap", 1, "/x/"
+	  "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	  "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	  ".pcapng", 1,
+	  "may write the same file: their names have too many variable fields to tell apart" },
+};
+
+static void test_outpath_pair(void **state)
+{
+	const struct outpath_case *tc = *state;
+	struct rc_outpaths_clash clash = { .other = 99 };
+	struct rc_outpaths *s = NULL;
+	int r;
+
+	assert_int_equal(rc_outpaths_new(&s), 0);
+	assert_int_equal(rc_outpaths_add(s, tc->first, tc->first_workers, &clash), 0);
+	r = rc_outpaths_add(s, tc->second, tc->second_workers, &clash);
+	assert_int_equal(rc_outpaths_count(s), 2);
+	rc_outpaths_free(s);
+	if (r > 0)
+		fprintf(stderr, "  got: %s\n", clash.what);
+	assert_int_equal(r, tc->what ? 1 : 0);
+	if (tc->what) {
+		assert_int_equal(clash.other, 0);
+		assert_string_equal(clash.what, tc->what);
+	}
+}
+
+/* The first earlier output that clashes is named, and a template that is
+ * not absolute is refused. */
+static void test_outpaths_set(void **state)
+{
+	struct rc_outpaths_clash clash;
+	struct rc_outpaths *s = NULL;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(rc_outpaths_new(&s), 0);
+	assert_int_equal(rc_outpaths_add(s, "/x/a.pcap", 1, &clash), 0);
+	assert_int_equal(rc_outpaths_add(s, "/x/b.pcap", 1, &clash), 0);
+	assert_int_equal(rc_outpaths_add(s, "/x/./b.pcap", 1, &clash), 1);
+	assert_int_equal(clash.other, 1);
+	assert_int_equal(rc_outpaths_add(s, "/x/a.pcap", ANY, &clash), 1);
+	assert_int_equal(clash.other, 0);
+	assert_int_equal(rc_outpaths_add(s, "x/a.pcap", 1, &clash), -EINVAL);
+	assert_int_equal(rc_outpaths_count(s), 4);
+	assert_null(rc_outpaths_free(s));
+	assert_null(rc_outpaths_free(NULL));
+
+	assert_int_equal(rc_outpaths_normalise("//x/./y/../a.pcap", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/x/a.pcap");
+	assert_int_equal(rc_outpaths_normalise("/../../a.pcap", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/a.pcap");
+	assert_int_equal(rc_outpaths_normalise("/x/%Y/./../b/%H.pcap", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/x/b/%H.pcap");
+	assert_int_equal(rc_outpaths_normalise("/x/y/..", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/x/y/.."); /* the last component is the file's name */
+	assert_int_equal(rc_outpaths_normalise("a.pcap", buf, sizeof(buf)), -EINVAL);
+	assert_int_equal(rc_outpaths_normalise("/x/a.pcap", buf, 5), -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest plain[] = {
@@ -918,11 +1264,15 @@ int main(void)
 		cmocka_unit_test(test_defaults_ring_size),
 		cmocka_unit_test(test_empty_sections),
 		cmocka_unit_test(test_anchors),
+		cmocka_unit_test(test_distinct_outputs),
+		cmocka_unit_test_setup_teardown(test_outputs_on_disk, disk_setup, disk_teardown),
 		cmocka_unit_test(test_interfaces),
+		cmocka_unit_test(test_outpaths_set),
 	};
 	static const struct table tables[] = {
 		TABLE("bad", test_bad, bad_cases),
 		TABLE("value", test_value, value_cases),
+		TABLE("outpaths", test_outpath_pair, outpath_cases),
 	};
 
 	return run_tables("config", plain, ARRAY_SIZE(plain), tables, ARRAY_SIZE(tables));

@@ -271,6 +271,37 @@ static int step_link_type(struct afpacket *a, char *err, size_t errlen)
 	}
 }
 
+/*
+ * The longest frame a block holds.  The kernel cuts a frame to what fits
+ * in one block after the block header (48 bytes) and the frame's offset
+ * (tpacket3_hdr + sockaddr_ll, 16-byte aligned with at least 16 bytes of
+ * link header room, plus our 4-byte reserve, less the link header): 3962
+ * bytes in a 4 KiB block for Ethernet.  The files must not claim a longer
+ * snapshot length than that, and the user is told.
+ */
+static void step_snaplen(struct afpacket *a, const struct rc_capture_conf *c)
+{
+	uint32_t maclen = a->base.dlt == DLT_EN10MB ? ETH_HLEN : 0;
+	uint32_t hdr = TPACKET_ALIGN(sizeof(struct tpacket3_hdr)) + sizeof(struct sockaddr_ll);
+	uint32_t netoff = TPACKET_ALIGN(hdr + (maclen < 16 ? 16 : maclen)) + 4;
+	uint32_t blk = TPACKET_ALIGN(sizeof(struct tpacket_block_desc));
+	uint32_t fits = c->ring.block_size - blk - (netoff - maclen);
+	struct ifreq ifr = { 0 };
+
+	a->base.snaplen = c->snaplen;
+	if (fits >= c->snaplen)
+		return;
+	/* a tag the kernel stripped comes back in the reserve: 4 more bytes */
+	a->base.snaplen = RC_MIN(fits + 4, c->snaplen);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->ifname);
+	/* worth a word when the interface's frames can be longer than that */
+	if (ioctl(a->fd, SIOCGIFMTU, &ifr) == 0 && (uint32_t)ifr.ifr_mtu + maclen + 4 > fits)
+		rc_source_note(&a->base, "frames longer than %u bytes are cut to %u (the MTU of %s "
+			       "is %d): a ring block of %u bytes holds no more; a larger block "
+			       "size keeps them whole", fits, fits, a->ifname, ifr.ifr_mtu,
+			       c->ring.block_size);
+}
+
 /* The kernel may refuse a large ring (ENOMEM): halve the block count and
  * try again, down to two blocks, and say so. */
 static int step_ring(struct afpacket *a, const struct rc_ring_conf *rc, uint32_t *ret_nr,
@@ -343,7 +374,7 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	a->fd = -1;
 	pthread_mutex_init(&a->lock, NULL);
 	a->base.ops = &afpacket_ops;
-	a->base.snaplen = c->snaplen;
+	a->base.snaplen = c->snaplen;  /* until the ring says how much fits */
 	snprintf(a->ifname, sizeof(a->ifname), "%s", c->iface);
 
 	/* resolve */
@@ -403,7 +434,8 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	r = step_mmap(a, (size_t)nr * c->ring.block_size, err, errlen);
 	if (r < 0)
 		goto out;
-	r = rc_tpv3_ring_init(&a->ring, a->map, c->ring.block_size, nr, c->snaplen);
+	step_snaplen(a, c);
+	r = rc_tpv3_ring_init(&a->ring, a->map, c->ring.block_size, nr, a->base.snaplen);
 	if (r < 0)
 		goto out;
 	a->base.mem = a->map;

@@ -18,7 +18,7 @@ const char rc_capture_usage[] =
 	"usage: ringcap capture -i IFACE -w FILE|- [-f FILTER | FILTER...] [-s SNAPLEN]\n"
 	"                       [-c COUNT] [--duration TIME] [-C SIZE] [-G TIME] [-W FILES]\n"
 	"                       [--max-total SIZE] [-B RING_SIZE] [--block-size SIZE]\n"
-	"                       [--frame-size SIZE] [--retire-timeout TIME] [-p] [-q]\n"
+	"                       [--frame-size SIZE] [--retire-timeout TIME] [-p] [-q] [-Z USER]\n"
 	"                       [--backend afpacket|afxdp] [--dedicated-port] [--xdp-mode MODE]\n"
 	"                       [--forward rdma://ADDR:PORT [--forward-slots N]\n"
 	"                        [--forward-policy drop|hold] [--forward-device NAME]]\n"
@@ -41,6 +41,8 @@ const char rc_capture_usage[] =
 	"  --retire-timeout TIME  hand a part-filled block over after TIME (default 40ms)\n"
 	"  -p                do not put the interface into promiscuous mode\n"
 	"  -q                no live status line\n"
+	"  -Z USER           once the capture socket is open, run as USER (no\n"
+	"                    privileges left); the files belong to USER\n"
 	"  --backend NAME    afpacket (default: TPACKET_V3 ring) or afxdp (AF_XDP, one\n"
 	"                    worker per RX queue)\n"
 	"  --dedicated-port  afxdp only: consent that captured frames are taken away\n"
@@ -93,6 +95,7 @@ static const struct option longopts[] = {
 	{ "forward-device", required_argument, NULL, OPT_FWD_DEVICE },
 	{ "no-promiscuous-mode", no_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "relinquish-privileges", required_argument, NULL, 'Z' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -205,7 +208,7 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 
 	optind = 0; /* full re-initialisation, so tests can parse many times */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:w:f:s:c:C:G:W:B:pqnhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:w:f:s:c:C:G:W:B:pqnZ:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (!optarg[0])
@@ -356,6 +359,14 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 		case 'q':
 			a->quiet = true;
 			break;
+		case 'Z':
+			if (!optarg[0])
+				return bad(err, errlen, "%s: empty user name", "-Z");
+			free(a->run_as);
+			a->run_as = strdup(optarg);
+			if (!a->run_as)
+				return -ENOMEM;
+			break;
 		case 'n':
 			break; /* tcpdump's "no name resolution": ringcap never resolves */
 		case 'h':
@@ -409,6 +420,9 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 				   "network stack: use it only on a dedicated capture port (SPAN/TAP) "
 				   "and say so with --dedicated-port");
 		a->cap.workers = 0; /* one worker per RX queue */
+		if (a->run_as)
+			return bad(err, errlen, "-Z cannot go with --backend afxdp: removing the XDP "
+				   "program at the end needs the privileges -Z gives up");
 	} else if (a->cap.xdp.dedicated_port || a->cap.xdp.mode != RC_XDP_MODE_AUTO) {
 		return bad(err, errlen, "--dedicated-port and --xdp-mode go with --backend afxdp");
 	}
@@ -432,5 +446,7 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 
 void rc_args_free(struct rc_capture_args *a)
 {
+	free(a->run_as);
+	a->run_as = NULL;
 	rc_capture_conf_clear(&a->cap);
 }

@@ -18,6 +18,7 @@ struct rc_capture_args {
 	uint64_t count;               /* -c, 0 = unlimited */
 	uint64_t duration_ns;         /* --duration, 0 = unlimited */
 	bool quiet;                   /* -q */
+	char *run_as;                 /* -Z USER, or NULL */
 	bool help;
 	bool version;
 };

@@ -25,6 +25,7 @@
 #include "../common/counter.h"
 #include "../common/event.h"
 #include "../common/log.h"
+#include "../common/privs.h"
 #include "../common/stdfd.h"
 #include "../common/units.h"
 #include "../engine/run.h"
@@ -178,6 +179,24 @@ int rc_cli_signalfd(bool usr1)
 	return fd < 0 ? -errno : fd;
 }
 
+/* -Z USER: become USER with no privileges left, as tcpdump does. */
+static int run_as(const char *user, char *err, size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+	int r;
+
+	r = rc_privs_lookup(user, NULL, &uid, &gid, err, errlen);
+	if (r < 0) {
+		/* rc_privs_lookup's advice is the daemon's: say it for -Z */
+		snprintf(err, errlen, "-Z: user '%s' does not exist", user);
+		return r;
+	}
+	if (uid == 0)
+		return 0;  /* -Z root: stay */
+	return rc_privs_drop_all(user, uid, gid, err, errlen);
+}
+
 /* An event from a worker or an output: said when it happens. */
 static void say_event(void *arg, enum rc_log_level lvl, const char *msg)
 {
@@ -270,6 +289,11 @@ int rc_cli_capture(int argc, char **argv)
 		for (unsigned k = 0; k < run.r->nworkers; k++)
 			if (run.r->workers[k].src->notes[0])
 				log_warn("%s", run.r->workers[k].src->notes);
+		/* -Z: the sockets are open; the files are made by the user */
+		if (a.run_as)
+			r = run_as(a.run_as, err, sizeof(err));
+	}
+	if (r >= 0) {
 		run.r->events = ev;
 		r = rc_run_open_outputs(run.r, err, sizeof(err));
 	}
@@ -336,8 +360,8 @@ int rc_cli_capture(int argc, char **argv)
 					(uint64_t)a.cap.xdp.frame_count * a.cap.xdp.frame_size));
 	else
 		log_info("listening on %s, link-type %s, snapshot length %u bytes, ring %s",
-			 a.cap.iface, dlt_desc(run.r->workers[0].src->dlt), a.cap.snaplen,
-			 rc_format_size(sz, sizeof(sz),
+			 a.cap.iface, dlt_desc(run.r->workers[0].src->dlt),
+			 run.r->workers[0].src->snaplen, rc_format_size(sz, sizeof(sz),
 					(uint64_t)a.cap.ring.block_nr * a.cap.ring.block_size));
 	run.status_line = !a.quiet && isatty(STDERR_FILENO);
 

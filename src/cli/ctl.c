@@ -5,21 +5,41 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../common/log.h"
+#include "../common/units.h"
 #include "../config/yaml.h"
 #include "cli.h"
 
 #define DEFAULT_SOCKET "/run/ringcap/ringcap.sock"
 
-static int ask(const char *path, const char *req)
+/* A timeout on every blocking step, connect() included (AF_UNIX honours
+ * SO_SNDTIMEO there): a stopped or hung daemon must not hang its client. */
+static void set_timeouts(int fd, unsigned ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static int no_answer(const char *path, unsigned ms)
+{
+	log_err("ringcapd at %s did not answer within %u ms (is it stopped or hung?)", path, ms);
+	return RC_EXIT_FAILURE;
+}
+
+static int ask(const char *path, const char *req, unsigned timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint64_t deadline = rc_clock_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000ULL;
 	char buf[65536];
 	ssize_t n;
 	int fd;
@@ -30,23 +50,46 @@ static int ask(const char *path, const char *req)
 	}
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0)
+		set_timeouts(fd, timeout_ms);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		log_err("cannot reach ringcapd at %s: %s%s", path, strerror(errno),
-			errno == EACCES ? " (needs root or the ringcap group)" :
-			errno == ENOENT || errno == ECONNREFUSED ? " (is ringcapd running?)" : "");
+		int e = errno;
+
 		if (fd >= 0)
 			close(fd);
+		if (e == EAGAIN || e == EINPROGRESS || e == ETIMEDOUT)
+			return no_answer(path, timeout_ms);
+		log_err("cannot reach ringcapd at %s: %s%s", path, strerror(e),
+			e == EACCES ? " (needs root or the ringcap group)" :
+			e == ENOENT || e == ECONNREFUSED ? " (is ringcapd running?)" : "");
 		return RC_EXIT_FAILURE;
 	}
 	if (write(fd, req, strlen(req)) < 0 || shutdown(fd, SHUT_WR) < 0) {
-		log_err("cannot send to ringcapd: %s", strerror(errno));
+		int e = errno;
+
 		close(fd);
+		if (e == EAGAIN)
+			return no_answer(path, timeout_ms);
+		log_err("cannot send to ringcapd: %s", strerror(e));
 		return RC_EXIT_FAILURE;
 	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	for (;;) {
+		uint64_t now = rc_clock_ns(CLOCK_MONOTONIC);
+
+		if (now >= deadline) {
+			close(fd);
+			return no_answer(path, timeout_ms);
+		}
+		set_timeouts(fd, (unsigned)((deadline - now) / 1000000ULL) + 1);
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
 		fwrite(buf, 1, (size_t)n, stdout);
+	}
 	close(fd);
 	if (n < 0) {
+		if (errno == EAGAIN)
+			return no_answer(path, timeout_ms);
 		log_err("reading from ringcapd: %s", strerror(errno));
 		return RC_EXIT_FAILURE;
 	}
@@ -58,19 +101,29 @@ int rc_cli_ctl(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = DEFAULT_SOCKET, *cmd = argv[0];
+	uint64_t timeout_ns = 5 * RC_NSEC_PER_SEC;
 	bool json = false;
 	int c;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":S:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":S:jt:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'S':
 			path = optarg;
+			break;
+		case 't':
+			if (rc_parse_duration(optarg, RC_NSEC_PER_SEC, &timeout_ns) < 0 ||
+			    timeout_ns < RC_NSEC_PER_MSEC || timeout_ns > 3600 * RC_NSEC_PER_SEC) {
+				log_err("--timeout: '%s' is not a time from 1ms to 1h (e.g. 5, 500ms)",
+					optarg);
+				return RC_EXIT_USAGE;
+			}
 			break;
 		case 'j':
 			if (strcmp(cmd, "stats")) {
@@ -80,7 +133,7 @@ int rc_cli_ctl(int argc, char **argv)
 			json = true;
 			break;
 		case 'h':
-			printf("usage: ringcap %s [-S SOCKET]%s\n", cmd,
+			printf("usage: ringcap %s [-S SOCKET] [--timeout TIME]%s\n", cmd,
 			       strcmp(cmd, "stats") ? "" : " [--json]");
 			return RC_EXIT_OK;
 		case ':':
@@ -96,8 +149,9 @@ int rc_cli_ctl(int argc, char **argv)
 		return RC_EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "status"))
-		return ask(path, "status\n");
-	return ask(path, json ? "stats json\n" : "stats\n");
+		return ask(path, "status\n", (unsigned)(timeout_ns / RC_NSEC_PER_MSEC));
+	return ask(path, json ? "stats json\n" : "stats\n",
+		   (unsigned)(timeout_ns / RC_NSEC_PER_MSEC));
 }
 
 int rc_cli_config(int argc, char **argv)

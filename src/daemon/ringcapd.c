@@ -44,7 +44,7 @@
 #include "../config/yaml.h"
 #include "../engine/run.h"
 #include "control.h"
-#include "privs.h"
+#include "../common/privs.h"
 #include "report.h"
 #include "rundir.h"
 

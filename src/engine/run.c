@@ -172,7 +172,7 @@ int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen)
 					snprintf(both, sizeof(both), "%s", c->filter);
 				pc.filter = both;
 			}
-			rv = rc_pcap_sink_new(&pc, rw->src->dlt, c->snaplen, &rw->sinks[i], err,
+			rv = rc_pcap_sink_new(&pc, rw->src->dlt, rw->src->snaplen, &rw->sinks[i], err,
 					      errlen);
 			if (rv < 0)
 				return rv;

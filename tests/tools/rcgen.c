@@ -33,7 +33,7 @@
 #define MAGIC_LEN   8
 #define SEQ_LEN     8
 #define MIN_FRAME   60
-#define MAX_FRAME   1514
+#define MAX_FRAME   9014        /* a 9000-byte MTU (jumbo frames) */
 #define MAX_PORTS   4096
 #define SRC_PORT    4000
 #define NSEC        1000000000ULL
@@ -74,8 +74,9 @@ static void usage(FILE *f)
 	    "                         as fast as possible)\n"
 	    "  -s, --size MIN[-MAX]   frame length without FCS, tag included;\n"
 	    "                         a range picks a seeded pseudo-random size\n"
-	    "                         per frame (default 60; 60..1514, or\n"
-	    "                         64..1518 with --vlan)\n"
+	    "                         per frame (default 60; 60..9014, or\n"
+	    "                         64..9018 with --vlan; over 1514\n"
+	    "                         needs a jumbo MTU)\n"
 	    "      --seed N           PRNG seed for sizes (default 1)\n"
 	    "      --vlan ID          add an 802.1Q tag with VID ID (0..4094)\n"
 	    "      --ports P1,P2,...  UDP destination ports, used in turn\n"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Privilege drop without libcap: prctl(PR_SET_KEEPCAPS) across setresuid,
- * then capset() to the three capabilities we keep.  Main thread, before
+ * then capset() to the capabilities we keep (three, or none).  Main thread, before
  * any worker thread exists (capabilities are per thread).
  */
 #include "privs.h"
@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -45,13 +46,14 @@ int rc_privs_lookup(const char *user, const char *group, uid_t *ret_uid, gid_t *
 	return 0;
 }
 
-int rc_privs_drop(const char *user, uid_t uid, gid_t gid, char *err, size_t errlen)
+static int drop(const char *user, uid_t uid, gid_t gid, uint32_t keep, char *err,
+		size_t errlen)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = { { 0 } };
 
 	for (unsigned long cap = 0; cap <= 63; cap++) {
-		if (cap < 32 && (KEEP & (1u << cap)))
+		if (cap < 32 && (keep & (1u << cap)))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
 			snprintf(err, errlen, "dropping capability %lu: %s", cap, strerror(errno));
@@ -64,12 +66,22 @@ int rc_privs_drop(const char *user, uid_t uid, gid_t gid, char *err, size_t errl
 			 (unsigned)uid, (unsigned)gid, strerror(errno));
 		return -errno;
 	}
-	data[0].effective = data[0].permitted = KEEP;
+	data[0].effective = data[0].permitted = keep;
 	if (syscall(SYS_capset, &hdr, data) < 0) {
-		snprintf(err, errlen, "keeping CAP_NET_RAW, CAP_NET_ADMIN, CAP_IPC_LOCK: %s",
+		snprintf(err, errlen, "setting the capabilities kept as user %s: %s", user,
 			 strerror(errno));
 		return -errno;
 	}
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	return 0;
+}
+
+int rc_privs_drop(const char *user, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	return drop(user, uid, gid, KEEP, err, errlen);
+}
+
+int rc_privs_drop_all(const char *user, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	return drop(user, uid, gid, 0, err, errlen);
 }

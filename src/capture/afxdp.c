@@ -19,11 +19,12 @@
  * Leases: a batch is a run of RX descriptors taken in one peek, held in a
  * slot; the slot's lease returns its chunk addresses to the FILL ring when
  * the last reference goes, and the slot is free again once its lease is no
- * longer held (lease.h: that state is the one truth, set after the hook).  The FILL ring does not care in which order
- * chunks come back, so slots may be released in any order and from any
- * thread: the FILL producer side is under a spinlock (uncontended unless an
- * asynchronous sink releases at the same moment as the worker).  Chunks for
- * which the FILL ring has no room wait in a spare queue.  Frames that fail
+ * longer held (lease.h: that state, set after the hook, is the one truth).
+ * The FILL ring does not care in which order chunks come back, so slots may
+ * be released in any order and from any thread: the FILL producer side is
+ * under a spinlock (uncontended unless an asynchronous sink releases at the
+ * same moment as the worker).  Chunks for which the FILL ring has no
+ * room wait in a spare queue.  Frames that fail
  * the filter go back at once and never appear in a batch.  A worker that
  * finds only a few frames waiting leaves them a moment to gather company
  * (see hold()): wake-ups, not frames, are what costs here.

@@ -7,8 +7,9 @@
  *
  *     lease KERNEL, status KERNEL   the kernel's (possibly being filled)
  *     lease KERNEL, status USER     handed over, not taken yet: ready
- *     lease USER, refs 1            the worker's, being walked
- *     lease USER, refs > 1          held by an async sink (in flight)
+ *     lease USER, refs >= 1         user space's: the worker walks it, async
+ *                                   sinks hold it in flight (refs > 1 while
+ *                                   the worker still has its own)
  *     lease USER, refs 0            being handed back right now
  *
  * The worker reads a block's status word only when the lease says KERNEL,

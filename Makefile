@@ -6,7 +6,8 @@
 #   make bench            benchmark against tcpdump, dumpcap, netsniff-ng, xdpdump (root)
 #   make deps             install the Debian packages build, tests and demo need
 #   make install          PREFIX=/usr/local DESTDIR=
-#   make CC=clang | SANITIZE=address,undefined | V=1
+#   make tsan-unit        the unit tests under ThreadSanitizer (in build-tsan)
+#   make CC=clang | SANITIZE=address,undefined | SANITIZE=thread | V=1
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
@@ -20,7 +21,8 @@ DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 SANITIZE   ?=
-BUILD      ?= build$(if $(SANITIZE),-san)$(if $(filter clang%,$(notdir $(CC))),-clang)
+# ThreadSanitizer cannot be combined with ASan: it gets a directory of its own
+BUILD      ?= build$(if $(SANITIZE),$(if $(filter thread,$(SANITIZE)),-tsan,-san))$(if $(filter clang%,$(notdir $(CC))),-clang)
 
 ifeq ($(V),1)
 Q :=
@@ -55,7 +57,7 @@ TOOL_BINS  := $(BUILD)/tests/rcgen
 
 BINS := $(BUILD)/ringcap $(BUILD)/ringcapd
 
-.PHONY: all test unit integration demo bench deps install uninstall clean lint-man
+.PHONY: all test unit unit-bins tsan-unit integration demo bench deps install uninstall clean lint-man
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
 
 $(BUILD)/%.o: %.c
@@ -102,6 +104,19 @@ test: deps
 
 unit: all
 	$(Q)BUILD=$(BUILD) tests/run unit
+
+unit-bins: $(UNIT_BINS)
+
+# Every unit test under ThreadSanitizer; a reported race fails the test
+# (halt_on_error).  Only the unit tests: they need no root and are quick.
+TSAN_OPTIONS_UNIT := halt_on_error=1 second_deadlock_stack=1 history_size=4
+tsan-unit:
+ifeq ($(filter thread,$(SANITIZE)),)
+	$(Q)$(MAKE) --no-print-directory SANITIZE=thread tsan-unit
+else
+	$(Q)$(MAKE) --no-print-directory unit-bins
+	$(Q)TSAN_OPTIONS="$(TSAN_OPTIONS_UNIT) $$TSAN_OPTIONS" BUILD=$(BUILD) tests/run unit
+endif
 
 integration: all
 	$(Q)BUILD=$(BUILD) tests/run integration
@@ -163,7 +178,7 @@ uninstall:
 		$(DESTDIR)$(SYSUSERSDIR)/ringcap.conf
 
 clean:
-	rm -rf build build-san build-clang build-san-clang
+	rm -rf build build-san build-clang build-san-clang build-tsan build-tsan-clang
 
 # the XDP program and the AF_XDP backend's build rules
 -include bpf/bpf.mk

@@ -18,11 +18,13 @@
  *
  * Leases: a batch is a run of RX descriptors taken in one peek, held in a
  * slot; the slot's lease returns its chunk addresses to the FILL ring when
- * the last reference goes.  The FILL ring does not care in which order
- * chunks come back, so slots may be released in any order and from any
- * thread: the FILL producer side is under a spinlock (uncontended unless an
- * asynchronous sink releases at the same moment as the worker).  Chunks for
- * which the FILL ring has no room wait in a spare queue.  Frames that fail
+ * the last reference goes, and the slot is free again once its lease is no
+ * longer held (lease.h: that state, set after the hook, is the one truth).
+ * The FILL ring does not care in which order chunks come back, so slots may
+ * be released in any order and from any thread: the FILL producer side is
+ * under a spinlock (uncontended unless an asynchronous sink releases at the
+ * same moment as the worker).  Chunks for which the FILL ring has no
+ * room wait in a spare queue.  Frames that fail
  * the filter go back at once and never appear in a batch.  A worker that
  * finds only a few frames waiting leaves them a moment to gather company
  * (see hold()): wake-ups, not frames, are what costs here.
@@ -670,8 +672,7 @@ static void attach_put(struct attach *at)
 
 struct slot {
 	struct rc_lease lease;
-	uint32_t n;
-	uint8_t busy;              /* atomic: taken by next(), cleared by release */
+	uint32_t n;                /* free: !rc_lease_held(&lease) */
 	uint64_t *addrs;           /* the chunks behind frames[] */
 	struct rc_frame *frames;
 };
@@ -809,7 +810,6 @@ static void slot_release(struct rc_lease_owner *owner, struct rc_lease *l)
 
 	give_back(a, sl->addrs, sl->n);
 	sl->n = 0;
-	__atomic_store_n(&sl->busy, 0, __ATOMIC_RELEASE);
 }
 
 static struct slot *free_slot(struct afxdp *a)
@@ -817,7 +817,7 @@ static struct slot *free_slot(struct afxdp *a)
 	for (unsigned k = 0; k < NSLOTS; k++) {
 		unsigned i = (a->next_slot + k) % NSLOTS;
 
-		if (!__atomic_load_n(&a->slots[i].busy, __ATOMIC_ACQUIRE)) {
+		if (!rc_lease_held(&a->slots[i].lease)) {
 			a->next_slot = (i + 1) % NSLOTS;
 			return &a->slots[i];
 		}
@@ -971,7 +971,6 @@ static int xdp_next(struct rc_source *s, struct rc_batch *ret)
 		if (!k)
 			continue;
 		sl->n = k;
-		__atomic_store_n(&sl->busy, 1, __ATOMIC_RELAXED);
 		rc_lease_begin(&sl->lease, RC_COUNTER_GET(a->batches));
 		RC_COUNTER_ADD(a->frames, k);
 		RC_COUNTER_ADD(a->bytes, bytes);
@@ -1008,7 +1007,7 @@ static int device_gone(struct afxdp *a)
 static bool any_slot_free(struct afxdp *a)
 {
 	for (unsigned i = 0; i < NSLOTS; i++)
-		if (!__atomic_load_n(&a->slots[i].busy, __ATOMIC_ACQUIRE))
+		if (!rc_lease_held(&a->slots[i].lease))
 			return true;
 	return false;
 }

@@ -2,12 +2,25 @@
 /*
  * TPACKET_V3 block walker; see tpv3.h for the contract.
  *
- * Ordering: block_status is loaded with __ATOMIC_ACQUIRE before anything
- * else in the block is read, and stored back with __ATOMIC_RELEASE after
- * every reader is done (that is what the lease guarantees).  A block still
- * leased from the previous lap is recognised by its sequence number: the
- * kernel gives every block it opens a new one, so a USER block carrying the
- * number we already walked is ours, not new.
+ * Ownership: each block's lease (lease.h) is the one truth about whose the
+ * block is.  Per block:
+ *
+ *     lease KERNEL, status KERNEL   the kernel's (possibly being filled)
+ *     lease KERNEL, status USER     handed over, not taken yet: ready
+ *     lease USER, refs >= 1         user space's: the worker walks it, async
+ *                                   sinks hold it in flight (refs > 1 while
+ *                                   the worker still has its own)
+ *     lease USER, refs 0            being handed back right now
+ *
+ * The worker reads a block's status word only when the lease says KERNEL,
+ * and then with acquire ordering, before anything else in the block.  The
+ * hand-back is the lease's release hook: a release store of TP_STATUS_KERNEL
+ * (after every holder is done: the count's acq_rel ordering), after which
+ * rc_lease_put() marks the lease KERNEL with a release store.  A worker that
+ * loads KERNEL with acquire therefore sees the status word at TP_STATUS_KERNEL
+ * or at what the kernel stored after it; never the stale TP_STATUS_USER of
+ * the lap before, which is what let a block being refilled be taken as new
+ * when ownership was read off the status word and seq_num.
  */
 #include "tpv3.h"
 
@@ -25,6 +38,9 @@
 #define MAC_ADDRS_LEN 12
 #define PREFETCH_AHEAD 1024
 
+/* The lease hook, run by whichever thread drops a block's last reference:
+ * the one store user space makes to the status word.  rc_lease_put() marks
+ * the lease the kernel's only after this store. */
 static void block_release(struct rc_lease_owner *owner, struct rc_lease *l)
 {
 	struct rc_tpv3_ring *r = (struct rc_tpv3_ring *)((char *)owner -
@@ -148,30 +164,19 @@ out:
 	return i;
 }
 
-static bool block_is_new(struct rc_tpv3_ring *r, struct tpacket_block_desc *bd, uint32_t idx)
+/* Ready: the lease says the block is not user space's, and the kernel has
+ * handed it over.  A block user space holds is not looked at at all. */
+static bool block_ready(struct rc_tpv3_ring *r, struct tpacket_block_desc *bd, uint32_t idx)
 {
-	uint32_t status = __atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE);
-
-	r->blocked = false;
-	if (!(status & TP_STATUS_USER))
+	r->blocked = rc_lease_held(&r->leases[idx]);
+	if (r->blocked)
 		return false;
-	/*
-	 * A USER block with the sequence number we walked last lap is still
-	 * ours: leased (an async sink holds it) or being handed back right now.
-	 * Comparing numbers rather than reading the reference count avoids
-	 * racing a release that has dropped the count but not yet stored
-	 * TP_STATUS_KERNEL.
-	 */
-	if (r->leases[idx].cookie == bd->hdr.bh1.seq_num + 1) {
-		r->blocked = true;
-		return false;
-	}
-	return true;
+	return __atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER;
 }
 
 bool rc_tpv3_ring_ready(struct rc_tpv3_ring *r)
 {
-	return block_is_new(r, rc_tpv3_block(r, r->cur), r->cur);
+	return block_ready(r, rc_tpv3_block(r, r->cur), r->cur);
 }
 
 int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret)
@@ -185,7 +190,7 @@ int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret)
 		bool malformed;
 		unsigned n;
 
-		if (!block_is_new(r, bd, idx))
+		if (!block_ready(r, bd, idx))
 			return 0;
 
 		seq = bd->hdr.bh1.seq_num;
@@ -196,7 +201,7 @@ int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret)
 		r->cur = idx + 1 == r->block_nr ? 0 : idx + 1;
 		RC_COUNTER_ADD(r->st.blocks, 1);
 
-		rc_lease_begin(l, seq + 1);
+		rc_lease_begin(l, seq);
 		vlan = 0;
 		n = rc_tpv3_block_walk(bd, r->block_size, r->snaplen, r->views, r->max_views,
 				       &malformed, &vlan, &bytes);

@@ -2,10 +2,12 @@
 /*
  * TPACKET_V3 block walker.
  *
- * Owns the user side of a TPACKET_V3 ring: which block comes next, whether
- * the kernel has handed it over (block_status read with acquire ordering),
- * turning its frames into views, and the lease on each block.  The hand-back
- * of a block — a release store of TP_STATUS_KERNEL — lives in this file's
+ * Owns the user side of a TPACKET_V3 ring: which block comes next, whose
+ * it is (its lease: user space's or the kernel's), whether the kernel has
+ * handed it over (block_status, read with acquire ordering and only for a
+ * block user space does not hold), turning its frames into views.  The
+ * hand-back of a block — a release store of TP_STATUS_KERNEL, then the
+ * lease marked the kernel's — happens in rc_lease_put() through this file's
  * lease hook and nowhere else.
  *
  * It knows nothing of sockets: the ring may be an mmap'd PACKET_RX_RING, a
@@ -43,8 +45,8 @@ struct rc_tpv3_ring {
 	uint32_t cur;            /* index of the next block to take */
 	uint64_t next_seq;
 	bool have_seq;
-	bool blocked;            /* the next block is still leased from last lap */
-	struct rc_lease *leases; /* one per block */
+	bool blocked;            /* the next block is still held from last lap */
+	struct rc_lease *leases; /* one per block: who owns it (lease.h) */
 	struct rc_lease_owner owner;
 	struct rc_frame *views;  /* scratch array for one block's frames */
 	unsigned max_views;
@@ -59,8 +61,9 @@ void rc_tpv3_ring_fini(struct rc_tpv3_ring *r);
  * Take the next block if the kernel has handed it over and fill @ret with
  * its frames and its lease (one reference, the caller's).  Blocks without
  * frames are released here and the walk goes on.  Returns 1 with a batch,
- * 0 when the next block is not ready (r->blocked says whether it is still
- * leased from the previous lap).
+ * 0 when the next block is not ready (r->blocked says whether user space
+ * still holds it from the previous lap: a sink in flight, or a hand-back
+ * under way on another thread).  The lease's cookie is the block's seq_num.
  */
 int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret);
 

@@ -462,6 +462,7 @@ static int deliver(struct rc_collector *c, struct rconn *k, const struct ibv_wc 
 		b.bytes = bytes;
 		if (!c->sink->dead && c->sink->ops->write(c->sink, &b) < 0) {
 			c->sink->dead = true;
+			rc_lease_put(&c->lease); /* every begin is ended, failure or not */
 			snprintf(err, errlen, "%s", c->sink->err);
 			return -EIO;
 		}

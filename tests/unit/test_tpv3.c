@@ -10,7 +10,8 @@
  * chained by tp_next_offset, the last one 0) and publishes a block by a
  * release store of TP_STATUS_USER, as the kernel does.  Blocks used for bad
  * input tests are allocations of exactly one block, so that any read past
- * the block is caught by the ASan build.
+ * the block is caught by the ASan build.  Ownership under real threads (a
+ * kernel, the worker and an asynchronous releaser) is test_tpv3_threads.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -494,7 +495,8 @@ static void test_leased_last_lap_not_rewalked(void **state)
 	assert_int_equal(rc_tpv3_ring_next(&f->r, &b1), 1);
 	assert_int_equal(rc_lease_put(b1.lease), 1);
 
-	/* block 0: USER, same seq_num as walked: ours, not new */
+	/* block 0: still held by the sink, so not looked at (its status word
+	 * still says USER: our own store of last lap) */
 	assert_int_equal(f->r.cur, 0);
 	assert_int_equal(blk_status(fblock(f, 0)), TP_STATUS_USER);
 	assert_false(rc_tpv3_ring_ready(&f->r));
@@ -517,6 +519,67 @@ static void test_leased_last_lap_not_rewalked(void **state)
 	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 1);
 	assert_int_equal(b.n, 1);
 	check_frame(&b.frames[0], &d, SNAP_ALL, NULL);
+	assert_int_equal(rc_lease_put(b.lease), 1);
+	assert_int_equal(f->r.st.blocks, 3);
+	assert_int_equal(f->r.st.seq_gaps, 0);
+}
+
+/*
+ * A block user space holds is not read at all, whatever its status word and
+ * seq_num say.  With an asynchronous releaser the worker can see its own
+ * TP_STATUS_USER of the lap before after the block has gone back, and the
+ * kernel may already have reopened it (a new seq_num, frames half laid
+ * out).  Here the worker is shown exactly that while the sink still holds
+ * the block: nothing may be taken until the lease says the kernel's.
+ */
+static void test_held_block_not_read(void **state)
+{
+	struct fix *f = *state;
+	struct fspec a = plain(100, 1), c = plain(120, 3), d = plain(130, 4);
+	struct tpacket_block_desc *bd;
+	struct rc_batch b0, b1, b;
+
+	fix_ring(f, BLK, 2, SNAP_ALL);
+	kfill(f, 0, 1, &a, 1, NULL);
+	kfill(f, 1, 2, &c, 1, NULL);
+	assert_false(rc_lease_held(&f->r.leases[0]));
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b0), 1);
+	assert_true(rc_lease_held(b0.lease));
+	assert_int_equal(b0.lease->cookie, 1); /* the block's seq_num */
+	rc_lease_get(b0.lease); /* an async sink keeps block 0 */
+	assert_int_equal(rc_lease_put(b0.lease), 0);
+	assert_true(rc_lease_held(b0.lease));
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b1), 1);
+	assert_int_equal(rc_lease_put(b1.lease), 1);
+	assert_false(rc_lease_held(b1.lease));
+
+	/* block 0 as a late view shows it: USER, a new number, garbage frames */
+	bd = (struct tpacket_block_desc *)fblock(f, 0);
+	bd->hdr.bh1.seq_num = 3;
+	bd->hdr.bh1.num_pkts = 0xdbdbdbdbu;
+	bd->hdr.bh1.offset_to_first_pkt = 0xdbdbdbdbu;
+	assert_int_equal(blk_status(fblock(f, 0)), TP_STATUS_USER);
+	assert_int_equal(f->r.cur, 0);
+	assert_false(rc_tpv3_ring_ready(&f->r));
+	assert_true(f->r.blocked);
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 0);
+	assert_true(f->r.blocked);
+	assert_int_equal(f->r.cur, 0);
+	assert_int_equal(f->r.st.blocks, 2);
+	assert_int_equal(f->r.st.malformed, 0);
+	assert_int_equal(f->r.st.empty_blocks, 0);
+
+	/* the sink lets go: the status word goes back first, then the lease */
+	assert_int_equal(rc_lease_put(b0.lease), 1);
+	assert_false(rc_lease_held(b0.lease));
+	assert_int_equal(blk_status(fblock(f, 0)), TP_STATUS_KERNEL);
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 0);
+	assert_false(f->r.blocked);
+	kfill(f, 0, 3, &d, 1, NULL);
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 1);
+	assert_int_equal(b.n, 1);
+	check_frame(&b.frames[0], &d, SNAP_ALL, NULL);
+	assert_int_equal(b.lease->cookie, 3);
 	assert_int_equal(rc_lease_put(b.lease), 1);
 	assert_int_equal(f->r.st.blocks, 3);
 	assert_int_equal(f->r.st.seq_gaps, 0);
@@ -998,6 +1061,7 @@ struct count_owner {
 	struct rc_lease_owner owner;
 	int releases;
 	struct rc_lease *last;
+	bool held_in_hook;
 };
 
 static void count_release(struct rc_lease_owner *o, struct rc_lease *l)
@@ -1006,6 +1070,7 @@ static void count_release(struct rc_lease_owner *o, struct rc_lease *l)
 
 	c->releases++;
 	c->last = l;
+	c->held_in_hook = rc_lease_held(l);
 }
 
 static void test_lease_refcount(void **state)
@@ -1017,20 +1082,27 @@ static void test_lease_refcount(void **state)
 	rc_lease_init(&l, &o.owner, 42);
 	assert_int_equal(l.unit, 42);
 	assert_int_equal(rc_lease_refs(&l), 0);
+	assert_false(rc_lease_held(&l));
 	for (int lap = 0; lap < 2; lap++) {
 		rc_lease_begin(&l, 1000 + lap);
 		assert_int_equal(l.cookie, 1000 + lap);
 		assert_int_equal(rc_lease_refs(&l), 1);
+		assert_true(rc_lease_held(&l));
 		rc_lease_get(&l);
 		rc_lease_get(&l);
 		assert_int_equal(rc_lease_refs(&l), 3);
 		assert_int_equal(rc_lease_put(&l), 0);
 		assert_int_equal(rc_lease_put(&l), 0);
 		assert_int_equal(o.releases, lap);
+		assert_true(rc_lease_held(&l));
+		o.held_in_hook = false;
 		assert_int_equal(rc_lease_put(&l), 1);
 		assert_int_equal(o.releases, lap + 1);
 		assert_ptr_equal(o.last, &l);
 		assert_int_equal(rc_lease_refs(&l), 0);
+		/* user space's until the hook has handed the unit back */
+		assert_true(o.held_in_hook);
+		assert_false(rc_lease_held(&l));
 	}
 }
 
@@ -1059,6 +1131,36 @@ static void test_lease_extra_put_aborts(void **state)
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGABRT);
 	assert_int_equal(o.releases, 1);
+}
+
+/* Taking a unit user space already holds is two owners of one unit. */
+static void test_lease_begin_held_aborts(void **state)
+{
+	struct count_owner o = { .owner.release = count_release };
+	struct rc_lease l;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	rc_lease_init(&l, &o.owner, 0);
+	rc_lease_begin(&l, 1);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit no_core = { 0, 0 };
+
+		setrlimit(RLIMIT_CORE, &no_core); /* no core file in the tree */
+		signal(SIGABRT, SIG_DFL);
+		rc_lease_begin(&l, 2); /* still held */
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+	assert_int_equal(rc_lease_put(&l), 1);
+	rc_lease_begin(&l, 3); /* handed back: may be taken again */
+	assert_int_equal(rc_lease_put(&l), 1);
+	assert_int_equal(o.releases, 2);
 }
 
 /* The RDMA copy path lays frames out as a block; the walker (and so the
@@ -1133,6 +1235,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handback_after_put, fix_setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_leased_last_lap_not_rewalked, fix_setup,
 						fix_teardown),
+		cmocka_unit_test_setup_teardown(test_held_block_not_read, fix_setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_empty_block_released_at_once, fix_setup,
 						fix_teardown),
 		cmocka_unit_test_setup_teardown(test_seq_gap_counted_when_seen, fix_setup,
@@ -1143,6 +1246,7 @@ int main(void)
 		cmocka_unit_test(test_block_build_roundtrip),
 		cmocka_unit_test(test_lease_refcount),
 		cmocka_unit_test(test_lease_extra_put_aborts),
+		cmocka_unit_test(test_lease_begin_held_aborts),
 	};
 	static const struct table tables[] = {
 		TABLE_FIX("two holders", test_two_holders, fix_setup, fix_teardown,

@@ -457,7 +457,10 @@ static int create_file(struct pcap_sink *s, char *path, size_t len, char *err, s
 				snprintf(err, errlen, "cannot write to %.900s: it is a directory", path);
 				return -EISDIR;
 			}
+			/* numbered from now on, after what is there */
 			s->renumbered = true;
+			s->scanned = false;
+			s->rotor.next_seq = 1;
 		}
 	}
 	snprintf(err, errlen, "no free file name for %.900s after %u tries", s->tmpl, NAME_TRIES);

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Nothing freezes ringcapd: an output whose open() does not return stalls
+# at most its own worker, never the main thread (signals, status, the
+# watchdog's judgement).
+#  - a FIFO with no reader: READY, status answers and shows why the output
+#    is not writing, SIGTERM stops the daemon at once; a reader that comes
+#    later gets the frames;
+#  - a hung mount (a FUSE file system whose open() waits forever): READY,
+#    status answers, the stuck worker withholds the watchdog ping, SIGTERM
+#    ends the daemon within its stop grace; once the mount answers again
+#    the capture is written there.
+source "$(dirname "$0")/../lib/ringcap.sh"
+rc_need_root
+rc_need mkfifo fusermount timeout
+/usr/bin/python3 -c 'import fusepy' 2>/dev/null || rc_skip "needs python3-fusepy (make deps)"
+[ -c /dev/fuse ] || rc_skip "no /dev/fuse"
+rc_tmpdir
+rc_pair
+SOCK=$RC_TMP/run/ringcap.sock
+
+conf() {
+	cat >"$RC_TMP/d.yaml" <<YAML
+daemon: { user: "", runtime_directory: $RC_TMP/run }
+captures:
+  - name: c
+    interface: $RC_CAP
+    outputs: [ { pcap: { path: $1 } } ]
+YAML
+}
+
+# stop_within LIMIT_MS: SIGTERM, and the daemon must be gone within LIMIT_MS
+stop_within() {
+	local t0 ms
+	t0=$(date +%s%N)
+	kill -TERM "$DAEMON_PID"
+	for _ in $(seq $(($1 / 50))); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.05; done
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	kill -0 "$DAEMON_PID" 2>/dev/null && { kill -KILL "$DAEMON_PID"; rc_fail "ringcapd ignored SIGTERM for $ms ms"; }
+	wait "$DAEMON_PID" || true
+	echo "SIGTERM to exit: $ms ms"
+}
+
+# --- a FIFO nobody reads --------------------------------------------------
+mkfifo "$RC_TMP/cap.fifo"
+conf "$RC_TMP/cap.fifo"
+rc_start_daemon "$RC_TMP/d.yaml" "$RC_TMP/fifo.log"
+rc_wait_log "$RC_TMP/fifo.log" "is a FIFO with no reader" 5
+timeout 5 "$RINGCAP" status -S "$SOCK" | tee "$RC_TMP/st.txt" || rc_fail "status did not answer"
+grep -q "cap.fifo (not writing: .*is a FIFO with no reader" "$RC_TMP/st.txt" ||
+	rc_fail "status does not say why the FIFO output is not writing"
+# a reader comes: it gets what is captured from then on
+rc_bg sh -c "exec cat '$RC_TMP/cap.fifo' >'$RC_TMP/fifo.pcap'"
+rc_wait_log "$RC_TMP/fifo.log" "writing again, to $RC_TMP/cap.fifo" 10
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 200 -r 20000 >/dev/null
+sleep 0.5
+stop_within 3000
+"${PCAPCHECK[@]}" seq "$RC_TMP/fifo.pcap" --expect 200 || rc_fail "the FIFO's reader did not get the frames"
+
+# --- a mount whose open() hangs ---------------------------------------------
+mkdir "$RC_TMP/mnt" "$RC_TMP/back"
+touch "$RC_TMP/hang"
+rc_bg /usr/bin/python3 "$RC_TOP/tests/lib/hangfs.py" "$RC_TMP/mnt" "$RC_TMP/back" "$RC_TMP/hang"
+HANGFS=$RC_BG_PID
+rc_defer "fusermount -u -z '$RC_TMP/mnt'"
+for _ in $(seq 100); do mountpoint -q "$RC_TMP/mnt" && break; sleep 0.05; done
+mountpoint -q "$RC_TMP/mnt" || rc_fail "hangfs did not mount"
+conf "$RC_TMP/mnt/hung.pcap"
+t0=$(date +%s%N)
+rc_start_daemon "$RC_TMP/d.yaml" "$RC_TMP/hang.log" WATCHDOG_USEC=1000000
+echo "READY after $((($(date +%s%N) - t0) / 1000000)) ms with the open hanging"
+timeout 5 "$RINGCAP" status -S "$SOCK" | tee "$RC_TMP/st2.txt" || rc_fail "status did not answer"
+grep -q "hung.pcap (starting)" "$RC_TMP/st2.txt" || rc_fail "status does not show the output starting"
+rc_wait_log "$RC_TMP/hang.log" "worker 0 is not making progress" 10
+# SIGTERM: the main thread gives the stuck worker its grace, says so, and
+# ends.  A thread inside a FUSE call that was already sent waits for its
+# answer even when killed (as on a hung NFS mount): the process is gone
+# only once the mount answers, which the test then lets it do.
+t0=$(date +%s%N)
+kill -TERM "$DAEMON_PID"
+rc_wait_log "$RC_TMP/hang.log" "did not stop within" 8
+rc_wait_log "$NOTIFY_LOG" "STOPPING=1" 2
+echo "SIGTERM to 'leaving it behind': $((($(date +%s%N) - t0) / 1000000)) ms"
+rm "$RC_TMP/hang"
+for _ in $(seq 60); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$DAEMON_PID" 2>/dev/null && rc_fail "ringcapd did not end once the mount answered"
+wait "$DAEMON_PID" || true
+
+# the same mount answering: the daemon writes there
+rc_start_daemon "$RC_TMP/d.yaml" "$RC_TMP/hang2.log"
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 300 -r 20000 >/dev/null
+sleep 0.5
+stop_within 3000
+ls -l "$RC_TMP/back"
+# the first daemon's open went through once the mount answered, after it
+# was gone: an empty file of its own, never the second daemon's
+f=$(ls "$RC_TMP"/back/hung*.pcap | while read -r p; do [ -s "$p" ] && echo "$p"; done | tail -n 1)
+"${PCAPCHECK[@]}" seq "$f" --expect 300 || rc_fail "nothing written once the mount answered"
+kill "$HANGFS" 2>/dev/null || true
+rc_pass "a FIFO without a reader and a hung mount never froze the daemon"

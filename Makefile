@@ -87,7 +87,8 @@ $(BUILD)/tests/rcgen: tests/tools/rcgen.c
 DEB_PKGS := gcc make pkg-config clang llvm libpcap-dev libcmocka-dev \
 	libyaml-dev libsystemd-dev systemd \
 	tcpdump tshark wireshark-common netsniff-ng xdp-tools gnuplot-nox iproute2 procps \
-	util-linux mandoc python3 kmod
+	util-linux mandoc python3 kmod \
+	mmdebstrap systemd-container
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \

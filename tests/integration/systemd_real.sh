@@ -98,6 +98,7 @@ ct_boot
 step "booted"
 T2=$(date +%s.%N)
 [ "$(ct_systemctl is-enabled ringcapd)" = enabled ] || die "ringcapd is not enabled"
+# active: for Type=notify, only once READY=1 has arrived
 state=$(ct_systemctl is-active ringcapd) || {
 	ct_systemctl status --no-pager ringcapd >&2 || true
 	die "ringcapd is '$state' after boot"
@@ -119,6 +120,8 @@ GENPID=$RC_BG_PID
 sleep 0.5
 conf "udp or icmp"
 ct_systemctl reload ringcapd || die "systemctl reload with a good file failed"
+kill -0 "$GENPID" 2>/dev/null ||
+	echo "note: the stream had ended before the reload returned (a slow machine)"
 wait "$GENPID" || die "rcgen failed"
 wait_counted 30000 "30000 frames across a reload"
 ct_wait_journal ringcapd "filter is now 'udp or icmp'"
@@ -162,7 +165,6 @@ step "stop"
 c=$(counters) || die "cannot read the daemon's counters"
 read -r FRAMES _ _ <<<"$c"
 ct_systemctl stop ringcapd || die "systemctl stop failed"
-STOPPED=$(date +%s)
 state=$(ct_systemctl is-active ringcapd) && die "ringcapd is still '$state' after stop"
 [ "$(prop Result)" = success ] || die "ringcapd stopped with result '$(prop Result)'"
 mapfile -t files < <(find "$OUT" -name 'main-*.pcap' | sort)
@@ -188,8 +190,6 @@ RestartSec=1s
 TimeoutAbortSec=5s
 EOF
 ct_systemctl daemon-reload || die "systemctl daemon-reload failed"
-# a file name with the same second would be the same file
-while [ "$(date +%s)" = "$STOPPED" ]; do sleep 0.1; done
 ct_systemctl start ringcapd || die "systemctl start failed"
 [ "$(prop WatchdogUSec)" = 3s ] || die "the watchdog drop-in is not in effect"
 PID=$(prop MainPID)

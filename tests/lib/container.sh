@@ -165,7 +165,7 @@ _ct_build() {
 }
 
 ct_setup() {
-	local cn key cache lockfd keep=${RC_TMP:-} d t out
+	local cn key cache lockfd keep=${RC_TMP:-} d t u out
 	cn=$(_ct_codename)
 	[[ -n "$cn" ]] || rc_fail "no VERSION_CODENAME in /etc/os-release"
 	key=$(printf '%s\n' "$CT_RECIPE" "$cn" "$(dpkg --print-architecture)" \
@@ -223,6 +223,11 @@ ct_setup() {
 			"[Service]" "SystemCallFilter=ptrace" \
 			>"$CT_ROOT/etc/systemd/system/ringcapd.service.d/asan.conf"
 	fi
+	# the container shares the host's network: nothing in it may configure
+	# interfaces (ifupdown) or go to the network on its own (apt's timers)
+	for u in networking.service apt-daily.timer apt-daily-upgrade.timer; do
+		ln -sf /dev/null "$CT_ROOT/etc/systemd/system/$u"
+	done
 	mkdir -p "$CT_ROOT/etc/systemd/system/multi-user.target.wants"
 	ln -sf /lib/systemd/system/ringcapd.service \
 		"$CT_ROOT/etc/systemd/system/multi-user.target.wants/ringcapd.service"

@@ -142,7 +142,7 @@ lint-man:
 RC_CONF      = $(SYSCONFDIR)/ringcap/ringcap.yaml
 RC_EXECSTART = ExecStart=$(SBINDIR)/ringcapd -c $(RC_CONF)
 RC_EXECCHECK = ExecReload=$(SBINDIR)/ringcapd -n -c $(RC_CONF)
-RC_EXECWAIT  = ExecReload=/bin/sh -c "exec $(BINDIR)/ringcap status >/dev/null"
+RC_EXECWAIT  = ExecReload=/bin/sh -c "exec $(BINDIR)/ringcap status --timeout 1h >/dev/null"
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/ringcap $(DESTDIR)$(UNITDIR) \
@@ -153,7 +153,7 @@ install: $(BINS)
 	$(if $(wildcard man/*.5),install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/)
 	sed -e 's|^ExecStart=/usr/local/sbin/ringcapd -c /etc/ringcap/ringcap\.yaml$$|$(RC_EXECSTART)|' \
 		-e 's|^ExecReload=/usr/local/sbin/ringcapd -n -c /etc/ringcap/ringcap\.yaml$$|$(RC_EXECCHECK)|' \
-		-e 's|^ExecReload=/bin/sh -c "exec /usr/local/bin/ringcap status >/dev/null"$$|$(RC_EXECWAIT)|' \
+		-e 's|^ExecReload=/bin/sh -c "exec /usr/local/bin/ringcap status --timeout 1h >/dev/null"$$|$(RC_EXECWAIT)|' \
 		systemd/ringcapd.service >$(DESTDIR)$(UNITDIR)/ringcapd.service.tmp
 	@for l in '$(RC_EXECSTART)' '$(RC_EXECCHECK)' '$(RC_EXECWAIT)'; do \
 		grep -qxF "$$l" $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp || \

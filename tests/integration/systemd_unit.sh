@@ -52,7 +52,7 @@ grep -qxF "$want" "$unit" ||
 # reload: check the file, signal, wait until the daemon has reloaded
 for want in "ExecReload=$prefix/sbin/ringcapd -n -c /etc/ringcap/ringcap.yaml" \
 	'ExecReload=/bin/kill -HUP $MAINPID' \
-	"ExecReload=/bin/sh -c \"exec $prefix/bin/ringcap status >/dev/null\""; do
+	"ExecReload=/bin/sh -c \"exec $prefix/bin/ringcap status --timeout 1h >/dev/null\""; do
 	grep -qxF "$want" "$unit" ||
 		rc_fail "unit has '$(grep '^ExecReload=' "$unit" | tr '\n' ' ' || true)', want '$want'"
 done

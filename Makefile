@@ -87,7 +87,8 @@ $(BUILD)/tests/rcgen: tests/tools/rcgen.c
 DEB_PKGS := gcc make pkg-config clang llvm libpcap-dev libcmocka-dev \
 	libyaml-dev libsystemd-dev systemd \
 	tcpdump tshark wireshark-common netsniff-ng xdp-tools gnuplot-nox iproute2 procps \
-	util-linux mandoc python3 kmod python3-fusepy fuse
+	util-linux mandoc python3 kmod python3-fusepy fuse \
+	mmdebstrap systemd-container
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -132,12 +133,16 @@ bench: deps
 lint-man:
 	$(Q)for m in man/*.[0-9]; do mandoc -Tlint -W warning $$m || exit 1; done
 
-# The unit is written for PREFIX=/usr/local and SYSCONFDIR=/etc; its
-# ExecStart= is rewritten for the paths given here (and checked, so that an
-# edit of the unit cannot silently defeat the rewrite).  An existing
-# configuration file is never replaced.  Without DESTDIR, the ringcap user
-# is created at once with systemd-sysusers when that is available.
-RC_EXECSTART = ExecStart=$(SBINDIR)/ringcapd -c $(SYSCONFDIR)/ringcap/ringcap.yaml
+# The unit is written for PREFIX=/usr/local and SYSCONFDIR=/etc; each of
+# its command lines that names an installed file is rewritten for the paths
+# given here (and checked, so that an edit of the unit cannot silently
+# defeat the rewrite).  An existing configuration file is never replaced.
+# Without DESTDIR, the ringcap user is created at once with systemd-sysusers
+# when that is available.
+RC_CONF      = $(SYSCONFDIR)/ringcap/ringcap.yaml
+RC_EXECSTART = ExecStart=$(SBINDIR)/ringcapd -c $(RC_CONF)
+RC_EXECCHECK = ExecReload=$(SBINDIR)/ringcapd -n -c $(RC_CONF)
+RC_EXECWAIT  = ExecReload=/bin/sh -c "exec $(BINDIR)/ringcap status --timeout 1h >/dev/null"
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/ringcap $(DESTDIR)$(UNITDIR) \
@@ -147,10 +152,14 @@ install: $(BINS)
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
 	$(if $(wildcard man/*.5),install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/)
 	sed -e 's|^ExecStart=/usr/local/sbin/ringcapd -c /etc/ringcap/ringcap\.yaml$$|$(RC_EXECSTART)|' \
+		-e 's|^ExecReload=/usr/local/sbin/ringcapd -n -c /etc/ringcap/ringcap\.yaml$$|$(RC_EXECCHECK)|' \
+		-e 's|^ExecReload=/bin/sh -c "exec /usr/local/bin/ringcap status --timeout 1h >/dev/null"$$|$(RC_EXECWAIT)|' \
 		systemd/ringcapd.service >$(DESTDIR)$(UNITDIR)/ringcapd.service.tmp
-	@grep -qxF '$(RC_EXECSTART)' $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp || \
+	@for l in '$(RC_EXECSTART)' '$(RC_EXECCHECK)' '$(RC_EXECWAIT)'; do \
+		grep -qxF "$$l" $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp || \
 		{ rm -f $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp; \
-		  echo "install: cannot set '$(RC_EXECSTART)' in systemd/ringcapd.service" >&2; exit 1; }
+		  echo "install: cannot set '$$l' in systemd/ringcapd.service" >&2; exit 1; }; \
+	done
 	chmod 0644 $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp
 	mv -f $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp $(DESTDIR)$(UNITDIR)/ringcapd.service
 	sed -e 's|^ExecStart=/usr/local/bin/ringcap |ExecStart=$(BINDIR)/ringcap |' \

@@ -3,9 +3,10 @@
 # The systemd unit as `make install` puts it in place: `systemd-analyze
 # verify` has nothing to say about it, and `systemd-analyze security` rates
 # its exposure at 2.5 or better (RC_MAX_EXPOSURE overrides the limit).
-# Also checks what the install leaves where: ExecStart= pointing at the
-# installed daemon, the man pages it names, an existing configuration file
-# kept on reinstall, and uninstall removing everything but that file.
+# Also checks what the install leaves where: ExecStart= and ExecReload=
+# pointing at the installed programs, the man pages it names, an existing
+# configuration file kept on reinstall, and uninstall removing everything
+# but that file.
 #
 # verify insists that ExecStart='s binary exists at its real path, so it runs
 # in a private mount namespace where the staged $PREFIX/sbin is bind-mounted
@@ -48,6 +49,16 @@ echo "installed:"
 want="ExecStart=$prefix/sbin/ringcapd -c /etc/ringcap/ringcap.yaml"
 grep -qxF "$want" "$unit" ||
 	rc_fail "unit has '$(grep '^ExecStart=' "$unit" || true)', want '$want'"
+# reload: check the file, signal, wait until the daemon has reloaded
+for want in "ExecReload=$prefix/sbin/ringcapd -n -c /etc/ringcap/ringcap.yaml" \
+	'ExecReload=/bin/kill -HUP $MAINPID' \
+	"ExecReload=/bin/sh -c \"exec $prefix/bin/ringcap status --timeout 1h >/dev/null\""; do
+	grep -qxF "$want" "$unit" ||
+		rc_fail "unit has '$(grep '^ExecReload=' "$unit" | tr '\n' ' ' || true)', want '$want'"
+done
+# every command line of the unit follows PREFIX, none is left in the default
+left=$(awk '!/^#/ && /\/usr\/local\//' "$unit")
+[ -z "$left" ] || rc_fail "with PREFIX=$prefix, the unit still says: $left"
 for f in usr/sbin/ringcapd usr/bin/ringcap; do
 	[ -x "$stage/$f" ] || rc_fail "/$f not installed"
 done

@@ -227,6 +227,13 @@ void rc_run_request_stop(struct rc_run *r)
 			rc_worker_request_stop(&r->workers[k].w);
 }
 
+void rc_run_rotate(struct rc_run *r)
+{
+	for (unsigned k = 0; k < r->nworkers; k++)
+		if (r->workers[k].w.started)
+			rc_worker_request_rotate(&r->workers[k].w);
+}
+
 int rc_run_join(struct rc_run *r)
 {
 	int worst = RC_WORKER_STOPPED;

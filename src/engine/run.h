@@ -83,6 +83,8 @@ int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen);
 int rc_run_start(struct rc_run *r, uint64_t count_limit, uint32_t drain_timeout_ms,
 		 int ready_fd, int done_fd);
 void rc_run_request_stop(struct rc_run *r);
+/* Every worker starts a new file on every output now. */
+void rc_run_rotate(struct rc_run *r);
 /* Wait for every worker; returns the "worst" end (source > sinks failed >
  * count > stopped). */
 int rc_run_join(struct rc_run *r);

@@ -97,6 +97,23 @@ static bool stop_requested(struct rc_worker *w)
 	return __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE);
 }
 
+/* An operator asked for new files: every output that has a file starts
+ * the next one. */
+static void maybe_rotate(struct rc_worker *w)
+{
+	unsigned req = __atomic_load_n(&w->rotate_req, __ATOMIC_ACQUIRE);
+
+	if (rc_likely(req == w->rotate_done))
+		return;
+	w->rotate_done = req;
+	for (unsigned i = 0; i < w->nsinks; i++) {
+		struct rc_sink *s = w->sinks[i];
+
+		if (!w->gone[i] && s->ops->rotate)
+			sink_result(w, i, s->ops->rotate(s));
+	}
+}
+
 static bool count_reached(struct rc_worker *w)
 {
 	return w->count_limit &&
@@ -149,6 +166,7 @@ static void *worker_main(void *arg)
 		RC_COUNTER_ADD(w->heartbeat, 1);
 		if (stop_requested(w))
 			break;
+		maybe_rotate(w);
 		if (count_reached(w)) {
 			end = RC_WORKER_COUNT_REACHED;
 			break;
@@ -227,6 +245,16 @@ void rc_worker_request_stop(struct rc_worker *w)
 	uint64_t one = 1;
 
 	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+	if (w->wake_fd >= 0 && write(w->wake_fd, &one, sizeof(one)) < 0) {
+		/* counter full: the worker is being woken anyway */
+	}
+}
+
+void rc_worker_request_rotate(struct rc_worker *w)
+{
+	uint64_t one = 1;
+
+	__atomic_add_fetch(&w->rotate_req, 1, __ATOMIC_RELEASE);
 	if (w->wake_fd >= 0 && write(w->wake_fd, &one, sizeof(one)) < 0) {
 		/* counter full: the worker is being woken anyway */
 	}

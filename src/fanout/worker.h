@@ -65,6 +65,7 @@ struct rc_worker {
 	uint64_t count_own;
 	int wake_fd;
 	int stop;
+	unsigned rotate_req, rotate_done; /* rc_worker_request_rotate() vs the worker */
 	unsigned live_sinks;
 	bool *gone;                 /* per sink: said it stopped for good */
 	pthread_t thread;
@@ -74,6 +75,8 @@ struct rc_worker {
 void rc_worker_init(struct rc_worker *w);
 int rc_worker_start(struct rc_worker *w);
 void rc_worker_request_stop(struct rc_worker *w);
+/* Ask the worker to start a new file on every output now (any thread). */
+void rc_worker_request_rotate(struct rc_worker *w);
 /* Wait for the thread; returns its enum rc_worker_end. */
 int rc_worker_join(struct rc_worker *w);
 /* The same, but give up at @deadline_ns (CLOCK_MONOTONIC): -ETIMEDOUT when

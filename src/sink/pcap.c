@@ -671,6 +671,20 @@ static int pcap_sink_tick(struct rc_sink *sink, uint64_t now_mono_ns)
 	}
 }
 
+static int pcap_sink_rotate(struct rc_sink *sink)
+{
+	struct pcap_sink *s = PS(sink);
+
+	switch (get_state(s)) {
+	case RC_SINK_WRITING:
+		return s->to_stdout ? 0 : rotate(s);
+	case RC_SINK_WAITING:
+		return open_file(s);
+	default:
+		return sink->dead ? -EIO : 0;
+	}
+}
+
 static int pcap_sink_close(struct rc_sink *sink)
 {
 	struct pcap_sink *s = PS(sink);
@@ -745,6 +759,7 @@ static const struct rc_sink_ops pcap_sink_ops = {
 	.start = pcap_sink_start,
 	.write = pcap_sink_write,
 	.tick = pcap_sink_tick,
+	.rotate = pcap_sink_rotate,
 	.close = pcap_sink_close,
 	.stats = pcap_sink_stats,
 	.state = pcap_sink_state,

@@ -26,6 +26,9 @@
  *   tick    worker thread, at least every 100 ms: time-driven work
  *           (rotation by time, retries).  @now_ns is CLOCK_MONOTONIC.
  *           -errno as for write.
+ *   rotate  optional; worker thread.  Close the current file and open the
+ *           next now (an operator's `ringcap rotate`); a sink that cannot
+ *           write tries again at once.  -errno as for write.
  *   close   worker thread.  Finish: every file complete.  -errno if that
  *           failed (message in err[]).
  *   stats   any thread.
@@ -92,6 +95,7 @@ struct rc_sink_ops {
 	int (*start)(struct rc_sink *s);
 	int (*write)(struct rc_sink *s, const struct rc_batch *b);
 	int (*tick)(struct rc_sink *s, uint64_t now_ns);
+	int (*rotate)(struct rc_sink *s);
 	int (*close)(struct rc_sink *s);
 	void (*stats)(struct rc_sink *s, struct rc_sink_stats *ret);
 	enum rc_sink_state (*state)(struct rc_sink *s, char *buf, size_t len);

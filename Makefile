@@ -51,7 +51,7 @@ CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
-TOOL_BINS  := $(BUILD)/tests/rcgen
+TOOL_BINS  := $(BUILD)/tests/rcgen $(BUILD)/tests/fanout_wrap
 
 BINS := $(BUILD)/ringcap $(BUILD)/ringcapd
 
@@ -79,6 +79,11 @@ $(BUILD)/tests/rcgen: tests/tools/rcgen.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -g -o $@ $<
+
+$(BUILD)/tests/fanout_wrap: tests/tools/fanout_wrap.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -g -pthread -o $@ $<
 
 # Debian packages for build, tests, demo and benchmark.  Idempotent: only
 # what is missing is installed.

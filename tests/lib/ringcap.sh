@@ -126,6 +126,65 @@ rc_until_lossless() {
 	rc_fail "kernel drops in every attempt, down to $((rate * 2)) frames/s"
 }
 
+# The daemon keeps no exit summary; its counters are read from the control
+# socket while it runs.
+#   rc_daemon_counters SOCKET CAPTURE
+#       prints "received kernel_drops frames filter_drops frames_lost"
+#   rc_daemon_accounted SOCKET CAPTURE SENT [OUTPUTS]
+#       the daemon's version of rc_accounted, for a capture whose SENT
+#       frames have all been sent: waits (10 s at most) until every frame
+#       the kernel took in is written or counted by each of the capture's
+#       OUTPUTS (default 1):
+#         frames + filter_drops + frames_lost = OUTPUTS x (received - kernel_drops)
+#       then fails unless received = SENT (every frame sent reached the
+#       capture's sockets, and only once) and frames_lost = 0.  Sets
+#       RC_DROPS (kernel drops), RC_FRAMES (frames written, all outputs
+#       together) and RC_FILTERED (rejected by outputs' own filters).  The
+#       files are checked against RC_FRAMES once the daemon has closed them.
+rc_daemon_counters() {
+	local out
+	out=$("$RINGCAP" stats --json -S "$1") || rc_fail "ringcap stats -S $1 failed"
+	echo "$out" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+c = [c for c in d["captures"] if c["name"] == sys.argv[1]]
+if not c:
+    sys.exit("no capture %r in the stats" % sys.argv[1])
+print(" ".join(str(c[0][k]) for k in
+      ("received", "kernel_drops", "frames", "filter_drops", "frames_lost")))' "$2" ||
+		rc_fail "ringcap stats: no counters for capture $2"
+}
+
+rc_daemon_accounted() {
+	local sock=$1 cap=$2 sent=$3 nout=${4:-1} i c recv drop frames filt lost
+	for ((i = 0; i < 100; i++)); do
+		c=$(rc_daemon_counters "$sock" "$cap")
+		read -r recv drop frames filt lost <<<"$c"
+		[ "$recv" -ge "$sent" ] &&
+			[ $((frames + filt + lost)) = $((nout * (recv - drop))) ] && break
+		sleep 0.1
+	done
+	echo "capture $cap: $sent sent, $recv received, $drop dropped by kernel, $frames written, $filt rejected by output filters, $lost lost"
+	[ "$recv" = "$sent" ] ||
+		rc_fail "capture $cap: its sockets received $recv frames for $sent sent"
+	[ $((frames + filt + lost)) = $((nout * (recv - drop))) ] ||
+		rc_fail "capture $cap: $frames written + $filt rejected + $lost lost != $nout x ($recv received - $drop dropped): frames unaccounted for"
+	[ "$lost" = 0 ] || rc_fail "capture $cap: $lost frames lost on the way to the files"
+	RC_DROPS=$drop RC_FRAMES=$frames RC_FILTERED=$filt
+}
+
+# rc_fanout_ids PID: the PACKET_FANOUT group id of each packet socket of
+# process PID, one a line ("none" for a socket in no group), read with
+# ss (sock_diag) from the current network namespace.
+rc_fanout_ids() {
+	local out
+	out=$(ss -0 -a -e -p) || rc_fail "ss -0 failed"
+	echo "$out" | awk -v pid="$1" '
+		/^[^ \t]/ { if (mine) print id; mine = index($0, "pid=" pid ",") > 0; id = "none"; next }
+		/fanout\(id:/ { s = $0; sub(/.*fanout\(id:/, "", s); sub(/[^0-9].*/, "", s); id = s }
+		END { if (mine) print id }'
+}
+
 # rc_need_afxdp: skip unless ringcap has the AF_XDP backend; unmount on exit
 # a bpffs that a ringcap of the test mounted for libxdp (one killed with -9
 # cannot), unless something is pinned in it.

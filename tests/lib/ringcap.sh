@@ -57,15 +57,23 @@ RINGCAPD=$RC_TOP/$BUILD/ringcapd
 NOTIFY_RECV=(/usr/bin/python3 "$RC_TOP/tests/lib/notify_recv.py")
 
 # rc_start_daemon CONFIG LOG [ENV=VALUE...]: ringcapd with a test
-# NOTIFY_SOCKET; waits for READY=1.  Sets DAEMON_PID, NOTIFY_LOG.
+# NOTIFY_SOCKET; waits for READY=1.  Sets DAEMON_PID, NOTIFY_LOG.  The
+# receiver of an earlier call is stopped first: it would remove the new
+# one's socket when it goes.
 rc_start_daemon() {
 	local conf=$1 log=$2 sock
 	shift 2
 	sock=$RC_TMP/notify.sock
 	NOTIFY_LOG=$RC_TMP/notify.log
+	if [ -n "${NOTIFY_PID:-}" ]; then
+		rc_stop "$NOTIFY_PID" || true
+	fi
+	rm -f "$sock"
 	: >"$NOTIFY_LOG"
 	rc_bg "${NOTIFY_RECV[@]}" "$sock" "$NOTIFY_LOG"
+	NOTIFY_PID=$RC_BG_PID
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	[ -S "$sock" ] || rc_fail "notify_recv.py did not make $sock"
 	rc_bg env NOTIFY_SOCKET="$sock" "$@" "$RINGCAPD" -c "$conf" 2>"$log"
 	DAEMON_PID=$RC_BG_PID
 	rc_wait_log "$NOTIFY_LOG" "READY=1" 10
@@ -88,6 +96,9 @@ print([c for c in d["captures"] if c["name"] == sys.argv[1]][0][sys.argv[2]])' "
 #       filter" = TOTAL, captured + dropped by kernel = TOTAL, and FILE...
 #       hold exactly the captured frames, no repeats, in order.  Sets
 #       RC_DROPS to the kernel drops.  Fails the test otherwise.
+#   rc_counted LOG TOTAL
+#       the same without the files (for captures that remove files):
+#       sets RC_DROPS and RC_CAPTURED.
 #   rc_until_lossless RATE ATTEMPT
 #       runs "ATTEMPT RATE"; ATTEMPT must check its capture with
 #       rc_accounted (or set RC_DROPS itself).  While RC_DROPS > 0 the
@@ -96,19 +107,24 @@ print([c for c in d["captures"] if c["name"] == sys.argv[1]][0][sys.argv[2]])' "
 #       RC_RATE to the rate of the lossless attempt.  An ATTEMPT whose
 #       reference capture (tcpdump) lost frames sets RC_DROPS > 0 and says
 #       so in RC_WHY.
-rc_accounted() {
-	local log=$1 total=$2 cap recv drop out frames
-	shift 2
+rc_counted() {
+	local log=$1 total=$2 cap recv drop
 	cap=$(rc_summary "$log" captured)
 	recv=$(rc_summary "$log" "received by filter")
 	drop=$(rc_summary "$log" "dropped by kernel")
 	[ "$recv" = "$total" ] || rc_fail "$log: $recv received by filter, $total sent"
 	[ $((cap + drop)) = "$total" ] ||
 		rc_fail "$log: $cap captured + $drop dropped != $total sent: frames lost without a count"
+	RC_DROPS=$drop RC_CAPTURED=$cap
+}
+
+rc_accounted() {
+	local log=$1 total=$2 out frames
+	shift 2
+	rc_counted "$log" "$total"
 	out=$("${PCAPCHECK[@]}" seq "$@") || rc_fail "$*: frames repeated or reordered"
 	frames=$(echo "$out" | sed -n 's/^frames=\([0-9]*\) .*/\1/p')
-	[ "$frames" = "$cap" ] || rc_fail "$*: $frames frames in the file(s), $cap captured"
-	RC_DROPS=$drop
+	[ "$frames" = "$RC_CAPTURED" ] || rc_fail "$*: $frames frames in the file(s), $RC_CAPTURED captured"
 }
 
 rc_until_lossless() {
@@ -164,9 +180,9 @@ rc_daemon_accounted() {
 			[ $((frames + filt + lost)) = $((nout * (recv - drop))) ] && break
 		sleep 0.1
 	done
-	echo "capture $cap: $sent sent, $recv received, $drop dropped by kernel, $frames written, $filt rejected by output filters, $lost lost"
+	echo "capture $cap: $sent expected, $recv received, $drop dropped by kernel, $frames written, $filt rejected by output filters, $lost lost"
 	[ "$recv" = "$sent" ] ||
-		rc_fail "capture $cap: its sockets received $recv frames for $sent sent"
+		rc_fail "capture $cap: its sockets received $recv frames, $sent expected (each frame sent, once)"
 	[ $((frames + filt + lost)) = $((nout * (recv - drop))) ] ||
 		rc_fail "capture $cap: $frames written + $filt rejected + $lost lost != $nout x ($recv received - $drop dropped): frames unaccounted for"
 	[ "$lost" = 0 ] || rc_fail "capture $cap: $lost frames lost on the way to the files"
@@ -188,14 +204,26 @@ rc_fanout_ids() {
 # rc_need_afxdp: skip unless ringcap has the AF_XDP backend; unmount on exit
 # a bpffs that a ringcap of the test mounted for libxdp (one killed with -9
 # cannot), unless something is pinned in it.
+# The probe below is meant to fail (lo is no Ethernet port): its message
+# says whether AF_XDP was built in.
 rc_need_afxdp() {
-	local bpffs=/sys/fs/bpf had=0
-	"$RINGCAP" capture --help 2>&1 | grep -q -- '--backend' || rc_skip "ringcap has no --backend"
-	if "$RINGCAP" capture --backend afxdp --dedicated-port -i lo -w /dev/null 2>&1 |
-		grep -q 'without AF_XDP'; then
+	local bpffs=/sys/fs/bpf had=0 out
+	out=$("$RINGCAP" capture --help 2>&1) || rc_fail "ringcap capture --help failed: $out"
+	[[ $out == *--backend* ]] || rc_skip "ringcap has no --backend"
+	out=$(timeout 10 "$RINGCAP" capture --backend afxdp --dedicated-port -i lo -w /dev/null 2>&1) &&
+		rc_fail "ringcap captured on lo with AF_XDP, expected a refusal: $out"
+	if [[ $out == *"without AF_XDP"* ]]; then
 		rc_skip "ringcap was built without AF_XDP (make deps: libbpf-dev libxdp-dev bpftool)"
 	fi
 	mountpoint -q "$bpffs" 2>/dev/null && had=1
 	rc_defer "[ $had = 1 ] || ! mountpoint -q $bpffs ||
 		[ -n \"\$(ls -A $bpffs/xdp 2>/dev/null)\" ] || umount $bpffs"
+}
+
+# rc_xdp_attached DEV: whether an XDP program is attached to DEV; fails the
+# test when ip cannot tell.
+rc_xdp_attached() {
+	local out
+	out=$(ip link show dev "$1") || rc_fail "ip link show dev $1 failed"
+	[[ $out == *prog/xdp* ]]
 }

@@ -34,7 +34,7 @@ attempts=0
 # start_fresh OUTDIR: ringcapd with the capture as the first unique fanout
 # group since the counter wrapped
 start_fresh() {
-	local try ids
+	local ids
 	cat >"$RC_TMP/ringcap.yaml" <<YAML
 daemon: { user: "", runtime_directory: $RC_TMP/run, status_interval: 1s }
 captures:
@@ -45,7 +45,7 @@ captures:
     outputs:
       - pcap: { path: $1/fresh.pcap }
 YAML
-	for try in 1 2 3; do
+	for _ in 1 2 3; do
 		"$FANOUT_WRAP" || rc_fail "fanout_wrap failed"
 		rc_start_daemon "$RC_TMP/ringcap.yaml" "$RC_TMP/daemon.log"
 		ids=$(rc_fanout_ids "$DAEMON_PID" | tr '\n' ' ')

@@ -112,7 +112,7 @@ time_attempt() {
 	# one file a second, give or take the second the capture started in
 	lo=$((7000 / $1)) hi=$(((7000 + $1 - 1) / $1 + 2))
 	n=$(nfiles "$D")
-	[ "$n" -ge $lo ] && [ "$n" -le $hi ] || rc_fail "time: $n files for $((7000 / $1)).x s with -G 1, expected $lo..$hi"
+	[ "$n" -ge $lo ] && [ "$n" -le $hi ] || rc_fail "time: $n files for 7000 frames at $1/s with -G 1, expected $lo..$hi"
 	"${PCAPCHECK[@]}" seq "$D"/* --expect 7000 || rc_fail "time: frames lost or repeated"
 }
 rc_until_lossless 2000 time_attempt

@@ -4,6 +4,7 @@
 #   make test             install deps, build, run every test
 #   make demo             the README's demo: capture real traffic in a throw-away netns
 #   make bench            benchmark against tcpdump, dumpcap, netsniff-ng, xdpdump (root)
+#   make stress           the integration suite STRESS_RUNS=10 times with every CPU busy (root)
 #   make deps             install the Debian packages build, tests and demo need
 #   make install          PREFIX=/usr/local DESTDIR=
 #   make CC=clang | SANITIZE=address,undefined | V=1
@@ -55,7 +56,7 @@ TOOL_BINS  := $(BUILD)/tests/rcgen $(BUILD)/tests/fanout_wrap
 
 BINS := $(BUILD)/ringcap $(BUILD)/ringcapd
 
-.PHONY: all test unit integration demo bench deps install uninstall clean lint-man
+.PHONY: all test unit integration demo bench deps install uninstall clean lint-man stress
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
 
 $(BUILD)/%.o: %.c
@@ -110,6 +111,9 @@ unit: all
 
 integration: all
 	$(Q)BUILD=$(BUILD) tests/run integration
+
+stress: all
+	$(Q)BUILD=$(BUILD) tests/stress.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

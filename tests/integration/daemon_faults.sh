@@ -85,6 +85,9 @@ newest=${files[n - 1]}
 for f in "${files[@]:0:n-1}"; do
 	capinfos "$f" >/dev/null 2>&1 || rc_fail "capinfos rejects $f, which was rotated before kill -9"
 done
+# A file is valid from its first moment: even the newest has its header.
+[ "$(stat -c %s "$newest")" -ge 24 ] ||
+	rc_fail "kill -9 left $newest without a file header ($(stat -c %s "$newest") bytes): it was created before its header was written"
 # no frame twice or out of order; the newest file may end in one cut record
 out=$("${PCAPCHECK[@]}" seq --torn-tail --below 1000000 "${files[@]}" 2>"$RC_TMP/torn.txt") ||
 	rc_fail "after kill -9: $(cat "$RC_TMP/torn.txt")"

@@ -4,6 +4,7 @@
 #   make test             install deps, build, run every test
 #   make demo             the README's demo: capture real traffic in a throw-away netns
 #   make bench            benchmark against tcpdump, dumpcap, netsniff-ng, xdpdump (root)
+#   make stress           the integration suite STRESS_RUNS=10 times with every CPU busy (root)
 #   make deps             install the Debian packages build, tests and demo need
 #   make install          PREFIX=/usr/local DESTDIR=
 #   make tsan-unit        the unit tests under ThreadSanitizer (in build-tsan)
@@ -53,11 +54,11 @@ CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
-TOOL_BINS  := $(BUILD)/tests/rcgen
+TOOL_BINS  := $(BUILD)/tests/rcgen $(BUILD)/tests/fanout_wrap
 
 BINS := $(BUILD)/ringcap $(BUILD)/ringcapd
 
-.PHONY: all test unit unit-bins tsan-unit integration demo bench deps install uninstall clean lint-man
+.PHONY: all test unit unit-bins tsan-unit integration demo bench deps install uninstall clean lint-man stress
 all: $(BINS) $(UNIT_BINS) $(TOOL_BINS)
 
 $(BUILD)/%.o: %.c
@@ -81,6 +82,11 @@ $(BUILD)/tests/rcgen: tests/tools/rcgen.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -g -o $@ $<
+
+$(BUILD)/tests/fanout_wrap: tests/tools/fanout_wrap.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -g -pthread -o $@ $<
 
 # Debian packages for build, tests, demo and benchmark.  Idempotent: only
 # what is missing is installed.
@@ -121,6 +127,9 @@ endif
 
 integration: all
 	$(Q)BUILD=$(BUILD) tests/run integration
+
+stress: all
+	$(Q)BUILD=$(BUILD) tests/stress.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -125,7 +125,7 @@ one_queue() {
 	start_tcpdump t1 $N
 	rc_in_ns "$RCGEN" -i "$RC_GEN" -n $N -s 60-1514 --seed 3 -r "$1"
 	stop_ringcap "$T/q1.log"
-	if ip link show dev "$RC_CAP" | grep -q 'prog/xdp'; then
+	if rc_xdp_attached "$RC_CAP"; then
 		rc_fail "the XDP program is still attached after a clean stop"
 	fi
 	rc_accounted "$T/q1.log" $N "$T/q1.pcap"
@@ -245,7 +245,7 @@ recv 1 during
 [ "$got" = 0 ] || rc_fail "during an AF_XDP capture the host still received $got of 100 frames"
 kill -9 "$RINGCAP_PID"
 wait "$RINGCAP_PID" 2>/dev/null || true
-ip link show dev "$RC_CAP" | grep -q 'prog/xdp' ||
+rc_xdp_attached "$RC_CAP" ||
 	rc_fail "expected the killed ringcap's XDP program to stay attached"
 recv 2 after
 [ "$got" = 100 ] || rc_fail "after kill -9 the host received $got of 100 frames"
@@ -256,5 +256,5 @@ recv 1 again
 [ "$got" = 0 ] || rc_fail "the second capture let $got frames through to the host"
 stop_ringcap "$T/k2.log"
 [ "$(rc_summary "$T/k2.log" captured)" = 100 ] || rc_fail "the second capture missed frames"
-ip link show dev "$RC_CAP" | grep -q 'prog/xdp' && rc_fail "the XDP program is still attached after a clean stop"
+rc_xdp_attached "$RC_CAP" && rc_fail "the XDP program is still attached after a clean stop"
 rc_pass "AF_XDP: 1 queue ($R1 frames/s) and 4 queues ($R4 frames/s) identical to tcpdump, filter ($RF frames/s), SKB mode ($RS frames/s), kill -9 hands the port back"

@@ -100,7 +100,7 @@ attempt() {
 	cat "$T/pkt.log"
 	echo "--- afxdp (receiving end):"
 	cat "$T/xdp.log"
-	if ip link show dev "$RC_CAP" | grep -q 'prog/xdp'; then
+	if rc_xdp_attached "$RC_CAP"; then
 		rc_fail "the XDP program is still attached after a clean stop"
 	fi
 

@@ -94,8 +94,13 @@ class Pcap:
         off = 24
         idx = 0
         while off < size:
+            # A cut record is where the file ends before the record does;
+            # it can only be the last one.  Its header, when whole, must
+            # still be plausible: a caplen over the snaplen is damage, not
+            # a cut.
             if self.torn_tail and (off + 16 > size or
-                                   off + 16 + u32(buf, off + 8)[0] > size):
+                                   (off + 16 + u32(buf, off + 8)[0] > size and
+                                    u32(buf, off + 8)[0] <= self.snaplen)):
                 self.torn = size - off
                 break
             if off + 16 > size:
@@ -185,14 +190,19 @@ def parse_rcgen(buf, d, caplen, layout):
 
 # ---------------------------------------------------------------- commands
 
+def load(path, torn_tail):
+    """Pcap(path); with torn_tail, a cut last record is left out and said."""
+    pc = Pcap(path, torn_tail=torn_tail)
+    if pc.torn:
+        print("pcapcheck: %s: the last record is cut (%d bytes); not counted"
+              % (path, pc.torn), file=sys.stderr)
+    return pc
+
+
 def cmd_count(args):
     total = 0
     for path in args.files:
-        pc = Pcap(path, torn_tail=args.torn_tail)
-        if pc.torn:
-            print("pcapcheck: %s: the last record is cut (%d bytes); not counted"
-                  % (path, pc.torn), file=sys.stderr)
-        total += len(pc)
+        total += len(load(path, args.torn_tail))
     print(total)
 
 
@@ -279,8 +289,9 @@ def cmd_seq(args):
     first_badport = None
     badvlan = 0
     first_badvlan = None
-    for path in args.files:
-        pc = Pcap(path)
+    below = 0
+    for k, path in enumerate(args.files):
+        pc = load(path, args.torn_tail and k == len(args.files) - 1)
         layout = l2_layout(pc.linktype)
         buf = pc.buf
         for i, off, _s, _f, caplen, _o in pc.headers():
@@ -292,6 +303,8 @@ def cmd_seq(args):
                 continue
             seq, dport, vid = r
             n += 1
+            if args.below is not None and seq < args.below:
+                below += 1
             if ports is not None and dport not in ports:
                 badport += 1
                 if first_badport is None:
@@ -373,9 +386,10 @@ def cmd_seq(args):
                               % (first, args.start))
         missing_out = (last - first + 1 - n) if n else 0
 
-    print("frames=%d first=%s last=%s missing=%d dup=%d"
+    print("frames=%d first=%s last=%s missing=%d dup=%d%s"
           % (n, "-" if first is None else first,
-             "-" if last is None else last, missing_out, dups))
+             "-" if last is None else last, missing_out, dups,
+             "" if args.below is None else " below=%d" % below))
 
 
 def cmd_monotonic(args):
@@ -577,8 +591,9 @@ def build_parser():
     s = sub.add_parser("count", help="print the total number of frames")
     s.add_argument("files", nargs="+", metavar="FILE")
     s.add_argument("--torn-tail", action="store_true",
-                   help="a cut last record (a writer killed mid-write) is "
-                   "left out instead of an error")
+                   help="a cut last record of each FILE (a writer killed "
+                   "mid-write) is left out and said on stderr instead of an "
+                   "error")
     s.set_defaults(func=cmd_count)
 
     s = sub.add_parser("info", help="print frames=, snaplen=, linktype=, "
@@ -614,6 +629,13 @@ def build_parser():
                    help="every frame's UDP destination port is in the list")
     s.add_argument("--vlan", type=vlan_id, metavar="ID",
                    help="every frame carries an (outer) 802.1Q tag with VID ID")
+    s.add_argument("--torn-tail", action="store_true",
+                   help="the last FILE may end in one cut record (a writer "
+                   "killed mid-write): it is left out and said on stderr; "
+                   "every other file must be whole")
+    s.add_argument("--below", type=nonneg_int, metavar="SEQ",
+                   help="also print below=K: the frames with a sequence "
+                   "number under SEQ")
     s.set_defaults(func=cmd_seq)
 
     s = sub.add_parser("monotonic", help="timestamps never go backwards "

@@ -57,15 +57,23 @@ RINGCAPD=$RC_TOP/$BUILD/ringcapd
 NOTIFY_RECV=(/usr/bin/python3 "$RC_TOP/tests/lib/notify_recv.py")
 
 # rc_start_daemon CONFIG LOG [ENV=VALUE...]: ringcapd with a test
-# NOTIFY_SOCKET; waits for READY=1.  Sets DAEMON_PID, NOTIFY_LOG.
+# NOTIFY_SOCKET; waits for READY=1.  Sets DAEMON_PID, NOTIFY_LOG.  The
+# receiver of an earlier call is stopped first: it would remove the new
+# one's socket when it goes.
 rc_start_daemon() {
 	local conf=$1 log=$2 sock
 	shift 2
 	sock=$RC_TMP/notify.sock
 	NOTIFY_LOG=$RC_TMP/notify.log
+	if [ -n "${NOTIFY_PID:-}" ]; then
+		rc_stop "$NOTIFY_PID" || true
+	fi
+	rm -f "$sock"
 	: >"$NOTIFY_LOG"
 	rc_bg "${NOTIFY_RECV[@]}" "$sock" "$NOTIFY_LOG"
+	NOTIFY_PID=$RC_BG_PID
 	for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+	[ -S "$sock" ] || rc_fail "notify_recv.py did not make $sock"
 	rc_bg env NOTIFY_SOCKET="$sock" "$@" "$RINGCAPD" -c "$conf" 2>"$log"
 	DAEMON_PID=$RC_BG_PID
 	rc_wait_log "$NOTIFY_LOG" "READY=1" 10
@@ -88,6 +96,9 @@ print([c for c in d["captures"] if c["name"] == sys.argv[1]][0][sys.argv[2]])' "
 #       filter" = TOTAL, captured + dropped by kernel = TOTAL, and FILE...
 #       hold exactly the captured frames, no repeats, in order.  Sets
 #       RC_DROPS to the kernel drops.  Fails the test otherwise.
+#   rc_counted LOG TOTAL
+#       the same without the files (for captures that remove files):
+#       sets RC_DROPS and RC_CAPTURED.
 #   rc_until_lossless RATE ATTEMPT
 #       runs "ATTEMPT RATE"; ATTEMPT must check its capture with
 #       rc_accounted (or set RC_DROPS itself).  While RC_DROPS > 0 the
@@ -96,19 +107,24 @@ print([c for c in d["captures"] if c["name"] == sys.argv[1]][0][sys.argv[2]])' "
 #       RC_RATE to the rate of the lossless attempt.  An ATTEMPT whose
 #       reference capture (tcpdump) lost frames sets RC_DROPS > 0 and says
 #       so in RC_WHY.
-rc_accounted() {
-	local log=$1 total=$2 cap recv drop out frames
-	shift 2
+rc_counted() {
+	local log=$1 total=$2 cap recv drop
 	cap=$(rc_summary "$log" captured)
 	recv=$(rc_summary "$log" "received by filter")
 	drop=$(rc_summary "$log" "dropped by kernel")
 	[ "$recv" = "$total" ] || rc_fail "$log: $recv received by filter, $total sent"
 	[ $((cap + drop)) = "$total" ] ||
 		rc_fail "$log: $cap captured + $drop dropped != $total sent: frames lost without a count"
+	RC_DROPS=$drop RC_CAPTURED=$cap
+}
+
+rc_accounted() {
+	local log=$1 total=$2 out frames
+	shift 2
+	rc_counted "$log" "$total"
 	out=$("${PCAPCHECK[@]}" seq "$@") || rc_fail "$*: frames repeated or reordered"
 	frames=$(echo "$out" | sed -n 's/^frames=\([0-9]*\) .*/\1/p')
-	[ "$frames" = "$cap" ] || rc_fail "$*: $frames frames in the file(s), $cap captured"
-	RC_DROPS=$drop
+	[ "$frames" = "$RC_CAPTURED" ] || rc_fail "$*: $frames frames in the file(s), $RC_CAPTURED captured"
 }
 
 rc_until_lossless() {
@@ -126,17 +142,88 @@ rc_until_lossless() {
 	rc_fail "kernel drops in every attempt, down to $((rate * 2)) frames/s"
 }
 
+# The daemon keeps no exit summary; its counters are read from the control
+# socket while it runs.
+#   rc_daemon_counters SOCKET CAPTURE
+#       prints "received kernel_drops frames filter_drops frames_lost"
+#   rc_daemon_accounted SOCKET CAPTURE SENT [OUTPUTS]
+#       the daemon's version of rc_accounted, for a capture whose SENT
+#       frames have all been sent: waits (10 s at most) until every frame
+#       the kernel took in is written or counted by each of the capture's
+#       OUTPUTS (default 1):
+#         frames + filter_drops + frames_lost = OUTPUTS x (received - kernel_drops)
+#       then fails unless received = SENT (every frame sent reached the
+#       capture's sockets, and only once) and frames_lost = 0.  Sets
+#       RC_DROPS (kernel drops), RC_FRAMES (frames written, all outputs
+#       together) and RC_FILTERED (rejected by outputs' own filters).  The
+#       files are checked against RC_FRAMES once the daemon has closed them.
+rc_daemon_counters() {
+	local out
+	out=$("$RINGCAP" stats --json -S "$1") || rc_fail "ringcap stats -S $1 failed"
+	echo "$out" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+c = [c for c in d["captures"] if c["name"] == sys.argv[1]]
+if not c:
+    sys.exit("no capture %r in the stats" % sys.argv[1])
+print(" ".join(str(c[0][k]) for k in
+      ("received", "kernel_drops", "frames", "filter_drops", "frames_lost")))' "$2" ||
+		rc_fail "ringcap stats: no counters for capture $2"
+}
+
+rc_daemon_accounted() {
+	local sock=$1 cap=$2 sent=$3 nout=${4:-1} i c recv drop frames filt lost
+	for ((i = 0; i < 100; i++)); do
+		c=$(rc_daemon_counters "$sock" "$cap")
+		read -r recv drop frames filt lost <<<"$c"
+		[ "$recv" -ge "$sent" ] &&
+			[ $((frames + filt + lost)) = $((nout * (recv - drop))) ] && break
+		sleep 0.1
+	done
+	echo "capture $cap: $sent expected, $recv received, $drop dropped by kernel, $frames written, $filt rejected by output filters, $lost lost"
+	[ "$recv" = "$sent" ] ||
+		rc_fail "capture $cap: its sockets received $recv frames, $sent expected (each frame sent, once)"
+	[ $((frames + filt + lost)) = $((nout * (recv - drop))) ] ||
+		rc_fail "capture $cap: $frames written + $filt rejected + $lost lost != $nout x ($recv received - $drop dropped): frames unaccounted for"
+	[ "$lost" = 0 ] || rc_fail "capture $cap: $lost frames lost on the way to the files"
+	RC_DROPS=$drop RC_FRAMES=$frames RC_FILTERED=$filt
+}
+
+# rc_fanout_ids PID: the PACKET_FANOUT group id of each packet socket of
+# process PID, one a line ("none" for a socket in no group), read with
+# ss (sock_diag) from the current network namespace.
+rc_fanout_ids() {
+	local out
+	out=$(ss -0 -a -e -p) || rc_fail "ss -0 failed"
+	echo "$out" | awk -v pid="$1" '
+		/^[^ \t]/ { if (mine) print id; mine = index($0, "pid=" pid ",") > 0; id = "none"; next }
+		/fanout\(id:/ { s = $0; sub(/.*fanout\(id:/, "", s); sub(/[^0-9].*/, "", s); id = s }
+		END { if (mine) print id }'
+}
+
 # rc_need_afxdp: skip unless ringcap has the AF_XDP backend; unmount on exit
 # a bpffs that a ringcap of the test mounted for libxdp (one killed with -9
 # cannot), unless something is pinned in it.
+# The probe below is meant to fail (lo is no Ethernet port): its message
+# says whether AF_XDP was built in.
 rc_need_afxdp() {
-	local bpffs=/sys/fs/bpf had=0
-	"$RINGCAP" capture --help 2>&1 | grep -q -- '--backend' || rc_skip "ringcap has no --backend"
-	if "$RINGCAP" capture --backend afxdp --dedicated-port -i lo -w /dev/null 2>&1 |
-		grep -q 'without AF_XDP'; then
+	local bpffs=/sys/fs/bpf had=0 out
+	out=$("$RINGCAP" capture --help 2>&1) || rc_fail "ringcap capture --help failed: $out"
+	[[ $out == *--backend* ]] || rc_skip "ringcap has no --backend"
+	out=$(timeout 10 "$RINGCAP" capture --backend afxdp --dedicated-port -i lo -w /dev/null 2>&1) &&
+		rc_fail "ringcap captured on lo with AF_XDP, expected a refusal: $out"
+	if [[ $out == *"without AF_XDP"* ]]; then
 		rc_skip "ringcap was built without AF_XDP (make deps: libbpf-dev libxdp-dev bpftool)"
 	fi
 	mountpoint -q "$bpffs" 2>/dev/null && had=1
 	rc_defer "[ $had = 1 ] || ! mountpoint -q $bpffs ||
 		[ -n \"\$(ls -A $bpffs/xdp 2>/dev/null)\" ] || umount $bpffs"
+}
+
+# rc_xdp_attached DEV: whether an XDP program is attached to DEV; fails the
+# test when ip cannot tell.
+rc_xdp_attached() {
+	local out
+	out=$(ip link show dev "$1") || rc_fail "ip link show dev $1 failed"
+	[[ $out == *prog/xdp* ]]
 }

@@ -400,10 +400,46 @@ static bool is_stream(const char *path)
 }
 
 /*
- * Find a name and create the file.  Returns the fd (O_NONBLOCK cleared),
- * -ENXIO for a FIFO without a reader, or -errno with a message in @err.
+ * A file without a name yet in the directory of @path (O_TMPFILE), so that
+ * its header is in it before anyone can see it: a kill -9 never leaves a
+ * named file without a pcap header.  -errno where the file system cannot
+ * (then the file is created by name, with O_EXCL).
  */
-static int create_file(struct pcap_sink *s, char *path, size_t len, char *err, size_t errlen)
+static int open_tmp(const struct pcap_sink *s, const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) + (slash == path), path);
+	else
+		snprintf(dir, sizeof(dir), ".");
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, s->file_mode ? s->file_mode : 0666);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Name the unnamed file @fd @path; EEXIST when the name is taken. */
+static int link_tmp(int fd, const char *path)
+{
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	/* no /proc: the descriptor itself, which needs CAP_DAC_READ_SEARCH */
+	return linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH);
+}
+
+/*
+ * Find a name and create the file (or, with @tmp >= 0, give that unnamed
+ * file the name).  Returns the fd (O_NONBLOCK cleared), -ENXIO for a FIFO
+ * without a reader, or -errno with a message in @err.
+ */
+static int create_file(struct pcap_sink *s, int tmp, char *path, size_t len, char *err,
+		       size_t errlen)
 {
 	uint64_t now = rc_clock_ns(CLOCK_REALTIME);
 	time_t t = (time_t)(now / 1000000000ULL);
@@ -425,9 +461,14 @@ static int create_file(struct pcap_sink *s, char *path, size_t len, char *err, s
 		r = rc_rotate_name(s->tmpl, numbered, s->rotor.next_seq, t, path, len);
 		if (r < 0)
 			goto bad_name;
-		fd = open(path, flags | O_CREAT | O_EXCL, s->file_mode ? s->file_mode : 0666);
-		if (fd < 0 && errno == EEXIST && is_stream(path))
-			fd = open(path, flags);
+		if (tmp >= 0) {
+			/* give the file, header and all, its name; never over another */
+			fd = link_tmp(tmp, path) < 0 ? -1 : tmp;
+		} else {
+			fd = open(path, flags | O_CREAT | O_EXCL, s->file_mode ? s->file_mode : 0666);
+			if (fd < 0 && errno == EEXIST && is_stream(path))
+				fd = open(path, flags);
+		}
 		if (fd >= 0) {
 			if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 				r = -errno;
@@ -443,7 +484,8 @@ static int create_file(struct pcap_sink *s, char *path, size_t len, char *err, s
 		}
 		if (errno != EEXIST) {
 			r = -errno;
-			snprintf(err, errlen, "cannot open %.900s for writing: %s", path, strerror(errno));
+			snprintf(err, errlen, "cannot %s %.900s for writing: %s", tmp >= 0 ? "name" : "open",
+				 path, strerror(-r));
 			return r;
 		}
 		if (numbered) {
@@ -470,13 +512,47 @@ bad_name:
 	return -ENAMETOOLONG;
 }
 
+/*
+ * The usual way to a new file: an unnamed one in the right directory, its
+ * header written, then named.  -EAGAIN when that cannot be done here (no
+ * O_TMPFILE, or the name is an existing FIFO or device, which is opened
+ * as it is): the caller creates the file by name instead.
+ */
+static int open_named_with_header(struct pcap_sink *s, char *path, size_t len, char *err,
+				  size_t errlen)
+{
+	time_t t = (time_t)(rc_clock_ns(CLOCK_REALTIME) / 1000000000ULL);
+	int tmp, fd;
+
+	if (rc_rotate_name(s->tmpl, s->numbered || s->renumbered, s->rotor.next_seq, t, path,
+			   len) < 0 || is_stream(path))
+		return -EAGAIN;
+	tmp = open_tmp(s, path);
+	if (tmp < 0)
+		return -EAGAIN;
+	if (s->file_mode)
+		(void)fchmod(tmp, s->file_mode);
+	if (write(tmp, s->filehdr, PCAP_FILE_HDR) != (ssize_t)PCAP_FILE_HDR) {
+		int e = errno ? errno : EIO;
+
+		close(tmp);
+		snprintf(err, errlen, "writing a file in the directory of %.900s failed: %s", path,
+			 strerror(e));
+		return -e;
+	}
+	fd = create_file(s, tmp, path, len, err, errlen);
+	if (fd < 0)
+		close(tmp);
+	return fd;
+}
+
 /* Open the next file and write its header.  0, or the result of
  * stop_writing() with the reason. */
 static int open_file(struct pcap_sink *s)
 {
 	char path[sizeof(s->path)], why[1024];
 	struct stat stbuf;
-	bool renumbered = s->renumbered;
+	bool renumbered = s->renumbered, header_done = false;
 	int fd, r;
 
 	if (s->to_stdout) {
@@ -488,7 +564,11 @@ static int open_file(struct pcap_sink *s)
 		}
 		snprintf(path, sizeof(path), "-");
 	} else {
-		fd = create_file(s, path, sizeof(path), why, sizeof(why));
+		fd = open_named_with_header(s, path, sizeof(path), why, sizeof(why));
+		if (fd == -EAGAIN)
+			fd = create_file(s, -1, path, sizeof(path), why, sizeof(why));
+		else if (fd >= 0)
+			header_done = true;
 	}
 	if (fd < 0) {
 		RC_COUNTER_ADD(s->st.errors, fd == -ENXIO ? 0 : 1);
@@ -521,15 +601,20 @@ static int open_file(struct pcap_sink *s)
 	RC_COUNTER_ADD(s->st.bytes, PCAP_FILE_HDR);
 	s->wlen = 0;
 	s->niov = 0;
-	queue_copy(s, s->filehdr, PCAP_FILE_HDR);
 	s->cur_bytes = PCAP_FILE_HDR;
 	s->cur_frames = 0;
 	s->safe_bytes = 0;
 	s->safe_frames = 0;
 	s->opened_mono = rc_clock_ns(CLOCK_MONOTONIC);
-	/* the header goes out now: the file is valid from its first moment */
-	if (flush_file(s) < 0)
-		return fail_io(s, NULL, 0);
+	if (header_done) {
+		s->durable = PCAP_FILE_HDR;
+		s->safe_bytes = PCAP_FILE_HDR;
+	} else {
+		/* the header goes out now: the file is valid from its first moment */
+		queue_copy(s, s->filehdr, PCAP_FILE_HDR);
+		if (flush_file(s) < 0)
+			return fail_io(s, NULL, 0);
+	}
 	rc_rotor_update(&s->rotor, s->cur_bytes);
 	if (get_state(s) == RC_SINK_WAITING) {
 		rc_sink_event(&s->base, RC_LOG_NOTICE, "writing again, to %.400s; %llu frames were "

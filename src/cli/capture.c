@@ -164,16 +164,20 @@ int rc_cli_signalfd(bool usr1)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	if (usr1)
+	if (usr1) {
 		sigaddset(&set, SIGUSR1);
+		sigaddset(&set, SIGUSR2);
+	}
 	if (sigaction(SIGHUP, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
 		sigaddset(&set, SIGHUP);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-	if (usr1)
+	if (usr1) {
 		signal(SIGUSR1, SIG_DFL);
+		signal(SIGUSR2, SIG_DFL);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	fd = signalfd(-1, &set, SFD_CLOEXEC);
 	return fd < 0 ? -errno : fd;
@@ -236,7 +240,8 @@ static int wait_started(struct run *run, int sfd, int ready_fd, struct rc_events
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGUSR1)
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGUSR1 &&
+			    si.ssi_signo != SIGUSR2)
 				return 0;
 		}
 	}
@@ -405,6 +410,8 @@ int rc_cli_capture(int argc, char **argv)
 				if (si.ssi_signo == SIGUSR1) {
 					status_line(&run, true);
 					summary(&run);
+				} else if (si.ssi_signo == SIGUSR2) {
+					rc_run_rotate(run.r);
 				} else if (!stopping) {
 					stopping = true;
 					rc_run_request_stop(run.r);

@@ -22,8 +22,8 @@ int rc_cli_ctl(int argc, char **argv);     /* status, stats */
 int rc_cli_config(int argc, char **argv);  /* config check FILE */
 int rc_cli_rdma_recv(int argc, char **argv);
 
-/* Block INT, TERM, HUP (unless ignored) and, with @usr1, USR1, and return a
- * signalfd for them (-errno on failure). */
+/* Block INT, TERM, HUP (unless ignored) and, with @usr1, USR1 and USR2, and
+ * return a signalfd for them (-errno on failure). */
 int rc_cli_signalfd(bool usr1);
 
 #endif

@@ -40,6 +40,7 @@ static int ask(const char *path, const char *req, unsigned timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	uint64_t deadline = rc_clock_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000ULL;
+	bool at_line_start = true, refused = false;
 	char buf[65536];
 	ssize_t n;
 	int fd;
@@ -84,6 +85,12 @@ static int ask(const char *path, const char *req, unsigned timeout_ms)
 		n = read(fd, buf, sizeof(buf));
 		if (n <= 0)
 			break;
+		/* the daemon says "error: ..." on a line of its own when it refused */
+		for (ssize_t i = 0; i < n; i++) {
+			if (at_line_start && i + 6 <= n && !memcmp(buf + i, "error:", 6))
+				refused = true;
+			at_line_start = buf[i] == '\n';
+		}
 		fwrite(buf, 1, (size_t)n, stdout);
 	}
 	close(fd);
@@ -93,7 +100,7 @@ static int ask(const char *path, const char *req, unsigned timeout_ms)
 		log_err("reading from ringcapd: %s", strerror(errno));
 		return RC_EXIT_FAILURE;
 	}
-	return RC_EXIT_OK;
+	return refused ? RC_EXIT_FAILURE : RC_EXIT_OK;
 }
 
 int rc_cli_ctl(int argc, char **argv)
@@ -148,8 +155,12 @@ int rc_cli_ctl(int argc, char **argv)
 		log_err("unexpected argument '%s'", argv[optind]);
 		return RC_EXIT_USAGE;
 	}
-	if (!strcmp(cmd, "status"))
-		return ask(path, "status\n", (unsigned)(timeout_ns / RC_NSEC_PER_MSEC));
+	if (!strcmp(cmd, "status") || !strcmp(cmd, "reload") || !strcmp(cmd, "rotate")) {
+		char req[16];
+
+		snprintf(req, sizeof(req), "%s\n", cmd);
+		return ask(path, req, (unsigned)(timeout_ns / RC_NSEC_PER_MSEC));
+	}
 	return ask(path, json ? "stats json\n" : "stats\n",
 		   (unsigned)(timeout_ns / RC_NSEC_PER_MSEC));
 }
@@ -165,13 +176,16 @@ int rc_cli_config(int argc, char **argv)
 		return RC_EXIT_USAGE;
 	}
 	r = rc_config_load(argv[2], &cfg, &diag);
-	if (r >= 0 && rc_config_check_interfaces(cfg, &diag) < 0)
-		r = -EINVAL;
-	rc_config_free(cfg);
 	if (r < 0) {
+		rc_config_free(cfg);
 		rc_diag_print(&diag, stderr, NULL);
 		return RC_EXIT_USAGE;
 	}
+	/* not an error: ringcapd starts such a capture when the interface appears */
+	rc_diag_init(&diag);
+	if (rc_config_check_interfaces(cfg, &diag) < 0)
+		rc_diag_print(&diag, stderr, "warning: ");
+	rc_config_free(cfg);
 	printf("configuration OK\n");
 	return RC_EXIT_OK;
 }

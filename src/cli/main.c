@@ -13,8 +13,9 @@
 static const char usage[] =
 	"usage: ringcap capture -i IFACE -w FILE|- [options] [FILTER...]\n"
 	"       ringcap -i IFACE -w FILE|- [options] [FILTER...]\n"
-	"       ringcap status [-S SOCKET]\n"
+	"       ringcap status [-S SOCKET] [--timeout TIME]\n"
 	"       ringcap stats [--json] [-S SOCKET]\n"
+	"       ringcap reload | rotate [-S SOCKET] [--timeout TIME]\n"
 	"       ringcap config check FILE\n"
 	"       ringcap rdma-recv --listen ADDR:PORT -w FILE [rotation options]\n"
 	"       ringcap --help | --version\n"
@@ -33,7 +34,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "capture"))
 		return rc_cli_capture(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "stats"))
+	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "stats") ||
+	    !strcmp(argv[1], "reload") || !strcmp(argv[1], "rotate"))
 		return rc_cli_ctl(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "rdma-recv"))
 		return rc_cli_rdma_recv(argc - 1, argv + 1);

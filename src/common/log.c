@@ -6,13 +6,36 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *prog = "ringcap";
 static int journal;
+static bool timestamps;
 static int max_level = RC_LOG_INFO;
+
+bool rc_log_stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	/* set by systemd for the stream it connected; inherited by children
+	 * whose stderr may be something else by now: compare */
+	if (!e || sscanf(e, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+void rc_log_set_timestamps(bool on)
+{
+	timestamps = on;
+}
 
 void rc_log_init(const char *progname, int journal_prefix)
 {
@@ -38,10 +61,23 @@ void rc_logv(enum rc_log_level lvl, const char *fmt, va_list ap)
 
 	if ((int)lvl > max_level)
 		return;
-	if (journal)
+	if (journal) {
 		n = snprintf(buf, sizeof(buf), "<%d>", (int)lvl);
-	else
+	} else if (timestamps) {
+		struct timespec ts;
+		struct tm tm;
+		char when[48] = "";
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		if (localtime_r(&ts.tv_sec, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		n = snprintf(buf, sizeof(buf), "%s.%03ld ", when, ts.tv_nsec / 1000000);
+		if (n > 0 && (size_t)n < sizeof(buf) && strftime(buf + n - 1, sizeof(buf) - n, "%z", &tm))
+			n = (int)strlen(buf);
+		n += snprintf(buf + n, sizeof(buf) - n, " %s: ", prog);
+	} else {
 		n = snprintf(buf, sizeof(buf), "%s: ", prog);
+	}
 	if (n < 0)
 		n = 0;
 	m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);

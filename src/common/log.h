@@ -11,6 +11,7 @@
 #define RC_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 enum rc_log_level {
 	RC_LOG_ERR = 3,
@@ -21,6 +22,11 @@ enum rc_log_level {
 };
 
 void rc_log_init(const char *progname, int journal_prefix);
+/* Is standard error the journal stream systemd set up for us? */
+bool rc_log_stderr_is_journal(void);
+/* Start each line with the local time, e.g. 2026-12-01T14:03:05.123+0100
+ * (a daemon in the foreground, not under journald). */
+void rc_log_set_timestamps(bool on);
 void rc_log_set_level(enum rc_log_level max);
 int rc_log_get_level(void);
 

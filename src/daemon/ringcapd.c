@@ -27,6 +27,9 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -59,6 +62,7 @@ struct slot {
 	char state[256];
 	uint64_t started_ns;
 	uint64_t *last_beat;                 /* per worker, for the watchdog */
+	bool waiting;                        /* for its interface to appear */
 };
 
 struct daemon {
@@ -66,7 +70,7 @@ struct daemon {
 	struct rc_config *cfg;
 	struct slot *slots;
 	size_t nslots;
-	int sfd, done_fd, tfd, lock_fd;
+	int sfd, done_fd, tfd, lock_fd, nl_fd;
 	struct rc_ctl *ctl;
 	struct rc_events *events;
 	uint64_t start_ns;
@@ -92,28 +96,41 @@ static void usage(FILE *f)
 	      "  -V       print the version\n", f);
 }
 
-/* Load and fully check a configuration; on errors log them all. */
-static int load_config(const char *path, struct rc_config **ret, bool to_stdout)
+/* Load and fully check a configuration; on errors log them all (plain on
+ * stderr with @plain), and copy them to @also (a control client) if set. */
+static int load_config(const char *path, struct rc_config **ret, bool plain, FILE *also)
 {
 	struct rc_diag diag;
 	struct rc_config *c = NULL;
 	int r;
 
 	r = rc_config_load(path, &c, &diag);
-	if (r >= 0 && rc_config_check_interfaces(c, &diag) < 0)
-		r = -EINVAL;
 	if (r < 0) {
 		for (unsigned i = 0; i < diag.n; i++) {
-			if (to_stdout)
+			if (plain)
 				fprintf(stderr, "%s\n", diag.msg[i].text);
 			else
 				log_err("%s", diag.msg[i].text);
+			if (also)
+				fprintf(also, "%s\n", diag.msg[i].text);
 		}
-		if (diag.dropped)
+		if (diag.dropped) {
 			log_err("... and %u more errors", diag.dropped);
+			if (also)
+				fprintf(also, "... and %u more errors\n", diag.dropped);
+		}
 		rc_config_free(c);
 		return r;
 	}
+	/* a missing interface is waited for, not an error: say so */
+	rc_diag_init(&diag);
+	if (rc_config_check_interfaces(c, &diag) < 0)
+		for (unsigned i = 0; i < diag.n; i++) {
+			if (plain)
+				fprintf(stderr, "warning: %s\n", diag.msg[i].text);
+			else
+				log_warn("%s; the capture waits for it", diag.msg[i].text);
+		}
 	*ret = c;
 	return 0;
 }
@@ -146,7 +163,18 @@ static int slot_open(struct daemon *d, struct slot *s)
 	int r;
 
 	slot_forget(s);
+	s->waiting = false;
 	r = rc_run_open(s->conf, &s->run, err, sizeof(err));
+	if (r == -ENODEV && !if_nametoindex(s->conf->iface)) {
+		/* not an error: it starts when the interface appears (rtnetlink) */
+		s->run = NULL;
+		s->waiting = true;
+		snprintf(err, sizeof(err), "interface %s does not exist; the capture starts when it "
+			 "appears", s->conf->iface);
+		slot_set_state(s, "waiting", err);
+		log_warn("capture %s: %s", s->conf->name, err);
+		return r;
+	}
 	if (r < 0) {
 		log_err("capture %s: %s", s->conf->name, err);
 		slot_set_state(s, "failed", err);
@@ -252,30 +280,6 @@ static size_t fill_report(struct daemon *d, struct rc_report_capture *out)
 		out[i].uptime_s = out[i].running ? (now - s->started_ns) / 1000000000ULL : 0;
 	}
 	return d->nslots;
-}
-
-/* ---- control socket ------------------------------------------------------ */
-
-static void ctl_request(void *arg, const char *req, FILE *f)
-{
-	struct daemon *d = arg;
-	struct rc_report_capture *caps = calloc(d->nslots ? d->nslots : 1, sizeof(*caps));
-
-	if (!caps) {
-		fputs("error: out of memory\n", f);
-		return;
-	}
-	fill_report(d, caps);
-	if (!strcmp(req, "status"))
-		rc_report_status(f, caps, d->nslots, (mono_ns() - d->start_ns) / 1000000000ULL,
-				 d->config_path);
-	else if (!strcmp(req, "stats"))
-		rc_report_stats(f, caps, d->nslots, false);
-	else if (!strcmp(req, "stats json"))
-		rc_report_stats(f, caps, d->nslots, true);
-	else
-		fprintf(f, "error: unknown request '%.40s' (status, stats, stats json)\n", req);
-	free(caps);
 }
 
 /* ---- periodic work -------------------------------------------------------- */
@@ -401,7 +405,71 @@ static void reap(struct daemon *d)
 		log_err("capture %s failed: %s", s->conf->name, why);
 		slot_stop(s, why);
 		slot_set_state(s, "failed", why);
+		if (t.end == RC_WORKER_SOURCE_FAILED) {
+			/* it may come back: then the capture resumes, in new files */
+			s->waiting = true;
+			snprintf(why, sizeof(why), "interface %s went away; the capture resumes when it "
+				 "is back", s->conf->iface);
+			slot_set_state(s, "waiting", why);
+			log_warn("capture %s: %s", s->conf->name, why);
+		}
 	}
+}
+
+/* Interfaces appeared (rtnetlink said so, or the 1 s tick looks): start
+ * the captures that were waiting for them. */
+static void wake_waiting(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nslots; i++) {
+		struct slot *s = &d->slots[i];
+
+		if (!s->waiting || !if_nametoindex(s->conf->iface))
+			continue;
+		log_info("capture %s: interface %s is there; starting", s->conf->name,
+			 s->conf->iface);
+		if (slot_open(d, s) == 0)
+			slot_start(d, s);
+	}
+}
+
+/* rtnetlink: told when links come and go (RTMGRP_LINK). */
+static int netlink_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* Read every waiting message; what matters is only that links changed
+ * (an overrun, ENOBUFS, means the same). */
+static bool netlink_drain(int fd)
+{
+	char buf[16384];
+	bool link = false;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0 || (n < 0 && errno == ENOBUFS)) {
+		struct nlmsghdr *h;
+		size_t len = n > 0 ? (size_t)n : 0;
+
+		if (n < 0) {
+			link = true;
+			continue;
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len))
+			if (h->nlmsg_type == RTM_NEWLINK)
+				link = true;
+	}
+	return link;
 }
 
 /* ---- reload --------------------------------------------------------------- */
@@ -414,7 +482,9 @@ static struct slot *find_slot(struct slot *slots, size_t n, const char *name)
 	return NULL;
 }
 
-static void reload(struct daemon *d)
+/* SIGHUP or `ringcap reload`: 0, or -errno after saying why in the log
+ * (and to @out, the control client, if set). */
+static int reload(struct daemon *d, FILE *out)
 {
 	struct rc_config *ncfg = NULL;
 	struct slot *nslots;
@@ -422,18 +492,23 @@ static void reload(struct daemon *d)
 
 	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s", d->config_path);
 	log_info("reloading %s", d->config_path);
-	if (load_config(d->config_path, &ncfg, false) < 0) {
+	if (load_config(d->config_path, &ncfg, false, out) < 0) {
 		log_err("config file %s has errors, not reloading", d->config_path);
+		if (out)
+			fprintf(out, "error: config file %s has errors, not reloading; the running "
+				"configuration is unchanged\n", d->config_path);
 		sd_notify(0, "READY=1");
 		send_status(d);
-		return;
+		return -EINVAL;
 	}
 	nslots = calloc(ncfg->n_captures ? ncfg->n_captures : 1, sizeof(*nslots));
 	if (!nslots) {
 		log_err("out of memory, not reloading");
+		if (out)
+			fputs("error: out of memory, not reloading\n", out);
 		rc_config_free(ncfg);
 		sd_notify(0, "READY=1");
-		return;
+		return -ENOMEM;
 	}
 	/* removed and changed captures stop first, freeing their interfaces */
 	for (size_t i = 0; i < d->nslots; i++) {
@@ -487,8 +562,65 @@ static void reload(struct daemon *d)
 	d->slots = nslots;
 	d->nslots = ncfg->n_captures;
 	log_info("reloaded %s: %zu captures", d->config_path, d->nslots);
+	if (out) {
+		unsigned running = 0;
+
+		for (size_t i = 0; i < d->nslots; i++)
+			running += slot_running(&d->slots[i]);
+		fprintf(out, "reloaded %s: %zu captures, %u running\n", d->config_path, d->nslots,
+			running);
+		for (size_t i = 0; i < d->nslots; i++)
+			if (!slot_running(&d->slots[i]))
+				fprintf(out, "capture %s: %s\n", d->slots[i].conf->name,
+					d->slots[i].state);
+	}
 	sd_notify(0, "READY=1");
 	send_status(d);
+	return 0;
+}
+
+/* SIGUSR2 or `ringcap rotate`: every output of every running capture
+ * closes its file and starts the next.  Returns how many captures. */
+static unsigned rotate_all(struct daemon *d)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < d->nslots; i++)
+		if (slot_running(&d->slots[i])) {
+			rc_run_rotate(d->slots[i].run);
+			n++;
+		}
+	log_info("rotating the files of %u capture%s", n, n == 1 ? "" : "s");
+	return n;
+}
+
+/* ---- control socket ------------------------------------------------------ */
+
+static void ctl_request(void *arg, const char *req, FILE *f)
+{
+	struct daemon *d = arg;
+	struct rc_report_capture *caps = calloc(d->nslots ? d->nslots : 1, sizeof(*caps));
+
+	if (!caps) {
+		fputs("error: out of memory\n", f);
+		return;
+	}
+	fill_report(d, caps);
+	if (!strcmp(req, "status"))
+		rc_report_status(f, caps, d->nslots, (mono_ns() - d->start_ns) / 1000000000ULL,
+				 d->config_path);
+	else if (!strcmp(req, "stats"))
+		rc_report_stats(f, caps, d->nslots, false);
+	else if (!strcmp(req, "stats json"))
+		rc_report_stats(f, caps, d->nslots, true);
+	else if (!strcmp(req, "reload"))
+		reload(d, f);
+	else if (!strcmp(req, "rotate"))
+		fprintf(f, "rotating the files of %u captures\n", rotate_all(d));
+	else
+		fprintf(f, "error: unknown request '%.40s' (status, stats, stats json, reload, "
+			"rotate)\n", req);
+	free(caps);
 }
 
 /* ---- set-up and main loop -------------------------------------------------- */
@@ -501,11 +633,13 @@ static int setup_signals(struct daemon *d)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
+	signal(SIGUSR2, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 	d->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	return d->sfd < 0 ? -errno : 0;
@@ -547,9 +681,13 @@ static int run_daemon(struct daemon *d)
 	d->slots = calloc(d->nslots ? d->nslots : 1, sizeof(*d->slots));
 	if (!d->slots)
 		return 1;
+	d->nl_fd = netlink_open();
+	if (d->nl_fd < 0)
+		log_warn("rtnetlink: %s; captures waiting for an interface look for it once a "
+			 "second", strerror(-d->nl_fd));
 	for (size_t i = 0; i < d->nslots; i++) {
 		d->slots[i].conf = &d->cfg->captures[i];
-		if (slot_open(d, &d->slots[i]) < 0)
+		if (slot_open(d, &d->slots[i]) < 0 && !d->slots[i].waiting)
 			return 2;
 	}
 	snprintf(sock, sizeof(sock), "%s/ringcap.sock", dir);
@@ -568,7 +706,7 @@ static int run_daemon(struct daemon *d)
 			 "CAP_IPC_LOCK", d->cfg->user, (unsigned)d->uid);
 	}
 	for (size_t i = 0; i < d->nslots; i++)
-		if (slot_start(d, &d->slots[i]) < 0)
+		if (!d->slots[i].waiting && slot_start(d, &d->slots[i]) < 0)
 			return 2;
 
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
@@ -579,16 +717,17 @@ static int run_daemon(struct daemon *d)
 	send_status(d);
 
 	for (;;) {
-		struct pollfd pfd[4 + 1 + RC_CTL_MAX_CLIENTS] = {
+		struct pollfd pfd[5 + 1 + RC_CTL_MAX_CLIENTS] = {
 			{ .fd = d->sfd, .events = POLLIN },
 			{ .fd = d->done_fd, .events = POLLIN },
 			{ .fd = d->tfd, .events = POLLIN },
 			{ .fd = rc_events_fd(d->events), .events = POLLIN },
+			{ .fd = d->nl_fd, .events = POLLIN },
 		};
-		unsigned nctl = rc_ctl_pollfds(d->ctl, pfd + 4);
+		unsigned nctl = rc_ctl_pollfds(d->ctl, pfd + 5);
 		uint64_t v, now;
 
-		if (poll(pfd, 4 + nctl, rc_ctl_timeout_ms(d->ctl)) < 0) {
+		if (poll(pfd, 5 + nctl, rc_ctl_timeout_ms(d->ctl)) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
@@ -601,7 +740,9 @@ static int run_daemon(struct daemon *d)
 
 			if (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
-					reload(d);
+					reload(d, NULL);
+				} else if (si.ssi_signo == SIGUSR2) {
+					rotate_all(d);
 				} else {
 					log_info("signal %d: stopping", (int)si.ssi_signo);
 					break;
@@ -610,9 +751,12 @@ static int run_daemon(struct daemon *d)
 		}
 		if ((pfd[1].revents & POLLIN) && read(d->done_fd, &v, sizeof(v)) == sizeof(v))
 			reap(d);
-		rc_ctl_process(d->ctl, pfd + 4, nctl, ctl_request, d);
+		if ((pfd[4].revents & POLLIN) && netlink_drain(d->nl_fd))
+			wake_waiting(d);
+		rc_ctl_process(d->ctl, pfd + 5, nctl, ctl_request, d);
 		if ((pfd[2].revents & POLLIN) && read(d->tfd, &v, sizeof(v)) == sizeof(v)) {
 			now = mono_ns();
+			wake_waiting(d);
 			for (size_t i = 0; i < d->nslots; i++)
 				if (slot_running(&d->slots[i]))
 					rc_run_notices(d->slots[i].run, log_sink_notice,
@@ -642,14 +786,16 @@ static int run_daemon(struct daemon *d)
 int main(int argc, char **argv)
 {
 	struct daemon d = { .config_path = DEFAULT_CONFIG, .sfd = -1, .done_fd = -1, .tfd = -1,
-			    .lock_fd = -1 };
+			    .lock_fd = -1, .nl_fd = -1 };
 	bool check = false;
 	int c, r;
 
 	/* before anything is opened: a socket must never become fd 0-2 */
 	if (rc_stdfd_sanitize() < 0)
 		return 1;
-	rc_log_init("ringcapd", getenv("JOURNAL_STREAM") != NULL);
+	rc_log_init("ringcapd", rc_log_stderr_is_journal());
+	/* in the foreground, the lines say when (journald stamps its own) */
+	rc_log_set_timestamps(!rc_log_stderr_is_journal());
 	while ((c = getopt(argc, argv, "c:ndVh")) != -1) {
 		switch (c) {
 		case 'c':
@@ -677,7 +823,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	r = load_config(d.config_path, &d.cfg, check);
+	r = load_config(d.config_path, &d.cfg, check, NULL);
 	if (check) {
 		if (r < 0)
 			return 2;
@@ -707,6 +853,8 @@ int main(int argc, char **argv)
 		close(d.tfd);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd);
+	if (d.nl_fd >= 0)
+		close(d.nl_fd);
 	rc_config_free(d.cfg);
 	return r;
 }

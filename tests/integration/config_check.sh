@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # `ringcap config check` and `ringcapd -n`: the shipped conf/ringcap.yaml
-# checks OK when its interface exists; a missing interface, a YAML error, an
-# unknown key, a bad value and two outputs that would write one file (through
+# checks OK when its interface exists; a missing interface is a warning (the
+# daemon waits for it) and still OK; a YAML error, an unknown key, a bad value and two outputs that would write one file (through
 # per-worker names, //, .. and a symlinked directory) are reported as
 # FILE:LINE:COL with exit 2; and ringcapd refuses to start on such a file.
 source "$(dirname "$0")/../lib/ringcap.sh"
@@ -31,10 +31,17 @@ expect_bad() { # FILE-CONTENT PATTERN
 	echo "ok: $(head -n 1 "$RC_TMP/out")"
 }
 F=$RC_TMP/bad.yaml
-expect_bad "captures:
+# a missing interface is no error (the daemon waits for it): a warning, OK
+printf '%s\n' "captures:
   - name: x
     interface: rcnosuch0
-    outputs: [ { pcap: { path: /tmp/x.pcap } } ]" "$F:3:5: captures\[0\].interface: no such network interface 'rcnosuch0'"
+    outputs: [ { pcap: { path: /tmp/x.pcap } } ]" >"$F"
+for cmd in "$RINGCAP config check" "$RINGCAPD -n -c"; do
+	out=$($cmd "$F" 2>&1) || rc_fail "$cmd: a missing interface made it fail: $out"
+	echo "$out" | grep -q "^warning: $F:3:5: captures\[0\].interface: no such network interface 'rcnosuch0'" ||
+		rc_fail "$cmd: no warning about the missing interface: $out"
+	echo "$out" | grep -qx "configuration OK" || rc_fail "$cmd: not OK: $out"
+done
 expect_bad "captures:
   - name: x
     interfce: $iface" "$F:3:5: .*unknown key 'interfce', did you mean 'interface'?"

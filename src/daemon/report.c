@@ -123,13 +123,17 @@ void rc_report_status(FILE *f, const struct rc_report_capture *caps, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const struct rc_report_capture *c = &caps[i];
 
-		fprintf(f, "capture %s: %s on %s, up %" PRIu64 " s", c->name, c->state, c->iface,
-			c->uptime_s);
+		if (c->running)
+			fprintf(f, "capture %s: %s on %s, up %" PRIu64 " s", c->name, c->state,
+				c->iface, c->uptime_s);
+		else
+			fprintf(f, "capture %s: %s (interface %s)", c->name, c->state, c->iface);
 		if (!c->run) {
 			fputc('\n', f);
 			continue;
 		}
-		fprintf(f, ", %u worker%s\n", c->run->nworkers, c->run->nworkers == 1 ? "" : "s");
+		fprintf(f, ", %u worker%s%s\n", c->run->nworkers, c->run->nworkers == 1 ? "" : "s",
+			c->running ? "" : "; its last run:");
 		for (unsigned k = 0; k < c->run->nworkers; k++) {
 			unsigned nout = rc_run_noutputs(c->run, k);
 

@@ -25,6 +25,10 @@
  * (each returns its lease), destroy the queue pair, deregister, and only
  * then may the source unmap the ring.  close() waits up to 2 s for writes
  * in flight before tearing down.
+ *
+ * Test hooks (environment): RINGCAP_RDMA_COPY=1 forwards in copy mode;
+ * RINGCAP_RDMA_TEST_SLOW_MS=N makes registering and deregistering the
+ * capture memory take N ms longer each, as they do for a ring of many GiB.
  */
 #include "rdma.h"
 
@@ -123,6 +127,7 @@ struct rdma_sink {
 	enum rc_rdma_policy policy;
 	uint32_t dlt, snaplen, worker;
 	bool force_copy;
+	uint64_t test_slow_ns;   /* RINGCAP_RDMA_TEST_SLOW_MS */
 	void *mem;
 	size_t mem_len;
 	uint32_t unit_size;      /* the source's block size; 0: no blocks (AF_XDP) */
@@ -177,6 +182,16 @@ static bool has_credit(const struct rdma_sink *s)
 static void lost(struct rdma_sink *s, uint32_t frames)
 {
 	s->st.fwd_lost += frames;
+}
+
+/* the RINGCAP_RDMA_TEST_SLOW_MS hook: a slow (de)registration */
+static void test_slow(const struct rdma_sink *s)
+{
+	struct timespec ts = { (time_t)(s->test_slow_ns / 1000000000ULL),
+			       (long)(s->test_slow_ns % 1000000000ULL) };
+
+	while (s->test_slow_ns && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 /* ---- posting (worker thread, or the sink thread for held blocks) ---- */
@@ -523,8 +538,10 @@ static void teardown(struct rdma_sink *s)
 		c->completed = c->consumed = c->posted;
 	}
 	drop_held(s);
-	if (c->ring_mr)
+	if (c->ring_mr) {
+		test_slow(s);
 		ibv_dereg_mr(c->ring_mr);
+	}
 	if (c->stage_mr)
 		ibv_dereg_mr(c->stage_mr);
 	if (c->credit_mr)
@@ -618,6 +635,8 @@ static int setup_qp(struct rdma_sink *s)
 	c->qp = true;
 	/* local access only: the collector never reads or writes it.
 	 * RINGCAP_RDMA_COPY=1 skips it, to exercise copy mode. */
+	if (s->mem && !s->force_copy)
+		test_slow(s);
 	c->ring_mr = s->mem && !s->force_copy ? ibv_reg_mr(c->pd, s->mem, s->mem_len, 0) : NULL;
 	if (!c->ring_mr && s->mem && !s->force_copy && !s->notice_gen)
 		set_notice(s, "worker %u: registering the capture ring (%zu bytes) failed: %s; "
@@ -957,6 +976,11 @@ int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *sr
 	s->mem = src->mem;
 	s->force_copy = getenv("RINGCAP_RDMA_COPY") && !strcmp(getenv("RINGCAP_RDMA_COPY"), "1");
 	s->mem_len = src->mem_len;
+	{
+		const char *v = getenv("RINGCAP_RDMA_TEST_SLOW_MS");
+
+		s->test_slow_ns = v ? strtoull(v, NULL, 10) * 1000000ULL : 0;
+	}
 	s->unit_size = src->unit_size;
 	s->slot_size = src->unit_size ? src->unit_size : COPY_SLOT_DEFAULT;
 	if (s->slot_size > RC_RDMA_MAX_SLOT) {

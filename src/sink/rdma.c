@@ -9,9 +9,23 @@
  * for later (policy hold, a bounded number of blocks).  The sink's own
  * thread owns the connection: rdma_cm events, completions (each write's
  * completion drops its lease reference; that is what hands the block back
- * to the kernel), credit messages, and reconnecting with backoff.  One
- * mutex covers the connection; the worker takes it once per block, not per
- * frame.
+ * to the kernel), credit messages, and reconnecting with backoff.
+ *
+ * Locking: one mutex, s->mu, taken by the worker once per block (not per
+ * frame), by the sink thread, and by stats/notice (the daemon's main
+ * thread).  It is only ever held for bookkeeping and for posting, never
+ * across anything slow, so that neither the capture worker nor the main
+ * thread waits for a connection.  The rule that makes this safe:
+ *   - the worker posts (and holds blocks) only with mu held and only on a
+ *     connection marked up (c.up, under mu);
+ *   - the sink thread marks a connection up, under mu, only once it is
+ *     set up, and marks it down, under mu, before it tears anything down.
+ * So while a connection is not up, no post is in progress or can start,
+ * and its resources (everything in struct conn but the flags and counters
+ * read under mu) belong to the sink thread alone: registering the ring,
+ * rdma_connect, the queue pair to error, draining completions (up to 2 s),
+ * deregistering and destroying all run without mu.  A worker that finds the
+ * connection down counts the frames as not delivered and goes on.
  *
  * Zero copy: once connected, the whole capture memory (the TPACKET_V3 ring
  * or the AF_XDP UMEM) is registered with local access only.  Ring blocks
@@ -25,6 +39,10 @@
  * (each returns its lease), destroy the queue pair, deregister, and only
  * then may the source unmap the ring.  close() waits up to 2 s for writes
  * in flight before tearing down.
+ *
+ * Test hooks (environment): RINGCAP_RDMA_COPY=1 forwards in copy mode;
+ * RINGCAP_RDMA_TEST_SLOW_MS=N makes registering and deregistering the
+ * capture memory take N ms longer each, as they do for a ring of many GiB.
  */
 #include "rdma.h"
 
@@ -107,7 +125,8 @@ struct conn {
 	struct ibv_comp_channel *ch;
 	struct ibv_cq *cq;
 	struct ibv_mr *ring_mr, *stage_mr, *credit_mr;
-	bool qp, up, broken;
+	bool qp, up, broken;     /* up, broken: under mu (see Locking above) */
+	int post_err;            /* the worker's failed post (errno), under mu */
 	unsigned max_sge;        /* gather entries a write may use */
 	uint64_t raddr;
 	uint32_t rkey, slots;
@@ -123,6 +142,7 @@ struct rdma_sink {
 	enum rc_rdma_policy policy;
 	uint32_t dlt, snaplen, worker;
 	bool force_copy;
+	uint64_t test_slow_ns;   /* RINGCAP_RDMA_TEST_SLOW_MS */
 	void *mem;
 	size_t mem_len;
 	uint32_t unit_size;      /* the source's block size; 0: no blocks (AF_XDP) */
@@ -179,6 +199,16 @@ static void lost(struct rdma_sink *s, uint32_t frames)
 	s->st.fwd_lost += frames;
 }
 
+/* the RINGCAP_RDMA_TEST_SLOW_MS hook: a slow (de)registration */
+static void test_slow(const struct rdma_sink *s)
+{
+	struct timespec ts = { (time_t)(s->test_slow_ns / 1000000000ULL),
+			       (long)(s->test_slow_ns % 1000000000ULL) };
+
+	while (s->test_slow_ns && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 /* ---- posting (worker thread, or the sink thread for held blocks) ---- */
 
 /* One write of @len bytes gathered from @sge[0..nsge) into the next slot;
@@ -208,7 +238,8 @@ static int post_sges(struct rdma_sink *s, struct ibv_sge *sge, unsigned nsge, ui
 		s->fl[slot] = (struct inflight){ 0 };
 		if (lease)
 			rc_lease_put(lease);
-		snprintf(s->reason, sizeof(s->reason), "posting a write failed: %s", strerror(r));
+		/* the sink thread tears down; s->reason is its own */
+		c->post_err = r;
 		c->broken = true;
 		return -r;
 	}
@@ -424,6 +455,8 @@ static int post_recv(struct conn *c, unsigned i)
 	return ibv_post_recv(c->id->qp, &wr, &bad);
 }
 
+/* With mu held, like everything that reads or changes c.posted, c.completed,
+ * c.consumed, fl[] and the stats while the worker may post. */
 static void handle_wc(struct rdma_sink *s, const struct ibv_wc *wc)
 {
 	struct conn *c = &s->c;
@@ -471,37 +504,75 @@ static void handle_wc(struct rdma_sink *s, const struct ibv_wc *wc)
 	}
 }
 
-static int poll_cq(struct rdma_sink *s)
+/* What the sink thread learns from the connection after its completions */
+struct cq_pass {
+	bool broken;
+	int post_err;            /* c.post_err: the worker's failed post */
+};
+
+/*
+ * Sink thread, mu not held.  The queue is read without mu and each batch
+ * of completions accounted under it.  With @ret, the last batch's critical
+ * section also sends held blocks and notes whether the connection broke,
+ * so that a wake-up usually takes mu once.  Returns the completions seen.
+ */
+static int poll_cq(struct rdma_sink *s, struct cq_pass *ret)
 {
 	struct ibv_wc wc[32];
 	int n, total = 0;
 
-	while ((n = ibv_poll_cq(s->c.cq, 32, wc)) > 0) {
+	do {
+		n = ibv_poll_cq(s->c.cq, 32, wc);
+		if (n <= 0 && !ret)
+			break;
+		pthread_mutex_lock(&s->mu);
 		for (int i = 0; i < n; i++)
 			handle_wc(s, &wc[i]);
-		total += n;
-	}
-	if (total)
-		pthread_cond_broadcast(&s->cv);
+		if (n > 0)
+			pthread_cond_broadcast(&s->cv);
+		if (n < 32 && ret) {
+			post_held(s);
+			ret->broken = s->c.broken;
+			ret->post_err = s->c.post_err;
+		}
+		pthread_mutex_unlock(&s->mu);
+		total += n > 0 ? n : 0;
+	} while (n == 32);
 	return total;
 }
 
-/* ---- connection set-up and teardown (sink thread) ---- */
+/* ---- connection set-up and teardown (sink thread, mu not held) ---- */
 
-static void teardown(struct rdma_sink *s)
+/*
+ * Take the connection down and free it.  Under mu, briefly: mark it down
+ * (from then on the worker neither posts nor holds blocks; none is posting
+ * now, since posts happen under mu) and let the held blocks go.  Then,
+ * without mu, the slow part in DESIGN.md's order: queue pair to error,
+ * drain its completions (each returns its lease; up to 2 s), destroy it,
+ * deregister, destroy the rest.  Returns whether it was up.
+ */
+static bool teardown(struct rdma_sink *s)
 {
 	struct conn *c = &s->c;
+	bool was_up;
+
+	pthread_mutex_lock(&s->mu);
+	was_up = c->up;
+	c->up = false;
+	drop_held(s);
+	pthread_mutex_unlock(&s->mu);
 
 	if (c->id && c->qp) {
 		struct ibv_qp_attr a = { .qp_state = IBV_QPS_ERR };
 		uint64_t deadline = now_ns() + 2000000000ULL;
 
-		if (c->up)
+		if (was_up)
 			rdma_disconnect(c->id);
 		ibv_modify_qp(c->id->qp, &a, IBV_QP_STATE);
-		/* every posted write completes, flushed if not done */
+		/* every posted write completes, flushed if not done; only this
+		 * thread changes c->completed now, and nobody c->posted */
 		while (c->completed < c->posted && now_ns() < deadline) {
-			if (!poll_cq(s)) {
+			if (!poll_cq(s, NULL)) {
 				struct timespec ts = { 0, 1000000 };
 
 				nanosleep(&ts, NULL);
@@ -511,6 +582,7 @@ static void teardown(struct rdma_sink *s)
 		c->qp = false;
 		/* The queue pair is gone, nothing reads the memory any more.
 		 * What the collector did not confirm was not delivered. */
+		pthread_mutex_lock(&s->mu);
 		for (uint64_t q = RC_MIN(c->completed, c->consumed); q < c->posted; q++) {
 			struct inflight *f = &s->fl[q % c->slots];
 
@@ -521,10 +593,12 @@ static void teardown(struct rdma_sink *s)
 			*f = (struct inflight){ 0 };
 		}
 		c->completed = c->consumed = c->posted;
+		pthread_mutex_unlock(&s->mu);
 	}
-	drop_held(s);
-	if (c->ring_mr)
+	if (c->ring_mr) {
+		test_slow(s);
 		ibv_dereg_mr(c->ring_mr);
+	}
 	if (c->stage_mr)
 		ibv_dereg_mr(c->stage_mr);
 	if (c->credit_mr)
@@ -537,22 +611,27 @@ static void teardown(struct rdma_sink *s)
 		ibv_dealloc_pd(c->pd);
 	if (c->id)
 		rdma_destroy_id(c->id);
+	pthread_mutex_lock(&s->mu);
 	memset(c, 0, sizeof(*c));
 	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return was_up;
 }
 
 /* The attempt ended (or never got going): tear down, try again later. */
 static void conn_failed(struct rdma_sink *s, const char *why)
 {
-	bool was_up = s->c.up;
+	bool was_up;
 
 	if (why && why != s->reason)
 		snprintf(s->reason, sizeof(s->reason), "%s", why);
-	teardown(s);
+	was_up = teardown(s);
 	s->next_attempt_ns = now_ns() + s->backoff_ns;
+	pthread_mutex_lock(&s->mu);
 	if (was_up || !s->notice_gen || !strstr(s->notice, s->reason))
 		set_notice(s, "worker %u: not forwarding to %s: %s; retrying every %llu ms at most",
 			   s->worker, s->peer, s->reason, (unsigned long long)(BACKOFF_MAX_NS / 1000000));
+	pthread_mutex_unlock(&s->mu);
 	s->backoff_ns = RC_MIN(s->backoff_ns * 2, BACKOFF_MAX_NS);
 }
 
@@ -618,10 +697,17 @@ static int setup_qp(struct rdma_sink *s)
 	c->qp = true;
 	/* local access only: the collector never reads or writes it.
 	 * RINGCAP_RDMA_COPY=1 skips it, to exercise copy mode. */
+	if (s->mem && !s->force_copy)
+		test_slow(s);
 	c->ring_mr = s->mem && !s->force_copy ? ibv_reg_mr(c->pd, s->mem, s->mem_len, 0) : NULL;
-	if (!c->ring_mr && s->mem && !s->force_copy && !s->notice_gen)
+	if (!c->ring_mr && s->mem && !s->force_copy && !s->notice_gen) {
+		int e = errno;
+
+		pthread_mutex_lock(&s->mu);
 		set_notice(s, "worker %u: registering the capture ring (%zu bytes) failed: %s; "
-			   "forwarding in copy mode", s->worker, s->mem_len, strerror(errno));
+			   "forwarding in copy mode", s->worker, s->mem_len, strerror(e));
+		pthread_mutex_unlock(&s->mu);
+	}
 	c->stage_mr = ibv_reg_mr(c->pd, s->stage, s->stage_len, 0);
 	c->credit_mr = ibv_reg_mr(c->pd, c->credit_buf, sizeof(c->credit_buf),
 				  IBV_ACCESS_LOCAL_WRITE);
@@ -671,16 +757,19 @@ static void established(struct rdma_sink *s, const void *pd, size_t len)
 	c->raddr = be64toh(w.addr);
 	c->rkey = be32toh(w.rkey);
 	c->slots = be32toh(w.slots);
+	s->backoff_ns = BACKOFF_MIN_NS;
+	/* set up: from here on the worker may post on it */
+	pthread_mutex_lock(&s->mu);
 	c->up = true;
 	if (s->ever_up)
 		s->st.fwd_reconnects++;
 	s->ever_up = true;
-	s->backoff_ns = BACKOFF_MIN_NS;
 	set_notice(s, "worker %u: forwarding to %s over %s, %u slots of %u bytes, %s", s->worker,
 		   s->peer, ibv_get_device_name(c->id->verbs->device), c->slots, s->slot_size,
 		   !c->ring_mr ? "mode: copy"
 		   : s->unit_size ? "zero-copy from the capture ring"
 				  : "zero-copy from the UMEM (gather lists)");
+	pthread_mutex_unlock(&s->mu);
 }
 
 static void handle_cm(struct rdma_sink *s)
@@ -737,19 +826,16 @@ static void handle_cm(struct rdma_sink *s)
 	}
 }
 
-static void handle_cq(struct rdma_sink *s)
+static void handle_cq(struct rdma_sink *s, struct cq_pass *ret)
 {
 	struct ibv_cq *cq;
 	void *ctx;
 
-	if (!s->c.ch)
-		return;
 	while (!ibv_get_cq_event(s->c.ch, &cq, &ctx)) {
 		ibv_ack_cq_events(cq, 1);
 		ibv_req_notify_cq(cq, 0);
 	}
-	poll_cq(s);
-	post_held(s);
+	poll_cq(s, ret);
 }
 
 static void *sink_thread(void *arg)
@@ -765,13 +851,12 @@ static void *sink_thread(void *arg)
 		uint64_t now, v;
 		int timeout = 100;
 
-		pthread_mutex_lock(&s->mu);
+		/* the connection's resources are this thread's own: no lock */
 		if (s->c.ch)
 			p[2].fd = s->c.ch->fd;
 		now = now_ns();
 		if (!s->c.id && s->next_attempt_ns > now)
 			timeout = (int)RC_MIN((s->next_attempt_ns - now) / 1000000 + 1, 100);
-		pthread_mutex_unlock(&s->mu);
 
 		poll(p, 3, timeout);
 		if (__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE))
@@ -779,21 +864,23 @@ static void *sink_thread(void *arg)
 		if (p[1].revents && read(s->wake_fd, &v, sizeof(v)) < 0) {
 			/* nothing to read: fine */
 		}
-		pthread_mutex_lock(&s->mu);
 		handle_cm(s);
 		if (s->c.cq) {
-			handle_cq(s);
+			struct cq_pass cp = { 0 };
+
+			handle_cq(s, &cp);
 			/* a write error or a stuck queue pair: start over */
-			if (s->c.broken)
+			if (cp.broken) {
+				if (cp.post_err)
+					snprintf(s->reason, sizeof(s->reason),
+						 "posting a write failed: %s", strerror(cp.post_err));
 				conn_failed(s, s->reason);
+			}
 		}
 		if (!s->c.id && now_ns() >= s->next_attempt_ns)
 			start_connect(s);
-		pthread_mutex_unlock(&s->mu);
 	}
-	pthread_mutex_lock(&s->mu);
 	teardown(s);
-	pthread_mutex_unlock(&s->mu);
 	return NULL;
 }
 
@@ -957,6 +1044,11 @@ int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *sr
 	s->mem = src->mem;
 	s->force_copy = getenv("RINGCAP_RDMA_COPY") && !strcmp(getenv("RINGCAP_RDMA_COPY"), "1");
 	s->mem_len = src->mem_len;
+	{
+		const char *v = getenv("RINGCAP_RDMA_TEST_SLOW_MS");
+
+		s->test_slow_ns = v ? strtoull(v, NULL, 10) * 1000000ULL : 0;
+	}
 	s->unit_size = src->unit_size;
 	s->slot_size = src->unit_size ? src->unit_size : COPY_SLOT_DEFAULT;
 	if (s->slot_size > RC_RDMA_MAX_SLOT) {

@@ -15,6 +15,8 @@
 #   restart  the collector is killed (SIGKILL) mid-run and restarted
 #   stall    the collector is stopped (SIGSTOP) for a while, then resumed
 #   hold     the same with --forward-policy hold
+#   flap     ringcapd; the collector killed and restarted three times
+#            during traffic, the ring's (de)registration made slow
 #   xdp      the AF_XDP backend: UMEM frames forwarded by gather lists
 #   daemon   ringcapd with an rdma output in its YAML; ringcap stats
 #   rate     a burst as fast as rcgen goes, and ib_write_bw for comparison
@@ -32,8 +34,9 @@ mkdir -p "$T"
 trap 'rc=$?; set +e; [ $rc = 0 ] || { echo "guest: failed ($rc) at line $LINENO"; cp -f "$T"/*.log "$S"/ 2>/dev/null; free -m; dmesg | tail -n 30; }' EXIT
 
 # the host may scale the frame counts down (a sanitized build under TCG is
-# several times slower): /share/params holds "SCALE=<divisor>"
-SCALE=1
+# several times slower): /share/params holds "SCALE=<divisor>", and
+# FLAP_SLOW_MS (the flap phase's slow set-up and teardown)
+SCALE=1 FLAP_SLOW_MS=1500
 [ -f "$S/params" ] && . "$S/params"
 n() { echo $(($1 / SCALE)); }
 # the restart and stall phases keep their timing: fewer frames, slower
@@ -171,6 +174,76 @@ stalled_collector() {
 }
 stalled_collector stall 20000 14 2 --forward-slots 4
 stalled_collector hold 10000 16 1 --forward-slots 2 --forward-policy hold
+
+# --- flap: the collector killed and restarted during traffic ----------
+# ringcapd with a pcap and an rdma output.  Each connection set-up and
+# teardown is made FLAP_SLOW_MS slower (RINGCAP_RDMA_TEST_SLOW_MS: the
+# ring's registration and deregistration take that long, as for a ring of
+# many GiB), and the ring holds less than that (24 blocks of 128 KiB, each
+# handed over after 40 ms, about 1 s of this traffic): a capture worker that
+# waits for either loses frames in the kernel.  Traffic goes on in 1 s
+# bursts of small frames (the files cross 9p) until the third flap is over;
+# meanwhile "ringcap stats" is asked every 100 ms and each answer timed (the
+# daemon's main thread reads the sink's counters).
+phase flap
+collector flap-r0
+mkdir -p "$T/run-flap"
+cat >"$T/flap.yaml" <<YAML
+daemon:
+  user: ""
+  runtime_directory: $T/run-flap
+captures:
+  - name: flap
+    interface: cap0
+    ring: { size: 3MiB, block_size: 128KiB }
+    outputs:
+      - pcap: { path: $T/flap-local.pcap }
+      - rdma: { peer: "$ADDR:$PORT", slots: 8, on_backpressure: drop }
+YAML
+RINGCAP_RDMA_TEST_SLOW_MS=$FLAP_SLOW_MS "$B/ringcapd" -c "$T/flap.yaml" 2>"$T/flap-local.log" &
+D=$!
+wait_log "$T/flap-local.log" "forwarding to" 30
+rm -f "$T/flap-stop"
+(
+	per=$(n 4000) seq=0
+	while [ ! -e "$T/flap-stop" ]; do
+		"$B/rcgen" -i gen0 -n "$per" -s 60-300 --seed $((20 + seq / per)) --start-seq $seq \
+			-r "$per" >>"$T/flap-gen.txt"
+		seq=$((seq + per))
+	done
+	echo $seq >"$T/flap-sent"
+) &
+GEN=$!
+(
+	while [ ! -e "$T/flap-stop" ]; do
+		t0=$EPOCHREALTIME
+		"$B/ringcap" stats --json -S "$T/run-flap/ringcap.sock" >/dev/null || echo "failed"
+		echo "$t0 $EPOCHREALTIME"
+		sleep 0.1
+	done >"$T/flap-stats-times.txt"
+) &
+ASK=$!
+for i in 1 2 3; do
+	sleep 0.5
+	kill -KILL $COL
+	wait $COL || true
+	sleep 0.5
+	collector "flap-r$i"
+	wait_log "$T/flap-r$i.log" "connected" 30
+	phase "flap: collector $i connected"
+done
+sleep 0.5
+touch "$T/flap-stop"
+wait $GEN
+wait $ASK
+phase "flap: traffic stopped"
+settle "$T/flap-r3.pcap"
+"$B/ringcap" stats --json -S "$T/run-flap/ringcap.sock" >"$T/flap-stats.json"
+kill -TERM $D
+wait $D
+stop $COL
+phase "flap: stopped"
+publish flap
 
 # --- xdp: the AF_XDP backend, forwarded by gather lists from the UMEM ---
 phase xdp

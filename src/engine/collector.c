@@ -81,6 +81,11 @@ void rc_collector_free(struct rc_collector *c)
 #define MAX_CONNS 64
 #define SEND_DEPTH 64
 #define SIGNAL_EVERY 16
+/* Credit messages in flight at most.  Each one uses a receive the sender
+ * keeps posted (16 of them, rdma.c's NRECV); a sender whose thread falls
+ * behind re-posts them late, so more would pile up here until the send
+ * queue is full.  Credits are cumulative: one sent later says all. */
+#define CREDIT_WINDOW 8
 #define MAX_RING_BYTES (1ULL << 30)  /* per connection */
 
 struct rconn {
@@ -94,7 +99,9 @@ struct rconn {
 	uint32_t nslots, slot_size, snaplen, worker;
 	uint64_t expect;        /* next sequence number */
 	uint64_t consumed;
-	uint64_t sends;
+	uint64_t sends;              /* credit messages posted */
+	uint64_t sends_done;         /* ...of which the sender has taken */
+	bool credit_due;             /* consumed moved on, not sent yet */
 	bool qp, up;
 	struct rc_rdma_credit credit;
 	char peer[INET6_ADDRSTRLEN + 8];
@@ -186,14 +193,22 @@ static int send_credit(struct rconn *k)
 	struct ibv_sge sge = { .addr = (uintptr_t)&k->credit, .length = sizeof(k->credit) };
 	struct ibv_send_wr wr = { 0 }, *bad;
 
+	if (k->sends - k->sends_done >= CREDIT_WINDOW) {
+		k->credit_due = true;  /* goes when one of those completes */
+		return 0;
+	}
+	k->credit_due = false;
 	k->credit.consumed = htobe64(k->consumed);
 	wr.wr_id = k->sends;
 	wr.sg_list = &sge;
 	wr.num_sge = 1;
 	wr.opcode = IBV_WR_SEND;
 	wr.send_flags = IBV_SEND_INLINE;
-	/* a signalled send now and then lets the send queue recycle entries */
-	if (++k->sends % SIGNAL_EVERY == 0)
+	/* a signalled send now and then lets the send queue recycle entries,
+	 * and tells how many the sender has taken: always when the window is
+	 * half full, so that a deferred credit is never stuck */
+	k->sends++;
+	if (k->sends % SIGNAL_EVERY == 0 || k->sends - k->sends_done >= CREDIT_WINDOW / 2)
 		wr.send_flags |= IBV_SEND_SIGNALED;
 	return ibv_post_send(k->id->qp, &wr, &bad);
 }
@@ -499,7 +514,10 @@ static int handle_cq(struct rc_collector *c, struct rconn *k, char *err, size_t 
 				conn_drop(c, k, why);
 				return 0;
 			}
-			if (wc[i].opcode == IBV_WC_RECV_RDMA_WITH_IMM) {
+			if (wc[i].opcode == IBV_WC_SEND) {
+				/* RC: every send up to this one has been taken */
+				k->sends_done = wc[i].wr_id + 1;
+			} else if (wc[i].opcode == IBV_WC_RECV_RDMA_WITH_IMM) {
 				int r = deliver(c, k, &wc[i], err, errlen);
 
 				if (r)
@@ -507,7 +525,7 @@ static int handle_cq(struct rc_collector *c, struct rconn *k, char *err, size_t 
 			}
 		}
 	}
-	if (k->consumed != consumed && send_credit(k))
+	if ((k->consumed != consumed || k->credit_due) && send_credit(k))
 		conn_drop(c, k, "failed (posting a credit failed)");
 	return 0;
 }

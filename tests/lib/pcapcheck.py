@@ -291,7 +291,8 @@ def cmd_seq(args):
     first_badvlan = None
     below = 0
     for k, path in enumerate(args.files):
-        pc = load(path, args.torn_tail and k == len(args.files) - 1)
+        pc = load(path, args.torn_tails or
+                  (args.torn_tail and k == len(args.files) - 1))
         layout = l2_layout(pc.linktype)
         buf = pc.buf
         for i, off, _s, _f, caplen, _o in pc.headers():
@@ -633,6 +634,9 @@ def build_parser():
                    help="the last FILE may end in one cut record (a writer "
                    "killed mid-write): it is left out and said on stderr; "
                    "every other file must be whole")
+    s.add_argument("--torn-tails", action="store_true",
+                   help="every FILE may end in one cut record (writers killed "
+                   "and restarted into the next file)")
     s.add_argument("--below", type=nonneg_int, metavar="SEQ",
                    help="also print below=K: the frames with a sequence "
                    "number under SEQ")

@@ -15,6 +15,7 @@
 #include "../common/clock.h"
 #include "../common/log.h"
 #include "../common/units.h"
+#include "../config/dropins.h"
 #include "../config/yaml.h"
 #include "cli.h"
 
@@ -167,11 +168,13 @@ int rc_cli_config(int argc, char **argv)
 	r = rc_config_load(argv[2], &cfg, &diag);
 	if (r >= 0 && rc_config_check_interfaces(cfg, &diag) < 0)
 		r = -EINVAL;
-	rc_config_free(cfg);
 	if (r < 0) {
+		rc_config_free(cfg);
 		rc_diag_print(&diag, stderr, NULL);
 		return RC_EXIT_USAGE;
 	}
 	printf("configuration OK\n");
+	rc_dropins_print(cfg, stdout);
+	rc_config_free(cfg);
 	return RC_EXIT_OK;
 }

@@ -160,6 +160,7 @@ install: $(BINS)
 	sed -e 's|^ExecStart=/usr/local/sbin/ringcapd -c /etc/ringcap/ringcap\.yaml$$|$(RC_EXECSTART)|' \
 		-e 's|^ExecReload=/usr/local/sbin/ringcapd -n -c /etc/ringcap/ringcap\.yaml$$|$(RC_EXECCHECK)|' \
 		-e 's|^ExecReload=/bin/sh -c "exec /usr/local/bin/ringcap status --timeout 1h >/dev/null"$$|$(RC_EXECWAIT)|' \
+		-e 's|^\(#.*\)/usr/local/share/ringcap/systemd|\1$(RC_DROPINDIR)|' \
 		systemd/ringcapd.service >$(DESTDIR)$(UNITDIR)/ringcapd.service.tmp
 	@for l in '$(RC_EXECSTART)' '$(RC_EXECCHECK)' '$(RC_EXECWAIT)'; do \
 		grep -qxF "$$l" $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp || \

@@ -72,10 +72,9 @@ prop() { # PROPERTY [UNIT]
 	ct_systemctl show -P "$1" "${2:-ringcapd.service}"
 }
 
-# the journal of the unit's latest start only
-last_run() { # [UNIT]
-	local u=${1:-ringcapd.service}
-	ct_run journalctl --no-pager -q -o cat "_SYSTEMD_INVOCATION_ID=$(prop InvocationID "$u")"
+# the journal of ringcapd's latest start only
+last_run() {
+	ct_run journalctl --no-pager -q -o cat "_SYSTEMD_INVOCATION_ID=$(prop InvocationID)"
 }
 
 # the id of ringcap's XDP program on $CAP, as this host sees it; "" if none
@@ -180,8 +179,9 @@ ct_systemctl reload ringcapd || die "systemctl reload failed"
 ct_wait_journal ringcapd "capture span: stopped (settings changed, restarting)"
 active "after the reload"
 id3=$(xdp_id)
-[ -n "$id3" ] && [ "$id3" != "$id2" ] ||
+if [ -z "$id3" ] || [ "$id3" = "$id2" ]; then
 	die "after a reload that restarts the capture: XDP program '$id3', before '$id2'"
+fi
 echo "reload: XDP program $id2 detached, $id3 attached"
 send_counted 1000 10000 "after the reload"
 
@@ -193,12 +193,16 @@ for ((i = 0; i < 100; i++)); do
 	[ "$npid" != 0 ] && [ "$npid" != "$PID" ] && [ "$(prop SubState)" = running ] && break
 	sleep 0.1
 done
-[ "$npid" != 0 ] && [ "$npid" != "$PID" ] || die "the killed daemon was not restarted"
+if [ "$npid" = 0 ] || [ "$npid" = "$PID" ]; then
+	die "the killed daemon was not restarted"
+fi
 active "after the restart"
 last_run | grep -q "removed a stale ringcap XDP program (id $id3)" ||
 	die "the restarted daemon did not remove the killed one's XDP program $id3"
 id4=$(xdp_id)
-[ -n "$id4" ] && [ "$id4" != "$id3" ] || die "after the restart: XDP program '$id4', the killed one's '$id3'"
+if [ -z "$id4" ] || [ "$id4" = "$id3" ]; then
+	die "after the restart: XDP program '$id4', the killed one's '$id3'"
+fi
 echo "restart: the killed daemon's program $id3 removed, $id4 attached"
 send_counted 1000 20000 "after the restart"
 
@@ -254,6 +258,7 @@ allow=$(prop DeviceAllow | sort | tr '\n' ' ')
 step "probe unit"
 # the probe: the installed unit, ringcapd's drop-ins, a shell for ExecStart
 U=$CT_ROOT/etc/systemd/system
+# shellcheck disable=SC2016  # $$f is the probe shell's, systemd makes it $f
 sed -e 's/^Type=notify/Type=oneshot/' -e '/^ExecReload=/d' -e '/^WatchdogSec=/d' \
 	-e 's|^ExecStart=.*|ExecStart=/bin/sh -c "ls /dev /dev/infiniband; for f in rdma_cm uverbs0 umad0; do (: <>/dev/infiniband/$$f) 2>\&1; done; true"|' \
 	"$CT_ROOT/lib/systemd/system/ringcapd.service" >"$U/rcprobe.service"

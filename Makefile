@@ -15,6 +15,7 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 SYSUSERSDIR ?= /usr/lib/sysusers.d
@@ -146,16 +147,21 @@ lint-man:
 # its command lines that names an installed file is rewritten for the paths
 # given here (and checked, so that an edit of the unit cannot silently
 # defeat the rewrite).  An existing configuration file is never replaced.
-# Without DESTDIR, the ringcap user is created at once with systemd-sysusers
-# when that is available.
+# The unit's drop-ins for the backends that need more than it grants
+# (afxdp.conf, rdma.conf) go to $(DATADIR)/ringcap/systemd, where the
+# administrator links the ones `ringcapd -n` names; the path in their
+# comments is rewritten too.  Without DESTDIR, the ringcap user is created
+# at once with systemd-sysusers when that is available.
 RC_CONF      = $(SYSCONFDIR)/ringcap/ringcap.yaml
 RC_EXECSTART = ExecStart=$(SBINDIR)/ringcapd -c $(RC_CONF)
 RC_EXECCHECK = ExecReload=$(SBINDIR)/ringcapd -n -c $(RC_CONF)
 RC_EXECWAIT  = ExecReload=/bin/sh -c "exec $(BINDIR)/ringcap status --timeout 1h >/dev/null"
+RC_DROPINDIR = $(DATADIR)/ringcap/systemd
+RC_DROPINS   = afxdp.conf rdma.conf
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/ringcap $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(SYSUSERSDIR)
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(RC_DROPINDIR)
 	install -m 0755 $(BUILD)/ringcap $(DESTDIR)$(BINDIR)/ringcap
 	install -m 0755 $(BUILD)/ringcapd $(DESTDIR)$(SBINDIR)/ringcapd
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
@@ -163,6 +169,7 @@ install: $(BINS)
 	sed -e 's|^ExecStart=/usr/local/sbin/ringcapd -c /etc/ringcap/ringcap\.yaml$$|$(RC_EXECSTART)|' \
 		-e 's|^ExecReload=/usr/local/sbin/ringcapd -n -c /etc/ringcap/ringcap\.yaml$$|$(RC_EXECCHECK)|' \
 		-e 's|^ExecReload=/bin/sh -c "exec /usr/local/bin/ringcap status --timeout 1h >/dev/null"$$|$(RC_EXECWAIT)|' \
+		-e 's|^\(#.*\)/usr/local/share/ringcap/systemd|\1$(RC_DROPINDIR)|' \
 		systemd/ringcapd.service >$(DESTDIR)$(UNITDIR)/ringcapd.service.tmp
 	@for l in '$(RC_EXECSTART)' '$(RC_EXECCHECK)' '$(RC_EXECWAIT)'; do \
 		grep -qxF "$$l" $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp || \
@@ -175,6 +182,13 @@ install: $(BINS)
 		-e 's|/etc/ringcap/|$(SYSCONFDIR)/ringcap/|g' \
 		systemd/ringcap-rdma-recv.service >$(DESTDIR)$(UNITDIR)/ringcap-rdma-recv.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/ringcap-rdma-recv.service
+	@for f in $(RC_DROPINS); do \
+		echo "install -m 0644 systemd/$$f $(DESTDIR)$(RC_DROPINDIR)/$$f"; \
+		sed -e 's|/usr/local/share/ringcap/systemd/|$(RC_DROPINDIR)/|g' systemd/$$f \
+			>$(DESTDIR)$(RC_DROPINDIR)/$$f.tmp && \
+		chmod 0644 $(DESTDIR)$(RC_DROPINDIR)/$$f.tmp && \
+		mv -f $(DESTDIR)$(RC_DROPINDIR)/$$f.tmp $(DESTDIR)$(RC_DROPINDIR)/$$f || exit 1; \
+	done
 	install -m 0644 systemd/ringcap.sysusers $(DESTDIR)$(SYSUSERSDIR)/ringcap.conf
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/ringcap/ringcap.yaml ]; then \
 		echo "install: keeping the existing $(DESTDIR)$(SYSCONFDIR)/ringcap/ringcap.yaml"; \
@@ -187,13 +201,17 @@ install: $(BINS)
 		systemd-sysusers $(SYSUSERSDIR)/ringcap.conf; \
 	fi
 
-# The configuration file and the user are left in place.
+# The configuration file and the user are left in place, and so are the
+# administrator's links to the drop-ins under
+# /etc/systemd/system/ringcapd.service.d.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ringcap $(DESTDIR)$(SBINDIR)/ringcapd \
 		$(DESTDIR)$(MANDIR)/man8/ringcap.8 $(DESTDIR)$(MANDIR)/man8/ringcapd.8 \
 		$(DESTDIR)$(MANDIR)/man5/ringcap.yaml.5 \
 		$(DESTDIR)$(UNITDIR)/ringcapd.service $(DESTDIR)$(UNITDIR)/ringcap-rdma-recv.service \
-		$(DESTDIR)$(SYSUSERSDIR)/ringcap.conf
+		$(DESTDIR)$(SYSUSERSDIR)/ringcap.conf \
+		$(addprefix $(DESTDIR)$(RC_DROPINDIR)/,$(RC_DROPINS))
+	rmdir $(DESTDIR)$(RC_DROPINDIR) $(DESTDIR)$(DATADIR)/ringcap 2>/dev/null || true
 
 clean:
 	rm -rf build build-san build-clang build-san-clang build-tsan build-tsan-clang

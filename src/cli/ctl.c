@@ -15,6 +15,7 @@
 #include "../common/clock.h"
 #include "../common/log.h"
 #include "../common/units.h"
+#include "../config/dropins.h"
 #include "../config/yaml.h"
 #include "cli.h"
 
@@ -185,7 +186,8 @@ int rc_cli_config(int argc, char **argv)
 	rc_diag_init(&diag);
 	if (rc_config_check_interfaces(cfg, &diag) < 0)
 		rc_diag_print(&diag, stderr, "warning: ");
-	rc_config_free(cfg);
 	printf("configuration OK\n");
+	rc_dropins_print(cfg, stdout);
+	rc_config_free(cfg);
 	return RC_EXIT_OK;
 }

@@ -44,6 +44,7 @@
 #include "../common/log.h"
 #include "../common/stdfd.h"
 #include "../common/units.h"
+#include "../config/dropins.h"
 #include "../config/yaml.h"
 #include "../engine/run.h"
 #include "control.h"
@@ -788,6 +789,7 @@ int main(int argc, char **argv)
 	struct daemon d = { .config_path = DEFAULT_CONFIG, .sfd = -1, .done_fd = -1, .tfd = -1,
 			    .lock_fd = -1, .nl_fd = -1 };
 	bool check = false;
+	char err[1024];
 	int c, r;
 
 	/* before anything is opened: a socket must never become fd 0-2 */
@@ -828,11 +830,17 @@ int main(int argc, char **argv)
 		if (r < 0)
 			return 2;
 		printf("configuration OK\n");
+		rc_dropins_print(d.cfg, stdout);
 		rc_config_free(d.cfg);
 		return 0;
 	}
 	if (r < 0) {
 		log_err("config file %s has errors, not starting", d.config_path);
+		return 2;
+	}
+	if (rc_dropins_check(d.cfg, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		rc_config_free(d.cfg);
 		return 2;
 	}
 	r = run_daemon(&d);

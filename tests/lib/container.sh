@@ -26,7 +26,10 @@
 #                       Skips (exit 77) only when the root is not cached
 #                       and the archive cannot be reached.
 #   ct_boot             boot it (systemd-nspawn -b) and wait until its
-#                       systemd is up; sets CT_PID (its PID 1 as seen here)
+#                       systemd is up; sets CT_PID (its PID 1 as seen here).
+#                       CT_NSPAWN_ARGS (an array, empty by default): more
+#                       systemd-nspawn options, e.g. --system-call-filter=bpf
+#                       (nspawn's own filter keeps bpf() out of the container)
 #   ct_run CMD...       run CMD inside the container (all its namespaces)
 #   ct_systemctl ARG... systemctl inside
 #   ct_journal UNIT [ARG...]          journalctl -u UNIT inside
@@ -57,6 +60,7 @@ CT_PID=""
 CT_NSPAWN=""
 CT_MACHINE=""
 CT_ENTER=()
+[[ -n "${CT_NSPAWN_ARGS+set}" ]] || CT_NSPAWN_ARGS=()
 
 # The host's Debian codename (bookworm): the container runs the same release.
 _ct_codename() {
@@ -267,7 +271,7 @@ ct_boot() {
 	# --register=no --keep-unit: no host systemd to register with; the two
 	# capabilities are not in nspawn's default bounding set
 	systemd-nspawn -q -D "$CT_ROOT" -M "$CT_MACHINE" -b --register=no --keep-unit \
-		--console=pipe --capability=CAP_NET_ADMIN,CAP_IPC_LOCK \
+		--console=pipe --capability=CAP_NET_ADMIN,CAP_IPC_LOCK "${CT_NSPAWN_ARGS[@]}" \
 		</dev/null >"$CT_DIR/console.log" 2>&1 &
 	CT_NSPAWN=$!
 	rc_defer ct_poweroff

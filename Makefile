@@ -154,8 +154,7 @@ lint-man:
 # at once with systemd-sysusers when that is available.
 RC_CONF      = $(SYSCONFDIR)/ringcap/ringcap.yaml
 RC_EXECSTART = ExecStart=$(SBINDIR)/ringcapd -c $(RC_CONF)
-RC_EXECCHECK = ExecReload=$(SBINDIR)/ringcapd -n -c $(RC_CONF)
-RC_EXECWAIT  = ExecReload=/bin/sh -c "exec $(BINDIR)/ringcap status --timeout 1h >/dev/null"
+RC_EXECRELOAD = ExecReload=$(BINDIR)/ringcap reload --timeout 1h
 RC_DROPINDIR = $(DATADIR)/ringcap/systemd
 RC_DROPINS   = afxdp.conf rdma.conf
 install: $(BINS)
@@ -167,11 +166,10 @@ install: $(BINS)
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
 	$(if $(wildcard man/*.5),install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/)
 	sed -e 's|^ExecStart=/usr/local/sbin/ringcapd -c /etc/ringcap/ringcap\.yaml$$|$(RC_EXECSTART)|' \
-		-e 's|^ExecReload=/usr/local/sbin/ringcapd -n -c /etc/ringcap/ringcap\.yaml$$|$(RC_EXECCHECK)|' \
-		-e 's|^ExecReload=/bin/sh -c "exec /usr/local/bin/ringcap status --timeout 1h >/dev/null"$$|$(RC_EXECWAIT)|' \
+		-e 's|^ExecReload=/usr/local/bin/ringcap reload --timeout 1h$$|$(RC_EXECRELOAD)|' \
 		-e 's|^\(#.*\)/usr/local/share/ringcap/systemd|\1$(RC_DROPINDIR)|' \
 		systemd/ringcapd.service >$(DESTDIR)$(UNITDIR)/ringcapd.service.tmp
-	@for l in '$(RC_EXECSTART)' '$(RC_EXECCHECK)' '$(RC_EXECWAIT)'; do \
+	@for l in '$(RC_EXECSTART)' '$(RC_EXECRELOAD)'; do \
 		grep -qxF "$$l" $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp || \
 		{ rm -f $(DESTDIR)$(UNITDIR)/ringcapd.service.tmp; \
 		  echo "install: cannot set '$$l' in systemd/ringcapd.service" >&2; exit 1; }; \

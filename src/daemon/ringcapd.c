@@ -502,6 +502,16 @@ static int reload(struct daemon *d, FILE *out)
 		send_status(d);
 		return -EINVAL;
 	}
+	if (rc_dropins_check(ncfg, err, sizeof(err)) < 0) {
+		/* say what to enable rather than which step the kernel refused */
+		log_err("%s; not reloading", err);
+		if (out)
+			fprintf(out, "error: %s; not reloading\n", err);
+		rc_config_free(ncfg);
+		sd_notify(0, "READY=1");
+		send_status(d);
+		return -EPERM;
+	}
 	nslots = calloc(ncfg->n_captures ? ncfg->n_captures : 1, sizeof(*nslots));
 	if (!nslots) {
 		log_err("out of memory, not reloading");

@@ -217,6 +217,23 @@ static int afp_set_filter(struct rc_source *s, const char *expr, char *err, size
 	return r;
 }
 
+/* The ring, registered whole by RDMA forwarding, and a batch's block when
+ * the batch is still all of it. */
+static int afp_export(struct rc_source *s, const struct rc_batch *b, struct rc_export *ret)
+{
+	struct afpacket *a = AFP(s);
+
+	if (!a->map)
+		return -ENODATA;
+	ret->mem = a->map;
+	ret->mem_len = (size_t)a->ring.block_nr * a->ring.block_size;
+	ret->unit_max = a->ring.block_size;
+	ret->unit = b ? rc_tpv3_ring_whole_block(&a->ring, b, &ret->unit_len) : NULL;
+	if (!ret->unit)
+		ret->unit_len = 0;
+	return 0;
+}
+
 static void afp_free(struct rc_source *s)
 {
 	struct afpacket *a = AFP(s);
@@ -241,6 +258,7 @@ static const struct rc_source_ops afpacket_ops = {
 	.drained = afp_drained,
 	.stats = afp_stats,
 	.set_filter = afp_set_filter,
+	.export = afp_export,
 	.free = afp_free,
 };
 
@@ -438,9 +456,6 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	r = rc_tpv3_ring_init(&a->ring, a->map, c->ring.block_size, nr, a->base.snaplen);
 	if (r < 0)
 		goto out;
-	a->base.mem = a->map;
-	a->base.mem_len = (size_t)nr * c->ring.block_size;
-	a->base.unit_size = c->ring.block_size;
 	/* bind: from here on, frames flow */
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);

@@ -979,8 +979,6 @@ static int xdp_next(struct rc_source *s, struct rc_batch *ret)
 		ret->n = k;
 		ret->lease = &sl->lease;
 		ret->bytes = bytes;
-		ret->raw = NULL;  /* scattered UMEM frames: forwarded by copy */
-		ret->raw_len = 0;
 		return 1;
 	}
 }
@@ -1184,6 +1182,22 @@ static int xdp_set_filter(struct rc_source *s, const char *expr, char *err, size
 	return 0;
 }
 
+/* The UMEM, which RDMA forwarding registers and sends frames from by
+ * gather lists; a batch is never one block (its frames are scattered over
+ * the UMEM's chunks).  A UMEM in the caller's memory (rc_afxdp_open_mem)
+ * is not offered. */
+static int xdp_export(struct rc_source *s, const struct rc_batch *b, struct rc_export *ret)
+{
+	struct afxdp *a = AFX(s);
+
+	(void)b;
+	if (!a->umem)
+		return -ENODATA;
+	ret->mem = a->area;
+	ret->mem_len = a->area_len;
+	return 0;
+}
+
 static void xdp_free(struct rc_source *s)
 {
 	struct afxdp *a = AFX(s);
@@ -1223,6 +1237,7 @@ static const struct rc_source_ops afxdp_ops = {
 	.drained = xdp_drained,
 	.stats = xdp_stats,
 	.set_filter = xdp_set_filter,
+	.export = xdp_export,
 	.free = xdp_free,
 };
 
@@ -1427,9 +1442,6 @@ static int step_umem(struct afxdp *a, const struct rc_capture_conf *c, char *err
 		return rc_source_fail(err, errlen, r, "allocating the %llu MiB UMEM for %s queue %u: %s",
 			    (unsigned long long)(a->area_len >> 20), a->ifname, a->queue,
 			    strerror(-r));
-	/* offered to sinks that register it (RDMA forwarding by gather) */
-	a->base.mem = a->area;
-	a->base.mem_len = a->area_len;
 	r = xsk_umem__create(&a->umem, a->area, a->area_len, &a->fill_own, &a->comp_own, &cfg);
 	if (r < 0) {
 		a->umem = NULL;

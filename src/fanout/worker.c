@@ -52,8 +52,9 @@ static void deliver(struct rc_worker *w, struct rc_batch *b)
 		uint64_t left = before >= w->count_limit ? 0 : w->count_limit - before;
 
 		if (b->n > left) {
+			/* cut short: no longer a whole block, which the source's
+			 * export op sees by the count (source.h) */
 			b->n = (unsigned)left;
-			b->raw = NULL;  /* no longer the whole block */
 			bytes = 0;
 			for (unsigned i = 0; i < b->n; i++)
 				bytes += b->frames[i].h.len;

@@ -56,7 +56,7 @@ bool rc_rdma_built(void)
 	return false;
 }
 
-int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *src,
+int rc_rdma_sink_new(const struct rc_rdma_conf *conf, struct rc_source *src,
 		     unsigned worker, struct rc_sink **ret, char *err, size_t errlen)
 {
 	(void)conf;
@@ -143,7 +143,8 @@ struct rdma_sink {
 	uint32_t dlt, snaplen, worker;
 	bool force_copy;
 	uint64_t test_slow_ns;   /* RINGCAP_RDMA_TEST_SLOW_MS */
-	void *mem;
+	struct rc_source *src;   /* asked, per batch, whether it is one whole block */
+	void *mem;               /* the source's capture memory (its export op) */
 	size_t mem_len;
 	uint32_t unit_size;      /* the source's block size; 0: no blocks (AF_XDP) */
 	uint8_t *stage;          /* slots * slot_size, for copy mode */
@@ -369,14 +370,15 @@ static void post_copy(struct rdma_sink *s, const struct rc_batch *b)
 		lost(s, b->n - done);
 }
 
-static void post_batch(struct rdma_sink *s, const struct rc_batch *b)
+/* @raw: the batch as one whole block of the registered ring, or NULL */
+static void post_batch(struct rdma_sink *s, const struct rc_batch *b, const void *raw,
+		       uint32_t raw_len)
 {
-	if (!b->raw && s->c.ring_mr && s->c.max_sge >= 2)
+	if (!raw && s->c.ring_mr && s->c.max_sge >= 2)
 		post_gather(s, b);
-	else if (!b->raw || !s->c.ring_mr)
+	else if (!raw || !s->c.ring_mr)
 		post_copy(s, b);
-	else if (post_write(s, b->raw, b->raw_len, s->c.ring_mr->lkey, b->lease, b->n,
-			    b->bytes) < 0)
+	else if (post_write(s, raw, raw_len, s->c.ring_mr->lkey, b->lease, b->n, b->bytes) < 0)
 		lost(s, b->n);
 }
 
@@ -409,8 +411,13 @@ static void post_held(struct rdma_sink *s)
 static int rdma_write(struct rc_sink *sink, const struct rc_batch *b)
 {
 	struct rdma_sink *s = (struct rdma_sink *)sink;
+	struct rc_export x = { 0 };
 	bool broken;
 
+	/* a source with blocks says whether this batch is still one whole
+	 * block (not when a -c count cut it short) */
+	if (s->unit_size)
+		rc_source_export(s->src, b, &x);
 	pthread_mutex_lock(&s->mu);
 	if (!s->c.up || s->c.broken) {
 		lost(s, b->n);
@@ -418,13 +425,13 @@ static int rdma_write(struct rc_sink *sink, const struct rc_batch *b)
 	}
 	post_held(s);
 	if (!s->hold_n && has_credit(s)) {
-		post_batch(s, b);
-	} else if (s->policy == RC_RDMA_HOLD && b->raw && s->c.ring_mr &&
+		post_batch(s, b, x.unit, x.unit_len);
+	} else if (s->policy == RC_RDMA_HOLD && x.unit && s->c.ring_mr &&
 		   s->hold_n < s->hold_max) {
 		struct held *h = &s->hold[(s->hold_head + s->hold_n) % s->hold_max];
 
 		rc_lease_get(b->lease);
-		*h = (struct held){ b->lease, b->raw, b->raw_len, b->n, b->bytes };
+		*h = (struct held){ b->lease, x.unit, x.unit_len, b->n, b->bytes };
 		s->hold_n++;
 		s->st.fwd_held++;
 	} else {
@@ -1012,7 +1019,7 @@ static int resolve(struct rdma_sink *s, char *err, size_t errlen)
 	return 0;
 }
 
-int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *src,
+int rc_rdma_sink_new(const struct rc_rdma_conf *conf, struct rc_source *src,
 		     unsigned worker, struct rc_sink **ret, char *err, size_t errlen)
 {
 	struct rdma_sink *s;
@@ -1041,16 +1048,24 @@ int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *sr
 	s->dlt = (uint32_t)src->dlt;
 	s->snaplen = src->snaplen;
 	s->worker = worker;
-	s->mem = src->mem;
+	s->src = src;
+	{
+		struct rc_export x;
+
+		/* no memory to offer: everything goes in copy mode */
+		if (rc_source_export(src, NULL, &x) == 0) {
+			s->mem = x.mem;
+			s->mem_len = x.mem_len;
+			s->unit_size = x.unit_max;
+		}
+	}
 	s->force_copy = getenv("RINGCAP_RDMA_COPY") && !strcmp(getenv("RINGCAP_RDMA_COPY"), "1");
-	s->mem_len = src->mem_len;
 	{
 		const char *v = getenv("RINGCAP_RDMA_TEST_SLOW_MS");
 
 		s->test_slow_ns = v ? strtoull(v, NULL, 10) * 1000000ULL : 0;
 	}
-	s->unit_size = src->unit_size;
-	s->slot_size = src->unit_size ? src->unit_size : COPY_SLOT_DEFAULT;
+	s->slot_size = s->unit_size ? s->unit_size : COPY_SLOT_DEFAULT;
 	if (s->slot_size > RC_RDMA_MAX_SLOT) {
 		snprintf(err, errlen, "RDMA forwarding sends whole blocks of at most %u MiB; "
 			 "this capture's blocks are %u MiB", RC_RDMA_MAX_SLOT >> 20,

@@ -22,12 +22,14 @@ bool rc_rdma_built(void);
 
 /*
  * A forwarding sink for worker @worker of a capture whose frames come from
- * @src (its capture memory is registered once connected).  The collector
+ * @src: the memory its export op offers is registered once connected, and
+ * each batch is asked whether it is one whole block.  @src outlives the
+ * sink (the worker closes its sinks before the source goes).  The collector
  * need not be up: the sink connects in the background and keeps trying.
  * Fails (-errno, message in @err) only on bad settings: an address that
  * does not resolve, a block too large to forward.
  */
-int rc_rdma_sink_new(const struct rc_rdma_conf *conf, const struct rc_source *src,
+int rc_rdma_sink_new(const struct rc_rdma_conf *conf, struct rc_source *src,
 		     unsigned worker, struct rc_sink **ret, char *err, size_t errlen);
 
 #endif

@@ -1,21 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * RDMA forwarding sink: sends captured blocks to a collector (`ringcap
- * rdma-recv`) with one RDMA WRITE WITH IMMEDIATE per block, straight from
- * the registered capture memory.  Wire format: rdma_wire.h.
+ * RDMA forwarding, the sending end: a sink that sends captured blocks to a
+ * collector (`ringcap rdma-recv`, collector.h) with one RDMA WRITE WITH
+ * IMMEDIATE per block, straight from the registered capture memory.
+ * Protocol: wire.h.  Inside: sender_priv.h (state, locking),
+ * sender_conn.c (the connection and its thread), sender_post.c (posting).
+ *
+ * Invariants it keeps: a block goes back to the kernel only when every
+ * write that reads it has completed or been flushed (it holds the block's
+ * lease until then); the capture worker never waits for the network or a
+ * collector (it posts under a short lock, or counts the frames as not
+ * delivered); frames are counted delivered only when the collector says it
+ * has written them.
+ *
+ * Threads: the worker calls write(); one thread per sink runs the
+ * connection; stats/notice from any thread.
  *
  * Built only with libibverbs and librdmacm (RC_HAVE_RDMA); without them
  * rc_rdma_sink_new() says so and the rest of ringcap works as before.
  */
-#ifndef RC_SINK_RDMA_H
-#define RC_SINK_RDMA_H
+#ifndef RC_RDMA_SENDER_H
+#define RC_RDMA_SENDER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "../capture/source.h"
 #include "../config/conf.h"
-#include "sink.h"
+#include "../sink/sink.h"
 
 /* Whether this build can forward over RDMA. */
 bool rc_rdma_built(void);

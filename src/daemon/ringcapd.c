@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "../capture/filter.h"
+#include "../capture/xdp_env.h"
 #include "../common/clock.h"
 #include "../common/event.h"
 #include "../common/log.h"
@@ -835,11 +836,15 @@ int main(int argc, char **argv)
 		log_err("config file %s has errors, not starting", d.config_path);
 		return 2;
 	}
+	/* what AF_XDP needs of the whole process: the libraries' print
+	 * hooks, bpffs (capture/xdp_env.h) */
+	rc_xdp_process_init();
 	r = run_daemon(&d);
 	for (size_t i = 0; i < d.nslots; i++) {
 		slot_stop(&d.slots[i], "start-up failed");
 		slot_forget(&d.slots[i]);
 	}
+	rc_xdp_process_fini();
 	if (d.events)
 		rc_events_drain(d.events, log_event, &d);
 	free(d.slots);

@@ -196,6 +196,16 @@ static void prog_free(struct rc_xdp_prog *at)
 	free(at);
 }
 
+/* The loaded object and program of an attempt that failed; returns @r. */
+static int attach_undo(struct rc_xdp_prog *at, int r)
+{
+	xdp_program__close(at->prog);
+	at->prog = NULL;
+	rc_xdp__destroy(at->skel);
+	at->skel = NULL;
+	return r;
+}
+
 /* Load and attach in one mode; on failure everything is undone. */
 static int attach_try(struct rc_xdp_prog *at, enum xdp_attach_mode mode,
 		      const struct rc_xdp_owner *self)
@@ -212,22 +222,16 @@ static int attach_try(struct rc_xdp_prog *at, enum xdp_attach_mode mode,
 	r = (int)libxdp_get_error(at->prog);
 	if (r < 0) {
 		at->prog = NULL;
-		goto undo;
+		return attach_undo(at, r);
 	}
 	r = xdp_program__attach(at->prog, at->ifindex, mode, 0);
 	if (r < 0)
-		goto undo;
+		return attach_undo(at, r);
 	at->mode = mode;
 	at->xsks_fd = bpf_map__fd(at->skel->maps.xsks);
 	at->counters_fd = bpf_map__fd(at->skel->maps.counters);
 	at->max_queues = bpf_map__max_entries(at->skel->maps.xsks);
 	return 0;
-undo:
-	xdp_program__close(at->prog);
-	at->prog = NULL;
-	rc_xdp__destroy(at->skel);
-	at->skel = NULL;
-	return r;
 }
 
 /* The message for a program that attached in no mode; returns the error. */

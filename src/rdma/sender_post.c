@@ -250,6 +250,27 @@ static void post_held(struct sender *s)
 	}
 }
 
+/* On a connection that is up, under mu: held blocks first, then @b, held
+ * itself or counted when there is no credit. */
+static void post_or_hold(struct sender *s, const struct rc_batch *b, const struct rc_export *x)
+{
+	post_held(s);
+	if (!s->hold_n && has_credit(s)) {
+		post_batch(s, b, x->unit, x->unit_len);
+	} else if (s->policy == RC_RDMA_HOLD && x->unit && s->c.ring_mr &&
+		   s->hold_n < s->hold_max) {
+		struct held *h = &s->hold[(s->hold_head + s->hold_n) % s->hold_max];
+
+		rc_lease_get(b->lease);
+		*h = (struct held){ b->lease, x->unit, x->unit_len, b->n, b->bytes };
+		s->hold_n++;
+		s->st.fwd_held++;
+	} else {
+		s->st.fwd_no_credit++;
+		rc_sender_lost(s, b->n);
+	}
+}
+
 int rc_sender_write(struct rc_sink *sink, const struct rc_batch *b)
 {
 	struct sender *s = (struct sender *)sink;
@@ -261,26 +282,10 @@ int rc_sender_write(struct rc_sink *sink, const struct rc_batch *b)
 	if (s->unit_size)
 		rc_source_export(s->src, b, &x);
 	pthread_mutex_lock(&s->mu);
-	if (!s->c.up || s->c.broken) {
+	if (!s->c.up || s->c.broken)
 		rc_sender_lost(s, b->n);
-		goto out;
-	}
-	post_held(s);
-	if (!s->hold_n && has_credit(s)) {
-		post_batch(s, b, x.unit, x.unit_len);
-	} else if (s->policy == RC_RDMA_HOLD && x.unit && s->c.ring_mr &&
-		   s->hold_n < s->hold_max) {
-		struct held *h = &s->hold[(s->hold_head + s->hold_n) % s->hold_max];
-
-		rc_lease_get(b->lease);
-		*h = (struct held){ b->lease, x.unit, x.unit_len, b->n, b->bytes };
-		s->hold_n++;
-		s->st.fwd_held++;
-	} else {
-		s->st.fwd_no_credit++;
-		rc_sender_lost(s, b->n);
-	}
-out:
+	else
+		post_or_hold(s, b, &x);
 	broken = s->c.up && s->c.broken;
 	pthread_mutex_unlock(&s->mu);
 	if (broken) {

@@ -25,6 +25,8 @@
  *   - the sender keeps RC_RDMA_CREDIT_RECVS receives posted for credit
  *     messages, so the collector never has more than that in flight (a
  *     credit sent later says everything an earlier one did).
+ *
+ * Definitions only: no state, no thread.
  */
 #ifndef RC_RDMA_WIRE_H
 #define RC_RDMA_WIRE_H

@@ -45,7 +45,7 @@ ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 # the engine, shared by every binary and the unit tests
-CORE_SRCS := $(wildcard src/common/*.c src/config/*.c src/capture/*.c src/fanout/*.c src/sink/*.c src/engine/*.c)
+CORE_SRCS := $(wildcard src/common/*.c src/config/*.c src/capture/*.c src/fanout/*.c src/sink/*.c src/rdma/*.c src/engine/*.c)
 CLI_SRCS  := src/cli/args.c src/cli/capture.c src/cli/ctl.c src/cli/rdma_recv.c
 DAEMON_SRCS := $(wildcard src/daemon/*.c)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
@@ -217,7 +217,7 @@ clean:
 # the XDP program and the AF_XDP backend's build rules
 -include bpf/bpf.mk
 # RDMA forwarding (libibverbs, librdmacm) and the Soft-RoCE VM test's packages
--include src/sink/rdma.mk
+-include src/rdma/rdma.mk
 -include tests/vm/vm.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -4,11 +4,12 @@
 #   bpf/rc_xdp.bpf.c --clang -target bpf--> $(BUILD)/bpf/rc_xdp.bpf.o
 #                    --bpftool gen skeleton--> $(BUILD)/bpf/rc_xdp.skel.h
 #
-# The skeleton carries the object's bytes, so src/capture/afxdp.c opens the
+# The skeleton carries the object's bytes, so src/capture/xdp_prog.c opens the
 # program from memory: nothing under bpf/ is needed at run time.
 #
 # AF_XDP needs libbpf, libxdp (pkg-config), clang and bpftool.  When one is
-# missing the rest of ringcap still builds: afxdp.c compiles to nothing,
+# missing the rest of ringcap still builds: the AF_XDP files (capture/afxdp.c,
+# umem.c, xdp_prog.c, xdp_owner.c, xdp_env.c) compile to nothing,
 # RC_HAVE_AFXDP stays undefined (--backend afxdp then says so) and the
 # AF_XDP tests skip.  `make deps` installs all of them.
 #   make BPF_CLANG=clang-14 BPFTOOL=/path/to/bpftool   other tools
@@ -45,9 +46,9 @@ $(BUILD)/bpf/rc_xdp.skel.h: $(BUILD)/bpf/rc_xdp.bpf.o
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q)$(BPFTOOL) gen skeleton $< name rc_xdp >$@.tmp && mv -f $@.tmp $@
 
-# afxdp.c includes the skeleton; -MMD picks the dependency up after the
+# xdp_prog.c includes the skeleton; -MMD picks the dependency up after the
 # first build, this line makes the first build work.
-$(BUILD)/src/capture/afxdp.o: $(BUILD)/bpf/rc_xdp.skel.h
+$(BUILD)/src/capture/xdp_prog.o: $(BUILD)/bpf/rc_xdp.skel.h
 
 else
 

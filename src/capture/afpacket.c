@@ -217,6 +217,23 @@ static int afp_set_filter(struct rc_source *s, const char *expr, char *err, size
 	return r;
 }
 
+/* The ring, registered whole by RDMA forwarding, and a batch's block when
+ * the batch is still all of it. */
+static int afp_export(struct rc_source *s, const struct rc_batch *b, struct rc_export *ret)
+{
+	struct afpacket *a = AFP(s);
+
+	if (!a->map)
+		return -ENODATA;
+	ret->mem = a->map;
+	ret->mem_len = (size_t)a->ring.block_nr * a->ring.block_size;
+	ret->unit_max = a->ring.block_size;
+	ret->unit = b ? rc_tpv3_ring_whole_block(&a->ring, b, &ret->unit_len) : NULL;
+	if (!ret->unit)
+		ret->unit_len = 0;
+	return 0;
+}
+
 static void afp_free(struct rc_source *s)
 {
 	struct afpacket *a = AFP(s);
@@ -232,6 +249,17 @@ static void afp_free(struct rc_source *s)
 	free(a);
 }
 
+static void afp_freep(struct afpacket **a)
+{
+	if (*a)
+		afp_free(&(*a)->base);
+}
+
+static void pcap_freecodep(struct bpf_program *p)
+{
+	pcap_freecode(p);
+}
+
 static const struct rc_source_ops afpacket_ops = {
 	.name = "afpacket",
 	.next = afp_next,
@@ -241,6 +269,7 @@ static const struct rc_source_ops afpacket_ops = {
 	.drained = afp_drained,
 	.stats = afp_stats,
 	.set_filter = afp_set_filter,
+	.export = afp_export,
 	.free = afp_free,
 };
 
@@ -359,8 +388,8 @@ static int step_mmap(struct afpacket *a, size_t len, char *err, size_t errlen)
 int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 		     struct rc_source **ret, char *err, size_t errlen)
 {
-	struct afpacket *a;
-	struct bpf_program prog = { 0 };
+	_cleanup_(afp_freep) struct afpacket *a = NULL;
+	_cleanup_(pcap_freecodep) struct bpf_program prog = { 0 };
 	struct sockaddr_ll sll = { 0 };
 	int v, r;
 	uint32_t nr = 0;
@@ -379,10 +408,8 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 
 	/* resolve */
 	a->ifindex = (int)if_nametoindex(a->ifname);
-	if (a->ifindex == 0) {
-		r = rc_source_fail(err, errlen, -ENODEV, "no such interface: %s", a->ifname);
-		goto out;
-	}
+	if (a->ifindex == 0)
+		return rc_source_fail(err, errlen, -ENODEV, "no such interface: %s", a->ifname);
 	/* socket: protocol 0 receives nothing until bind() */
 	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	r = a->fd < 0 ? -errno : 0;
@@ -399,56 +426,47 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 				 "(run as root or grant cap_net_raw)", a->ifname);
 		else
 			rc_source_fail(err, errlen, r, "socket(AF_PACKET): %s", strerror(-r));
-		goto out;
+		return r;
 	}
 	r = step_link_type(a, err, errlen);
 	if (r < 0)
-		goto out;
+		return r;
 	/* filter, before any frame can arrive; a vlan test runs in user space.
 	 * A fanout member takes nothing until it is in the group. */
 	r = rc_filter_compile(rc_filter_needs_userspace(c->filter) ? NULL : c->filter,
 			      a->base.dlt, c->snaplen, &prog, err, errlen);
 	if (r < 0)
-		goto out;
+		return r;
 	r = fanout ? rc_filter_attach_drop_all(a->fd) : attach(a, &prog);
 	if (r < 0) {
 		rc_source_fail(err, errlen, r, "attaching the filter to the socket on %s: %s", a->ifname,
 		     strerror(-r));
-		goto out;
+		return r;
 	}
 	/* version */
 	v = TPACKET_V3;
-	if (setsockopt(a->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0) {
-		r = rc_source_fail(err, errlen, -errno, "PACKET_VERSION V3: %s", strerror(errno));
-		goto out;
-	}
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0)
+		return rc_source_fail(err, errlen, -errno, "PACKET_VERSION V3: %s", strerror(errno));
 	/* room to put a stripped VLAN tag back in front of the frame */
 	v = 4;
-	if (setsockopt(a->fd, SOL_PACKET, PACKET_RESERVE, &v, sizeof(v)) < 0) {
-		r = rc_source_fail(err, errlen, -errno, "PACKET_RESERVE: %s", strerror(errno));
-		goto out;
-	}
+	if (setsockopt(a->fd, SOL_PACKET, PACKET_RESERVE, &v, sizeof(v)) < 0)
+		return rc_source_fail(err, errlen, -errno, "PACKET_RESERVE: %s", strerror(errno));
 	r = step_ring(a, &c->ring, &nr, err, errlen);
 	if (r < 0)
-		goto out;
+		return r;
 	r = step_mmap(a, (size_t)nr * c->ring.block_size, err, errlen);
 	if (r < 0)
-		goto out;
+		return r;
 	step_snaplen(a, c);
 	r = rc_tpv3_ring_init(&a->ring, a->map, c->ring.block_size, nr, a->base.snaplen);
 	if (r < 0)
-		goto out;
-	a->base.mem = a->map;
-	a->base.mem_len = (size_t)nr * c->ring.block_size;
-	a->base.unit_size = c->ring.block_size;
+		return r;
 	/* bind: from here on, frames flow */
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = a->ifindex;
-	if (bind(a->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		r = rc_source_fail(err, errlen, -errno, "bind to %s: %s", a->ifname, strerror(errno));
-		goto out;
-	}
+	if (bind(a->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return rc_source_fail(err, errlen, -errno, "bind to %s: %s", a->ifname, strerror(errno));
 	if (fanout) {
 		uint16_t flags = fanout->flags;
 		socklen_t len = sizeof(v);
@@ -457,18 +475,15 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 		if (!fanout->joined)
 			flags |= PACKET_FANOUT_FLAG_UNIQUEID;
 		v = (fanout->joined ? fanout->group_id : 0) | ((fanout->mode | flags) << 16);
-		if (setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, sizeof(v)) < 0) {
-			r = rc_source_fail(err, errlen, -errno, "PACKET_FANOUT group %s%u on %s: %s",
-				 fanout->joined ? "" : "(new) ", fanout->joined ? fanout->group_id : 0,
-				 a->ifname, strerror(errno));
-			goto out;
-		}
+		if (setsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, sizeof(v)) < 0)
+			return rc_source_fail(err, errlen, -errno, "PACKET_FANOUT group %s%u on %s: %s",
+					      fanout->joined ? "" : "(new) ",
+					      fanout->joined ? fanout->group_id : 0, a->ifname,
+					      strerror(errno));
 		if (!fanout->joined) {
-			if (getsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, &len) < 0) {
-				r = rc_source_fail(err, errlen, -errno, "reading the PACKET_FANOUT id: %s",
-					 strerror(errno));
-				goto out;
-			}
+			if (getsockopt(a->fd, SOL_PACKET, PACKET_FANOUT, &v, &len) < 0)
+				return rc_source_fail(err, errlen, -errno,
+						      "reading the PACKET_FANOUT id: %s", strerror(errno));
 			fanout->group_id = (uint16_t)(v & 0xffff);
 			fanout->joined = true;
 		}
@@ -482,11 +497,6 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 			rc_source_note(&a->base, "could not put %s in promiscuous mode: %s", a->ifname,
 			     strerror(errno));
 	}
-	pcap_freecode(&prog);
-	*ret = &a->base;
+	*ret = &TAKE_PTR(a)->base;
 	return 0;
-out:
-	pcap_freecode(&prog);
-	afp_free(&a->base);
-	return r;
 }

@@ -36,6 +36,35 @@ int rc_filter_compile(const char *expr, int dlt, unsigned snaplen, struct bpf_pr
 	return r;
 }
 
+int rc_filter_new(const char *expr, int dlt, unsigned snaplen, struct bpf_program **ret,
+		  char *err, size_t errlen)
+{
+	struct bpf_program *p;
+	int r;
+
+	*ret = NULL;
+	if (!expr || !expr[0])
+		return 0;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	r = rc_filter_compile(expr, dlt, snaplen, p, err, errlen);
+	if (r < 0) {
+		free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+void rc_filter_free(struct bpf_program *p)
+{
+	if (p) {
+		pcap_freecode(p);
+		free(p);
+	}
+}
+
 bool rc_filter_needs_userspace(const char *expr)
 {
 	const char *p = expr;

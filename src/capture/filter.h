@@ -21,6 +21,12 @@
 int rc_filter_compile(const char *expr, int dlt, unsigned snaplen, struct bpf_program *ret,
 		      char *err, size_t errlen);
 
+/* The same, on the heap, for filters run in user space: *@ret NULL (no
+ * filter) for NULL or "".  Free with rc_filter_free(). */
+int rc_filter_new(const char *expr, int dlt, unsigned snaplen, struct bpf_program **ret,
+		  char *err, size_t errlen);
+void rc_filter_free(struct bpf_program *p);
+
 /* Attach to a socket; -errno. */
 int rc_filter_attach(int fd, const struct bpf_program *prog);
 

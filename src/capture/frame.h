@@ -6,6 +6,8 @@
  * while the batch's lease is held (see lease.h).  The header is libpcap's
  * own struct pcap_pkthdr so that the pcap sink passes it on untouched; its
  * ts.tv_usec field carries NANOseconds (the files are nanosecond pcap).
+ * Where the memory behind a batch lies, for a sink that sends it as it is,
+ * the batch's source tells (the export op, source.h).
  */
 #ifndef RC_FRAME_H
 #define RC_FRAME_H
@@ -25,11 +27,6 @@ struct rc_batch {
 	unsigned n;
 	struct rc_lease *lease;  /* the memory behind every frame above */
 	uint64_t bytes;          /* sum of h.len, for counters */
-	/* The capture memory these frames were read from, when it is one
-	 * self-describing TPACKET_V3 block holding exactly these frames
-	 * (zero-copy forwarding sends it as it is); NULL otherwise. */
-	const void *raw;
-	uint32_t raw_len;
 };
 
 #endif

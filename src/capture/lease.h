@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Leases on capture memory (DESIGN.md, "The lease").
+ * Leases on capture memory (src/README.md, the lease model).
  *
  * A unit of capture memory (a TPACKET_V3 block, a run of UMEM frames) is
  * either the kernel's or user space's, and its lease is the one place that

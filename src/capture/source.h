@@ -15,11 +15,20 @@
  *             says whether every frame that got in has been handed out.
  *   stats     any thread.  Cumulative counters.
  *   set_filter  any thread.  Replace the kernel filter atomically.
+ *   export    optional (NULL: no memory to offer).  The capture memory
+ *             behind the frames, for a sink that registers it and sends
+ *             from it as it is (RDMA forwarding).  With @b NULL, any
+ *             thread: what stays the same for the source's life (the
+ *             region, the largest unit).  With @b, the worker thread, for
+ *             a batch this source handed out and that is not done yet:
+ *             also whether the batch is still one whole unit.  0, or
+ *             -errno (-ENODATA: no memory to offer).
  *   free      after the worker has stopped and every lease is back.
  */
 #ifndef RC_SOURCE_H
 #define RC_SOURCE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +55,23 @@ struct rc_source_stats {
 	uint64_t xdp_ts_fallback;   /* frames without the XDP program's timestamp */
 };
 
+/* What the export op says about a source's memory, and about one batch. */
+struct rc_export {
+	/* The capture memory shared with the kernel: every frame view the
+	 * source hands out points inside it. */
+	void *mem;
+	size_t mem_len;
+	/* The largest unit below (the TPACKET_V3 block size); 0 when no
+	 * batch is ever one. */
+	uint32_t unit_max;
+	/* With a batch: the batch as one self-describing TPACKET_V3 block
+	 * holding exactly its frames, which a sink may send as it is; NULL
+	 * when it is not one (AF_XDP frames scattered over the UMEM, a batch
+	 * cut short by a -c count, a malformed block). */
+	const void *unit;
+	uint32_t unit_len;
+};
+
 struct rc_source;
 
 struct rc_source_ops {
@@ -57,6 +83,7 @@ struct rc_source_ops {
 	bool (*drained)(struct rc_source *s);
 	int (*stats)(struct rc_source *s, struct rc_source_stats *ret);
 	int (*set_filter)(struct rc_source *s, const char *expr, char *err, size_t errlen);
+	int (*export)(struct rc_source *s, const struct rc_batch *b, struct rc_export *ret);
 	void (*free)(struct rc_source *s);
 };
 
@@ -64,14 +91,16 @@ struct rc_source {
 	const struct rc_source_ops *ops;
 	int dlt;            /* libpcap link type of the frames */
 	uint32_t snaplen;
-	/* The capture memory shared with the kernel, for sinks that register
-	 * it (RDMA); NULL when there is none to offer.  When set, every frame
-	 * view this source hands out points inside it. */
-	void *mem;
-	size_t mem_len;
-	uint32_t unit_size;  /* largest batch.raw_len: the block size */
 	char notes[1024];   /* set-up fallbacks worth a log line; the caller logs */
 };
+
+/* @s's export op; -ENODATA (and *@ret zeroed) for a source without one. */
+static inline int rc_source_export(struct rc_source *s, const struct rc_batch *b,
+				   struct rc_export *ret)
+{
+	*ret = (struct rc_export){ 0 };
+	return s->ops->export ? s->ops->export(s, b, ret) : -ENODATA;
+}
 
 /* Append a set-up note ("; "-separated) to @s->notes; the caller logs them. */
 __attribute__((format(printf, 2, 3)))

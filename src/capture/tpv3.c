@@ -216,14 +216,30 @@ int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret)
 		}
 		ret->frames = r->views;
 		ret->n = n;
-		ret->raw = malformed ? NULL : bd;
-		ret->raw_len = RC_MIN(bd->hdr.bh1.blk_len, r->block_size);
 		ret->lease = l;
 		ret->bytes = bytes;
 		RC_COUNTER_ADD(r->st.frames, n);
 		RC_COUNTER_ADD(r->st.bytes, ret->bytes);
 		return 1;
 	}
+}
+
+/* The walk gives every frame of a block only when its frame list was
+ * sound: a malformed block gives fewer than num_pkts (rc_tpv3_block_walk
+ * stops at the first bad frame, or at max views).  So a batch of exactly
+ * num_pkts frames is the whole block, untouched by the worker. */
+const void *rc_tpv3_ring_whole_block(const struct rc_tpv3_ring *r, const struct rc_batch *b,
+				     uint32_t *ret_len)
+{
+	const struct tpacket_block_desc *bd;
+
+	if (!b->lease || b->lease->owner != &r->owner || b->lease->unit >= r->block_nr)
+		return NULL;
+	bd = rc_tpv3_block(r, b->lease->unit);
+	if (!b->n || b->n != bd->hdr.bh1.num_pkts)
+		return NULL;
+	*ret_len = RC_MIN(bd->hdr.bh1.blk_len, r->block_size);
+	return bd;
 }
 
 void rc_tpv3_frame_hdr(struct tpacket3_hdr *h, const struct rc_frame *f)

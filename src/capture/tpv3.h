@@ -67,6 +67,16 @@ void rc_tpv3_ring_fini(struct rc_tpv3_ring *r);
  */
 int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret);
 
+/*
+ * Whether batch @b, which this ring handed out and which is not done yet,
+ * is still one whole block: all of the block's frames (none cut off by a
+ * -c count), none missing from a malformed frame list.  Then returns the
+ * block, self-describing, with its length in *@ret_len, for a sink that
+ * sends it as it is; NULL otherwise.
+ */
+const void *rc_tpv3_ring_whole_block(const struct rc_tpv3_ring *r, const struct rc_batch *b,
+				     uint32_t *ret_len);
+
 /* True when the next block is ready to be taken, without taking it. */
 bool rc_tpv3_ring_ready(struct rc_tpv3_ring *r);
 

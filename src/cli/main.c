@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../capture/xdp_env.h"
 #include "../common/log.h"
 #include "../common/stdfd.h"
 #include "cli.h"
@@ -22,6 +23,18 @@ static const char usage[] =
 	"\n"
 	"Run 'ringcap capture --help' for the capture options; see ringcap(8).\n";
 
+/* A capture, with what AF_XDP needs of the whole process around it
+ * (capture/xdp_env.h: the libraries' print hooks, bpffs). */
+static int capture(int argc, char **argv)
+{
+	int r;
+
+	rc_xdp_process_init();
+	r = rc_cli_capture(argc, argv);
+	rc_xdp_process_fini();
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	/* before anything is opened: a socket must never become fd 0-2 */
@@ -33,7 +46,7 @@ int main(int argc, char **argv)
 		return RC_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "capture"))
-		return rc_cli_capture(argc - 1, argv + 1);
+		return capture(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "status") || !strcmp(argv[1], "stats") ||
 	    !strcmp(argv[1], "reload") || !strcmp(argv[1], "rotate"))
 		return rc_cli_ctl(argc - 1, argv + 1);
@@ -50,7 +63,7 @@ int main(int argc, char **argv)
 		return RC_EXIT_OK;
 	}
 	if (argv[1][0] == '-')
-		return rc_cli_capture(argc, argv);
+		return capture(argc, argv);
 	log_err("unknown command '%s'", argv[1]);
 	fputs(usage, stderr);
 	return RC_EXIT_USAGE;

@@ -2,7 +2,7 @@
 /*
  * `ringcap rdma-recv`: the collector end of RDMA forwarding, in the
  * foreground (under systemd: ringcap-rdma-recv.service).  The main thread
- * runs the collector (engine/collector.h) until SIGINT or SIGTERM, then
+ * runs the collector (rdma/collector.h) until SIGINT or SIGTERM, then
  * prints a summary.  Exit status: 0 after a signal, 2 for bad input, 1 when
  * the output failed.
  */
@@ -18,7 +18,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/log.h"
-#include "../engine/collector.h"
+#include "../rdma/collector.h"
 #include "args.h"
 #include "cli.h"
 

@@ -169,7 +169,7 @@ struct defaults {
 };
 
 /* A key of a mapping: its name in the schema and, once walked, its nodes. */
-struct slot {
+struct map_key {
 	const char *name;
 	yaml_node_t *key, *val;
 };
@@ -177,7 +177,7 @@ struct slot {
 #define KEY(idx, key_name) [idx] = { .name = key_name, .key = NULL, .val = NULL }
 
 __attribute__((format(printf, 4, 5)))
-static void err(struct ctx *x, yaml_mark_t m, const char *path, const char *fmt, ...)
+static void diag_at(struct ctx *x, yaml_mark_t m, const char *path, const char *fmt, ...)
 {
 	unsigned line = (unsigned)m.line + 1, col = (unsigned)m.column + 1;
 	char msg[RC_DIAG_MSG_LEN];
@@ -254,7 +254,7 @@ static void wrong_type(struct ctx *x, const yaml_node_t *n, const char *path, co
 {
 	char buf[64];
 
-	err(x, n->start_mark, path, "expected %s, got %s", want, describe(n, buf, sizeof(buf)));
+	diag_at(x, n->start_mark, path, "expected %s, got %s", want, describe(n, buf, sizeof(buf)));
 }
 
 /* ------------------------------------------------------------------ */
@@ -292,7 +292,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 static void unknown_key(struct ctx *x, const yaml_node_t *key, const char *path,
-			const struct slot *slots, size_t n)
+			const struct map_key *slots, size_t n)
 {
 	const char *best = NULL, *names[16];
 	unsigned best_d = 3;
@@ -314,10 +314,10 @@ static void unknown_key(struct ctx *x, const yaml_node_t *key, const char *path,
 		len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "",
 					names[i]);
 	if (best)
-		err(x, key->start_mark, path, "unknown key '%s', did you mean '%s'?", text(key),
+		diag_at(x, key->start_mark, path, "unknown key '%s', did you mean '%s'?", text(key),
 		    best);
 	else
-		err(x, key->start_mark, path, "unknown key '%s' (known keys: %s)", text(key),
+		diag_at(x, key->start_mark, path, "unknown key '%s' (known keys: %s)", text(key),
 		    known);
 }
 
@@ -326,7 +326,7 @@ static void unknown_key(struct ctx *x, const yaml_node_t *key, const char *path,
  * written with nothing under it).  Unknown and repeated keys are reported;
  * the first of repeated keys is kept.  -EINVAL if @map is no mapping at all.
  */
-static int walk_map(struct ctx *x, yaml_node_t *map, const char *path, struct slot *slots,
+static int walk_map(struct ctx *x, yaml_node_t *map, const char *path, struct map_key *slots,
 		    size_t n)
 {
 	if (is_null(map))
@@ -354,7 +354,7 @@ static int walk_map(struct ctx *x, yaml_node_t *map, const char *path, struct sl
 			continue;
 		}
 		if (slots[i].key) {
-			err(x, k->start_mark, path, "duplicate key '%s' (first given at %zu:%zu)",
+			diag_at(x, k->start_mark, path, "duplicate key '%s' (first given at %zu:%zu)",
 			    slots[i].name, slots[i].key->start_mark.line + 1,
 			    slots[i].key->start_mark.column + 1);
 			continue;
@@ -368,13 +368,13 @@ static int walk_map(struct ctx *x, yaml_node_t *map, const char *path, struct sl
 static void missing_key(struct ctx *x, const yaml_node_t *map, const char *path,
 			const char *key)
 {
-	err(x, map->start_mark, path, "missing required key '%s'", key);
+	diag_at(x, map->start_mark, path, "missing required key '%s'", key);
 }
 
 /* ------------------------------------------------------------------ */
 /* values: 0 = key absent, 1 = value stored, -EINVAL = reported        */
 
-static const char *want_scalar(struct ctx *x, const struct slot *s, const char *path,
+static const char *want_scalar(struct ctx *x, const struct map_key *s, const char *path,
 			       const char *want)
 {
 	if (s->val->type != YAML_SCALAR_NODE || is_null(s->val)) {
@@ -382,7 +382,7 @@ static const char *want_scalar(struct ctx *x, const struct slot *s, const char *
 		return NULL;
 	}
 	if (strlen(text(s->val)) != s->val->data.scalar.length) {
-		err(x, s->val->start_mark, path, "contains a NUL character");
+		diag_at(x, s->val->start_mark, path, "contains a NUL character");
 		return NULL;
 	}
 	return text(s->val);
@@ -412,7 +412,7 @@ static void fmt_value(char *buf, size_t len, uint64_t v, enum unit_kind kind)
 		fmt_num(buf, len, v, kind == KIND_SIZE);
 }
 
-static void out_of_range(struct ctx *x, const struct slot *s, const char *path, uint64_t min,
+static void out_of_range(struct ctx *x, const struct map_key *s, const char *path, uint64_t min,
 			 uint64_t max, enum unit_kind kind)
 {
 	char lo[32], hi[32];
@@ -420,10 +420,10 @@ static void out_of_range(struct ctx *x, const struct slot *s, const char *path, 
 	fmt_value(lo, sizeof(lo), min, kind);
 	fmt_value(hi, sizeof(hi), max, kind);
 	if (max == NO_MAX)
-		err(x, s->val->start_mark, path, "%s is out of range (at least %s)",
+		diag_at(x, s->val->start_mark, path, "%s is out of range (at least %s)",
 		    text(s->val), lo);
 	else
-		err(x, s->val->start_mark, path, "%s is out of range (%s to %s)", text(s->val),
+		diag_at(x, s->val->start_mark, path, "%s is out of range (%s to %s)", text(s->val),
 		    lo, hi);
 }
 
@@ -433,7 +433,7 @@ static bool is_negative_number(const char *s)
 	return s[0] == '-' && isdigit((unsigned char)s[1]);
 }
 
-static int get_uint(struct ctx *x, const char *parent, const struct slot *s, uint64_t min,
+static int get_uint(struct ctx *x, const char *parent, const struct map_key *s, uint64_t min,
 		    uint64_t max, uint64_t *ret)
 {
 	char path[PATH_LEN];
@@ -460,7 +460,7 @@ static int get_uint(struct ctx *x, const char *parent, const struct slot *s, uin
 	return 1;
 }
 
-static int get_u32(struct ctx *x, const char *parent, const struct slot *s, uint64_t min,
+static int get_u32(struct ctx *x, const char *parent, const struct map_key *s, uint64_t min,
 		   uint64_t max, uint32_t *ret)
 {
 	uint64_t v;
@@ -471,7 +471,7 @@ static int get_u32(struct ctx *x, const char *parent, const struct slot *s, uint
 	return r;
 }
 
-static int get_bool(struct ctx *x, const char *parent, const struct slot *s, bool *ret)
+static int get_bool(struct ctx *x, const char *parent, const struct map_key *s, bool *ret)
 {
 	static const char *const yes[] = { "true", "yes", "on" };
 	static const char *const no[] = { "false", "no", "off" };
@@ -500,7 +500,7 @@ static int get_bool(struct ctx *x, const char *parent, const struct slot *s, boo
 }
 
 /* Sizes: a bare number is bytes.  @max NO_MAX = no limit of ours. */
-static int get_size(struct ctx *x, const char *parent, const struct slot *s, uint64_t min,
+static int get_size(struct ctx *x, const char *parent, const struct map_key *s, uint64_t min,
 		    uint64_t max, uint64_t *ret)
 {
 	char path[PATH_LEN];
@@ -516,14 +516,14 @@ static int get_size(struct ctx *x, const char *parent, const struct slot *s, uin
 		return -EINVAL;
 	r = rc_parse_size(t, 1, &v);
 	if (r == -EINVAL && !is_negative_number(t)) {
-		err(x, s->val->start_mark, path,
+		diag_at(x, s->val->start_mark, path,
 		    "'%s' is not a size (a number of bytes, or with B, KiB, MiB, GiB, TiB, kB, MB, GB or TB)",
 		    t);
 		return -EINVAL;
 	}
 	if (r < 0 || v < min || v > max) {
 		if (r == -ERANGE && max == NO_MAX)
-			err(x, s->val->start_mark, path, "%s is out of range (too large)", t);
+			diag_at(x, s->val->start_mark, path, "%s is out of range (too large)", t);
 		else
 			out_of_range(x, s, path, min, max, KIND_SIZE);
 		return -EINVAL;
@@ -533,7 +533,7 @@ static int get_size(struct ctx *x, const char *parent, const struct slot *s, uin
 }
 
 /* Durations in nanoseconds: a bare number is seconds. */
-static int get_duration(struct ctx *x, const char *parent, const struct slot *s, uint64_t min,
+static int get_duration(struct ctx *x, const char *parent, const struct map_key *s, uint64_t min,
 			uint64_t max, uint64_t *ret)
 {
 	char path[PATH_LEN];
@@ -549,14 +549,14 @@ static int get_duration(struct ctx *x, const char *parent, const struct slot *s,
 		return -EINVAL;
 	r = rc_parse_duration(t, SEC, &v);
 	if (r == -EINVAL && !is_negative_number(t)) {
-		err(x, s->val->start_mark, path,
+		diag_at(x, s->val->start_mark, path,
 		    "'%s' is not a duration (a number of seconds, or with ns, us, ms, s, min, h or d)",
 		    t);
 		return -EINVAL;
 	}
 	if (r < 0 || v < min || v > max) {
 		if (r == -ERANGE && max == NO_MAX)
-			err(x, s->val->start_mark, path, "%s is out of range (too large)", t);
+			diag_at(x, s->val->start_mark, path, "%s is out of range (too large)", t);
 		else
 			out_of_range(x, s, path, min, max, KIND_DURATION);
 		return -EINVAL;
@@ -567,7 +567,7 @@ static int get_duration(struct ctx *x, const char *parent, const struct slot *s,
 
 /* A file mode: octal digits as chmod(1) takes them, with or without the
  * leading 0 ("0640", 640, 0o640), quoted or not. */
-static int get_mode(struct ctx *x, const char *parent, const struct slot *s, uint32_t *ret)
+static int get_mode(struct ctx *x, const char *parent, const struct map_key *s, uint32_t *ret)
 {
 	static const char want[] = "an octal file mode such as \"0640\"";
 	char path[PATH_LEN];
@@ -603,7 +603,7 @@ static int get_mode(struct ctx *x, const char *parent, const struct slot *s, uin
 
 /* A string; with @empty_ok false, "" is reported as missing a value.  Null
  * is "" where @empty_ok. */
-static int get_str(struct ctx *x, const char *parent, const struct slot *s, bool empty_ok,
+static int get_str(struct ctx *x, const char *parent, const struct map_key *s, bool empty_ok,
 		   char **ret)
 {
 	char path[PATH_LEN];
@@ -632,7 +632,7 @@ static int get_str(struct ctx *x, const char *parent, const struct slot *s, bool
 	return 1;
 }
 
-static int get_abs_path(struct ctx *x, const char *parent, const struct slot *s, char **ret)
+static int get_abs_path(struct ctx *x, const char *parent, const struct map_key *s, char **ret)
 {
 	char path[PATH_LEN];
 	int r = get_str(x, parent, s, false, ret);
@@ -641,7 +641,7 @@ static int get_abs_path(struct ctx *x, const char *parent, const struct slot *s,
 		return r;
 	if ((*ret)[0] != '/') {
 		join(path, parent, s->name);
-		err(x, s->val->start_mark, path, "'%s' is not an absolute path", *ret);
+		diag_at(x, s->val->start_mark, path, "'%s' is not an absolute path", *ret);
 		free(*ret);
 		*ret = NULL;
 		return -EINVAL;
@@ -678,7 +678,7 @@ static int get_choice(struct ctx *x, const char *path, const yaml_node_t *n,
 			len += (size_t)snprintf(known + len, sizeof(known) - len, "%s%s",
 						i ? (i + 1 == nc ? " or " : ", ") : "", c[i].name);
 	}
-	err(x, n->start_mark, path, "unknown %s '%s' (expected %s)", what, t, known);
+	diag_at(x, n->start_mark, path, "unknown %s '%s' (expected %s)", what, t, known);
 	return -EINVAL;
 }
 
@@ -694,7 +694,7 @@ static const struct choice fanout_flags[] = {
 	{ "rollover", FLAG_ROLLOVER },
 };
 
-static int get_fanout(struct ctx *x, const char *parent, const struct slot *s,
+static int get_fanout(struct ctx *x, const char *parent, const struct map_key *s,
 		      enum rc_fanout_mode *ret)
 {
 	char path[PATH_LEN];
@@ -710,7 +710,7 @@ static int get_fanout(struct ctx *x, const char *parent, const struct slot *s,
 	return r;
 }
 
-static int get_fanout_flags(struct ctx *x, const char *parent, const struct slot *s,
+static int get_fanout_flags(struct ctx *x, const char *parent, const struct map_key *s,
 			    struct rc_capture_conf *c)
 {
 	char path[PATH_LEN];
@@ -771,7 +771,7 @@ static int check_filter(struct ctx *x, const char *path, const yaml_node_t *at,
 		return -ENOMEM;
 	}
 	if (pcap_compile(p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		err(x, at->start_mark, path, "bad filter expression '%.80s%s': %s", expr,
+		diag_at(x, at->start_mark, path, "bad filter expression '%.80s%s': %s", expr,
 		    strlen(expr) > 80 ? "..." : "", pcap_geterr(p));
 		r = -EINVAL;
 	} else {
@@ -782,7 +782,7 @@ static int check_filter(struct ctx *x, const char *path, const yaml_node_t *at,
 }
 
 /* "" means no filter; stored as NULL. */
-static int get_filter(struct ctx *x, const char *parent, const struct slot *s, char **ret)
+static int get_filter(struct ctx *x, const char *parent, const struct map_key *s, char **ret)
 {
 	int r = get_str(x, parent, s, true, ret);
 
@@ -796,7 +796,7 @@ static int get_filter(struct ctx *x, const char *parent, const struct slot *s, c
 /* ------------------------------------------------------------------ */
 /* ring                                                                */
 
-static void ring_set(struct ring_field *f, const char *parent, const struct slot *s,
+static void ring_set(struct ring_field *f, const char *parent, const struct map_key *s,
 		     uint64_t v)
 {
 	f->set = true;
@@ -806,11 +806,11 @@ static void ring_set(struct ring_field *f, const char *parent, const struct slot
 }
 
 /* Overlay the keys of a `ring:` mapping on @spec. */
-static void parse_ring(struct ctx *x, const char *parent, const struct slot *rs,
+static void parse_ring(struct ctx *x, const char *parent, const struct map_key *rs,
 		       struct ring_spec *spec)
 {
 	enum { R_SIZE, R_BLOCKS, R_BLOCK_SIZE, R_FRAME_SIZE, R_RETIRE, R__N };
-	struct slot s[R__N] = {
+	struct map_key s[R__N] = {
 		KEY(R_SIZE, "size"), KEY(R_BLOCKS, "blocks"),
 		KEY(R_BLOCK_SIZE, "block_size"), KEY(R_FRAME_SIZE, "frame_size"),
 		KEY(R_RETIRE, "retire_timeout"),
@@ -824,7 +824,7 @@ static void parse_ring(struct ctx *x, const char *parent, const struct slot *rs,
 	if (walk_map(x, rs->val, path, s, R__N) < 0)
 		return;
 	if (s[R_SIZE].key && s[R_BLOCKS].key) {
-		err(x, s[R_BLOCKS].key->start_mark, path,
+		diag_at(x, s[R_BLOCKS].key->start_mark, path,
 		    "'size' and 'blocks' cannot both be given (size is at %zu:%zu)",
 		    s[R_SIZE].key->start_mark.line + 1, s[R_SIZE].key->start_mark.column + 1);
 		s[R_BLOCKS].val = NULL;
@@ -847,7 +847,7 @@ static void parse_ring(struct ctx *x, const char *parent, const struct slot *rs,
 			char rpath[PATH_LEN];
 
 			join(rpath, path, "retire_timeout");
-			err(x, s[R_RETIRE].val->start_mark, rpath,
+			diag_at(x, s[R_RETIRE].val->start_mark, rpath,
 			    "%s is not a whole number of milliseconds", text(s[R_RETIRE].val));
 		} else {
 			ring_set(&spec->retire_ms, path, &s[R_RETIRE], v / MSEC);
@@ -856,7 +856,7 @@ static void parse_ring(struct ctx *x, const char *parent, const struct slot *rs,
 }
 
 /* Overlay the keys of an `xdp:` mapping (AF_XDP backend) on @xc. */
-static void parse_xdp(struct ctx *x, const char *parent, const struct slot *xs,
+static void parse_xdp(struct ctx *x, const char *parent, const struct map_key *xs,
 		      struct rc_xdp_conf *xc)
 {
 	enum { X_FRAME_SIZE, X_FRAMES, X_RING_SIZE, X_MODE, X_DEDICATED, X__N };
@@ -864,7 +864,7 @@ static void parse_xdp(struct ctx *x, const char *parent, const struct slot *xs,
 		{ "auto", RC_XDP_MODE_AUTO }, { "native", RC_XDP_MODE_NATIVE },
 		{ "skb", RC_XDP_MODE_SKB },
 	};
-	struct slot s[X__N] = {
+	struct map_key s[X__N] = {
 		KEY(X_FRAME_SIZE, "frame_size"), KEY(X_FRAMES, "frames"),
 		KEY(X_RING_SIZE, "ring_size"), KEY(X_MODE, "mode"),
 		KEY(X_DEDICATED, "dedicated_port"),
@@ -881,7 +881,7 @@ static void parse_xdp(struct ctx *x, const char *parent, const struct slot *xs,
 	if (get_size(x, path, &s[X_FRAME_SIZE], 2048, 4096, &v) > 0) {
 		if (v != 2048 && v != 4096) {
 			join(kpath, path, "frame_size");
-			err(x, s[X_FRAME_SIZE].val->start_mark, kpath,
+			diag_at(x, s[X_FRAME_SIZE].val->start_mark, kpath,
 			    "%s is not a UMEM frame size (2048 or 4096)", text(s[X_FRAME_SIZE].val));
 		} else {
 			xc->frame_size = (uint32_t)v;
@@ -891,7 +891,7 @@ static void parse_xdp(struct ctx *x, const char *parent, const struct slot *xs,
 	if (get_u32(x, path, &s[X_RING_SIZE], 64, 1u << 20, &xc->ring_size) > 0 &&
 	    (xc->ring_size & (xc->ring_size - 1))) {
 		join(kpath, path, "ring_size");
-		err(x, s[X_RING_SIZE].val->start_mark, kpath, "%u is not a power of two",
+		diag_at(x, s[X_RING_SIZE].val->start_mark, kpath, "%u is not a power of two",
 		    xc->ring_size);
 	}
 	if (s[X_MODE].val) {
@@ -905,7 +905,7 @@ static void parse_xdp(struct ctx *x, const char *parent, const struct slot *xs,
 
 static int ring_err(struct ctx *x, const struct ring_field *f, const char *msg)
 {
-	err(x, f->mark, f->path, "%s", msg);
+	diag_at(x, f->mark, f->path, "%s", msg);
 	return -EINVAL;
 }
 
@@ -974,11 +974,11 @@ static void strip_flags(char *s)
 	}
 }
 
-static void parse_rotate(struct ctx *x, const char *parent, const struct slot *rs,
+static void parse_rotate(struct ctx *x, const char *parent, const struct map_key *rs,
 			 struct rc_pcap_conf *p)
 {
 	enum { T_SIZE, T_TIME, T_FILES, T_TOTAL, T__N };
-	struct slot s[T__N] = {
+	struct map_key s[T__N] = {
 		KEY(T_SIZE, "size"), KEY(T_TIME, "time"),
 		KEY(T_FILES, "files"), KEY(T_TOTAL, "total"),
 	};
@@ -999,7 +999,7 @@ static void parse_rotate(struct ctx *x, const char *parent, const struct slot *r
 		return;
 	if (rc_rotate_conf_validate(&r, p->path, msg, sizeof(msg)) < 0) {
 		strip_flags(msg);
-		err(x, rs->val->start_mark, path, "%s", msg);
+		diag_at(x, rs->val->start_mark, path, "%s", msg);
 		return;
 	}
 	p->rotate = r;
@@ -1033,17 +1033,17 @@ static void remember_path(struct ctx *x, const char *path, const yaml_node_t *at
 	if (r > 0) {
 		const struct seen *s = &x->paths[clash.other];
 
-		err(x, at->start_mark, path, "outputs '%s' and '%s' (capture '%s' at %zu:%zu) %s",
+		diag_at(x, at->start_mark, path, "outputs '%s' and '%s' (capture '%s' at %zu:%zu) %s",
 		    template, s->text, s->capture ? s->capture : "?", s->mark.line + 1,
 		    s->mark.column + 1, clash.what);
 	}
 }
 
-static void parse_pcap(struct ctx *x, const char *parent, const struct slot *ps,
+static void parse_pcap(struct ctx *x, const char *parent, const struct map_key *ps,
 		       const struct rc_capture_conf *c, struct rc_pcap_conf *p)
 {
 	enum { P_PATH, P_ROTATE, P_MODE, P_FILTER, P_SNAPLEN, P__N };
-	struct slot s[P__N] = {
+	struct map_key s[P__N] = {
 		KEY(P_PATH, "path"), KEY(P_ROTATE, "rotate"), KEY(P_MODE, "file_mode"),
 		KEY(P_FILTER, "filter"), KEY(P_SNAPLEN, "snaplen"),
 	};
@@ -1072,11 +1072,11 @@ static const struct choice rdma_policies[] = {
 	{ "drop", RC_RDMA_DROP }, { "hold", RC_RDMA_HOLD },
 };
 
-static void parse_rdma(struct ctx *x, const char *parent, const struct slot *rs,
+static void parse_rdma(struct ctx *x, const char *parent, const struct map_key *rs,
 		       struct rc_rdma_conf *r)
 {
 	enum { R_PEER, R_DEVICE, R_SLOTS, R_POLICY, R_HOLD, R__N };
-	struct slot s[R__N] = {
+	struct map_key s[R__N] = {
 		KEY(R_PEER, "peer"), KEY(R_DEVICE, "device"), KEY(R_SLOTS, "slots"),
 		KEY(R_POLICY, "on_backpressure"), KEY(R_HOLD, "hold_blocks"),
 	};
@@ -1095,7 +1095,7 @@ static void parse_rdma(struct ctx *x, const char *parent, const struct slot *rs,
 		if (rc_peer_split(r->peer, host, sizeof(host), port, sizeof(port), msg,
 				  sizeof(msg)) < 0) {
 			join(fpath, path, "peer");
-			err(x, s[R_PEER].val->start_mark, fpath, "%s", msg);
+			diag_at(x, s[R_PEER].val->start_mark, fpath, "%s", msg);
 		}
 	}
 	get_str(x, path, &s[R_DEVICE], false, &r->device);
@@ -1114,12 +1114,12 @@ static void parse_rdma(struct ctx *x, const char *parent, const struct slot *rs,
 static void parse_output(struct ctx *x, const char *path, yaml_node_t *n,
 			 struct rc_capture_conf *c)
 {
-	struct slot s[] = { { .name = "pcap" }, { .name = "rdma" } };
+	struct map_key s[] = { { .name = "pcap" }, { .name = "rdma" } };
 
 	if (walk_map(x, n, path, s, RC_ARRAY_SIZE(s)) < 0)
 		return;
 	if (s[0].key && s[1].key) {
-		err(x, s[1].key->start_mark, path, "one output is either pcap or rdma: "
+		diag_at(x, s[1].key->start_mark, path, "one output is either pcap or rdma: "
 		    "make two list items");
 		return;
 	}
@@ -1142,7 +1142,7 @@ static size_t list_len(const yaml_node_t *l)
 }
 
 /* A list that must hold at least one item; null counts as empty. */
-static yaml_node_t *want_list(struct ctx *x, const struct slot *s, const char *path,
+static yaml_node_t *want_list(struct ctx *x, const struct map_key *s, const char *path,
 			      const char *what, const char *whats)
 {
 	if (s->val->type != YAML_SEQUENCE_NODE && !is_null(s->val)) {
@@ -1153,14 +1153,14 @@ static yaml_node_t *want_list(struct ctx *x, const struct slot *s, const char *p
 		return NULL;
 	}
 	if (is_null(s->val) || !list_len(s->val)) {
-		err(x, s->val->start_mark, path, "the list is empty: at least one %s is required",
+		diag_at(x, s->val->start_mark, path, "the list is empty: at least one %s is required",
 		    what);
 		return NULL;
 	}
 	return s->val;
 }
 
-static void parse_outputs(struct ctx *x, const char *parent, const struct slot *s,
+static void parse_outputs(struct ctx *x, const char *parent, const struct map_key *s,
 			  struct rc_capture_conf *c)
 {
 	char path[PATH_LEN];
@@ -1224,7 +1224,7 @@ enum {
 	KEY(K_WORKERS, "workers"), KEY(K_FANOUT, "fanout"), KEY(K_FFLAGS, "fanout_flags"), \
 	KEY(K_XDP, "xdp")
 
-static void parse_capture_common(struct ctx *x, const char *path, const struct slot *s,
+static void parse_capture_common(struct ctx *x, const char *path, const struct map_key *s,
 				 struct rc_capture_conf *c, struct ring_spec *ring)
 {
 	get_u32(x, path, &s[K_SNAPLEN], 1, RC_SNAPLEN_DEFAULT, &c->snaplen);
@@ -1236,21 +1236,21 @@ static void parse_capture_common(struct ctx *x, const char *path, const struct s
 	parse_xdp(x, path, &s[K_XDP], &c->xdp);
 }
 
-static void check_name(struct ctx *x, const char *path, const struct slot *s,
+static void check_name(struct ctx *x, const char *path, const struct map_key *s,
 		       const char *name)
 {
 	char kpath[PATH_LEN];
 
 	join(kpath, path, s->name);
 	if (!valid_name(name)) {
-		err(x, s->val->start_mark, kpath,
+		diag_at(x, s->val->start_mark, kpath,
 		    "'%s' is not a valid capture name (1 to %d of A-Z a-z 0-9 _ . -)", name,
 		    NAME_MAX_LEN);
 		return;
 	}
 	for (size_t i = 0; i < x->n_names; i++)
 		if (!strcmp(x->names[i].text, name)) {
-			err(x, s->val->start_mark, kpath,
+			diag_at(x, s->val->start_mark, kpath,
 			    "capture '%s' is already defined at %zu:%zu", name,
 			    x->names[i].mark.line + 1, x->names[i].mark.column + 1);
 			return;
@@ -1262,7 +1262,7 @@ static void check_name(struct ctx *x, const char *path, const struct slot *s,
 static void parse_capture(struct ctx *x, size_t idx, yaml_node_t *n, const struct defaults *d,
 			  struct rc_capture_conf *c)
 {
-	struct slot s[C__N] = {
+	struct map_key s[C__N] = {
 		COMMON_SLOTS,
 		KEY(C_NAME, "name"), KEY(C_IFACE, "interface"), KEY(C_BACKEND, "backend"),
 		KEY(C_FILTER, "filter"), KEY(C_OUTPUTS, "outputs"),
@@ -1293,7 +1293,7 @@ static void parse_capture(struct ctx *x, size_t idx, yaml_node_t *n, const struc
 		c->iface_col = (unsigned)s[C_IFACE].key->start_mark.column + 1;
 		if (!valid_ifname(c->iface)) {
 			join(kpath, path, "interface");
-			err(x, s[C_IFACE].val->start_mark, kpath,
+			diag_at(x, s[C_IFACE].val->start_mark, kpath,
 			    "'%s' is not a valid interface name (1 to %d characters, no '/', ':' or blanks)",
 			    c->iface, IFNAMSIZ - 1);
 		}
@@ -1310,7 +1310,7 @@ static void parse_capture(struct ctx *x, size_t idx, yaml_node_t *n, const struc
 	if (c->backend == RC_BACKEND_AFXDP) {
 		/* AF_XDP needs the operator's explicit word: the host loses the frames */
 		if (!c->xdp.dedicated_port)
-			err(x, s[C_BACKEND].val->start_mark, kpath,
+			diag_at(x, s[C_BACKEND].val->start_mark, kpath,
 			    "backend 'afxdp' takes captured frames away from the host's network "
 			    "stack: use it only on a dedicated capture port (SPAN/TAP) and say so "
 			    "with xdp: { dedicated_port: true }");
@@ -1331,9 +1331,9 @@ static void parse_capture(struct ctx *x, size_t idx, yaml_node_t *n, const struc
 	}
 }
 
-static void parse_defaults(struct ctx *x, const struct slot *ds, struct defaults *d)
+static void parse_defaults(struct ctx *x, const struct map_key *ds, struct defaults *d)
 {
-	struct slot s[D__N] = { COMMON_SLOTS, KEY(D_MODE, "file_mode") };
+	struct map_key s[D__N] = { COMMON_SLOTS, KEY(D_MODE, "file_mode") };
 
 	rc_capture_conf_init(&d->c);
 	memset(&d->ring, 0, sizeof(d->ring));
@@ -1348,7 +1348,7 @@ static void parse_defaults(struct ctx *x, const struct slot *ds, struct defaults
 	get_mode(x, "defaults", &s[D_MODE], &d->file_mode);
 }
 
-static void parse_captures(struct ctx *x, const struct slot *s, const struct defaults *d,
+static void parse_captures(struct ctx *x, const struct map_key *s, const struct defaults *d,
 			   struct rc_config *conf)
 {
 	yaml_node_t *l = want_list(x, s, "captures", "capture", "captures");
@@ -1376,10 +1376,10 @@ static void parse_captures(struct ctx *x, const struct slot *s, const struct def
 /* ------------------------------------------------------------------ */
 /* daemon                                                              */
 
-static void parse_prometheus(struct ctx *x, const struct slot *ps, struct rc_config *conf)
+static void parse_prometheus(struct ctx *x, const struct map_key *ps, struct rc_config *conf)
 {
 	enum { M_PATH, M_INTERVAL, M__N };
-	struct slot s[M__N] = { KEY(M_PATH, "path"), KEY(M_INTERVAL, "interval") };
+	struct map_key s[M__N] = { KEY(M_PATH, "path"), KEY(M_INTERVAL, "interval") };
 	static const char path[] = "daemon.prometheus";
 
 	if (!ps->val || is_null(ps->val))
@@ -1393,17 +1393,17 @@ static void parse_prometheus(struct ctx *x, const struct slot *ps, struct rc_con
 
 		/* node_exporter's textfile collector reads *.prom only */
 		if (n < 6 || strcmp(conf->prometheus_path + n - 5, ".prom"))
-			err(x, s[M_PATH].val->start_mark, "daemon.prometheus.path",
+			diag_at(x, s[M_PATH].val->start_mark, "daemon.prometheus.path",
 			    "'%s' does not end in .prom, which node_exporter's textfile collector requires",
 			    conf->prometheus_path);
 	}
 	get_duration(x, path, &s[M_INTERVAL], SEC, NO_MAX, &conf->prometheus_interval_ns);
 }
 
-static void parse_daemon(struct ctx *x, const struct slot *ds, struct rc_config *conf)
+static void parse_daemon(struct ctx *x, const struct map_key *ds, struct rc_config *conf)
 {
 	enum { DM_USER, DM_GROUP, DM_RUNDIR, DM_STATUS, DM_PROM, DM__N };
-	struct slot s[DM__N] = {
+	struct map_key s[DM__N] = {
 		KEY(DM_USER, "user"), KEY(DM_GROUP, "group"),
 		KEY(DM_RUNDIR, "runtime_directory"), KEY(DM_STATUS, "status_interval"),
 		KEY(DM_PROM, "prometheus"),
@@ -1419,7 +1419,7 @@ static void parse_daemon(struct ctx *x, const struct slot *ds, struct rc_config 
 		free(conf->user);
 		conf->user = NULL;
 		if (conf->group && *conf->group)
-			err(x, s[DM_GROUP].val->start_mark, "daemon.group",
+			diag_at(x, s[DM_GROUP].val->start_mark, "daemon.group",
 			    "group '%s' needs a user: with user \"\" the daemon keeps its identity",
 			    conf->group);
 	}
@@ -1502,20 +1502,20 @@ static void syntax_error(struct ctx *x, const yaml_parser_t *p, const char *buf,
 	const char *problem = p->problem ? p->problem : "unknown problem";
 
 	if (p->error == YAML_READER_ERROR) {
-		err(x, offset_mark(buf, len, p->problem_offset), NULL, "YAML syntax error: %s",
+		diag_at(x, offset_mark(buf, len, p->problem_offset), NULL, "YAML syntax error: %s",
 		    problem);
 	} else if (p->context) {
-		err(x, p->problem_mark, NULL, "YAML syntax error: %s (%s at %zu:%zu)", problem,
+		diag_at(x, p->problem_mark, NULL, "YAML syntax error: %s (%s at %zu:%zu)", problem,
 		    p->context, p->context_mark.line + 1, p->context_mark.column + 1);
 	} else {
-		err(x, p->problem_mark, NULL, "YAML syntax error: %s", problem);
+		diag_at(x, p->problem_mark, NULL, "YAML syntax error: %s", problem);
 	}
 }
 
 static void parse_root(struct ctx *x, struct rc_config *conf)
 {
 	enum { K_DAEMON, K_DEFAULTS, K_CAPTURES, K__N };
-	struct slot s[K__N] = {
+	struct map_key s[K__N] = {
 		KEY(K_DAEMON, "daemon"), KEY(K_DEFAULTS, "defaults"),
 		KEY(K_CAPTURES, "captures"),
 	};
@@ -1528,7 +1528,7 @@ static void parse_root(struct ctx *x, struct rc_config *conf)
 	parse_defaults(x, &s[K_DEFAULTS], &d);
 	parse_daemon(x, &s[K_DAEMON], conf);
 	if (!s[K_CAPTURES].key)
-		err(x, root ? root->start_mark : start, NULL, "missing required key 'captures'");
+		diag_at(x, root ? root->start_mark : start, NULL, "missing required key 'captures'");
 	else
 		parse_captures(x, &s[K_CAPTURES], &d, conf);
 }
@@ -1593,7 +1593,7 @@ int rc_config_load(const char *path, struct rc_config **ret, struct rc_diag *dia
 		yaml_node_t *second = yaml_document_get_root_node(&extra);
 
 		if (second)
-			err(&x, extra.start_mark, NULL,
+			diag_at(&x, extra.start_mark, NULL,
 			    "a second YAML document; the file must hold exactly one");
 		yaml_document_delete(&extra);
 	}

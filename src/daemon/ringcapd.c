@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "../capture/filter.h"
+#include "../capture/xdp_env.h"
 #include "../common/clock.h"
 #include "../common/event.h"
 #include "../common/log.h"
@@ -57,7 +58,8 @@
 #endif
 #define DEFAULT_CONFIG "/etc/ringcap/ringcap.yaml"
 
-struct slot {
+/* One capture of the configuration, as the daemon runs it. */
+struct capture {
 	const struct rc_capture_conf *conf;  /* points into d->cfg */
 	struct rc_run *run;                  /* NULL if never started; may be released */
 	char state[256];
@@ -69,8 +71,8 @@ struct slot {
 struct daemon {
 	const char *config_path;
 	struct rc_config *cfg;
-	struct slot *slots;
-	size_t nslots;
+	struct capture *captures;
+	size_t ncaptures;
 	int sfd, done_fd, tfd, lock_fd, nl_fd;
 	struct rc_ctl *ctl;
 	struct rc_events *events;
@@ -137,19 +139,19 @@ static int load_config(const char *path, struct rc_config **ret, bool plain, FIL
 }
 
 /* "running", "stopped", or "failed: why" (cut to fit) */
-static void slot_set_state(struct slot *s, const char *state, const char *why)
+static void capture_set_state(struct capture *s, const char *state, const char *why)
 {
 	snprintf(s->state, sizeof(s->state), "%s%s%.200s", state, why ? ": " : "",
 		 why ? why : "");
 }
 
-static bool slot_running(const struct slot *s)
+static bool capture_running(const struct capture *s)
 {
 	return s->run && !s->run->released && !s->run->stuck;
 }
 
 /* Forget a capture's last run (its counters go with it). */
-static void slot_forget(struct slot *s)
+static void capture_forget(struct capture *s)
 {
 	rc_run_free(s->run);
 	s->run = NULL;
@@ -158,12 +160,12 @@ static void slot_forget(struct slot *s)
 }
 
 /* Rings first (privileged); outputs come later, after the drop. */
-static int slot_open(struct daemon *d, struct slot *s)
+static int capture_open(struct daemon *d, struct capture *s)
 {
 	char err[1024];
 	int r;
 
-	slot_forget(s);
+	capture_forget(s);
 	s->waiting = false;
 	r = rc_run_open(s->conf, &s->run, err, sizeof(err));
 	if (r == -ENODEV && !if_nametoindex(s->conf->iface)) {
@@ -172,13 +174,13 @@ static int slot_open(struct daemon *d, struct slot *s)
 		s->waiting = true;
 		snprintf(err, sizeof(err), "interface %s does not exist; the capture starts when it "
 			 "appears", s->conf->iface);
-		slot_set_state(s, "waiting", err);
+		capture_set_state(s, "waiting", err);
 		log_warn("capture %s: %s", s->conf->name, err);
 		return r;
 	}
 	if (r < 0) {
 		log_err("capture %s: %s", s->conf->name, err);
-		slot_set_state(s, "failed", err);
+		capture_set_state(s, "failed", err);
 		s->run = NULL;
 		return r;
 	}
@@ -190,7 +192,7 @@ static int slot_open(struct daemon *d, struct slot *s)
 	return 0;
 }
 
-static int slot_start(struct daemon *d, struct slot *s)
+static int capture_start(struct daemon *d, struct capture *s)
 {
 	char err[1024] = "", label[128];
 	int r;
@@ -205,21 +207,21 @@ static int slot_start(struct daemon *d, struct slot *s)
 		r = rc_run_start(s->run, 0, 2 * s->conf->ring.retire_tov_ms + 500, -1, d->done_fd);
 	if (r < 0) {
 		log_err("capture %s: %s", s->conf->name, r == -EINVAL || err[0] ? err : strerror(-r));
-		slot_set_state(s, "failed", err[0] ? err : strerror(-r));
-		slot_forget(s);
+		capture_set_state(s, "failed", err[0] ? err : strerror(-r));
+		capture_forget(s);
 		return r;
 	}
 	free(s->last_beat);
 	s->last_beat = calloc(s->run->nworkers, sizeof(*s->last_beat));
 	s->started_ns = mono_ns();
-	slot_set_state(s, "running", NULL);
+	capture_set_state(s, "running", NULL);
 	log_info("capture %s: running on %s with %u worker%s", s->conf->name, s->conf->iface,
 		 s->run->nworkers, s->run->nworkers == 1 ? "" : "s");
 	return 0;
 }
 
 /* What a capture did, for the journal when it stops. */
-static void log_tally(struct slot *s, const char *why)
+static void log_tally(struct capture *s, const char *why)
 {
 	struct rc_run_stats t;
 
@@ -244,24 +246,24 @@ static void log_tally(struct slot *s, const char *why)
 #define JOIN_GRACE_MS 3000u
 
 /* Stop a running capture; its counters stay until it is started again. */
-static void slot_stop(struct slot *s, const char *why)
+static void capture_stop(struct capture *s, const char *why)
 {
 	uint32_t wait;
 
-	if (!slot_running(s))
+	if (!capture_running(s))
 		return;
 	rc_run_request_stop(s->run);
 	wait = 2 * s->conf->ring.retire_tov_ms + 500 + JOIN_GRACE_MS;
 	if (rc_run_join_timeout(s->run, wait) == -ETIMEDOUT) {
 		log_err("capture %s: a worker did not stop within %u ms (stuck in a write or an "
 			"open that does not return); leaving it behind", s->conf->name, wait);
-		slot_set_state(s, "stuck", "a worker did not stop");
+		capture_set_state(s, "stuck", "a worker did not stop");
 		s->run = NULL;   /* never freed: its thread may still use it */
 		return;
 	}
 	rc_run_release(s->run);
 	log_tally(s, why);
-	slot_set_state(s, "stopped", NULL);
+	capture_set_state(s, "stopped", NULL);
 	free(s->last_beat);
 	s->last_beat = NULL;
 }
@@ -270,24 +272,24 @@ static size_t fill_report(struct daemon *d, struct rc_report_capture *out)
 {
 	uint64_t now = mono_ns();
 
-	for (size_t i = 0; i < d->nslots; i++) {
-		struct slot *s = &d->slots[i];
+	for (size_t i = 0; i < d->ncaptures; i++) {
+		struct capture *s = &d->captures[i];
 
 		out[i].name = s->conf->name;
 		out[i].iface = s->conf->iface;
 		out[i].state = s->state;
 		out[i].run = s->run;
-		out[i].running = slot_running(s);
+		out[i].running = capture_running(s);
 		out[i].uptime_s = out[i].running ? (now - s->started_ns) / 1000000000ULL : 0;
 	}
-	return d->nslots;
+	return d->ncaptures;
 }
 
 /* ---- periodic work -------------------------------------------------------- */
 
 static void write_prometheus(struct daemon *d)
 {
-	struct rc_report_capture *caps = calloc(d->nslots ? d->nslots : 1, sizeof(*caps));
+	struct rc_report_capture *caps = calloc(d->ncaptures ? d->ncaptures : 1, sizeof(*caps));
 	char tmp[4096];
 	FILE *f;
 
@@ -302,7 +304,7 @@ static void write_prometheus(struct daemon *d)
 	}
 	if (f) {
 		fill_report(d, caps);
-		rc_report_prometheus(f, caps, d->nslots);
+		rc_report_prometheus(f, caps, d->ncaptures);
 		if (fclose(f) == 0 && rename(tmp, d->cfg->prometheus_path) == 0) {
 			d->prom_warned = false;
 			free(caps);
@@ -323,20 +325,20 @@ static void send_status(struct daemon *d)
 	unsigned running = 0;
 	char sz[32];
 
-	for (size_t i = 0; i < d->nslots; i++) {
+	for (size_t i = 0; i < d->ncaptures; i++) {
 		struct rc_run_stats t;
 
-		if (!d->slots[i].run)
+		if (!d->captures[i].run)
 			continue;
-		running += slot_running(&d->slots[i]);
-		rc_run_total_stats(d->slots[i].run, &t);
+		running += capture_running(&d->captures[i]);
+		rc_run_total_stats(d->captures[i].run, &t);
 		frames += t.sink.frames;
 		bytes += t.sink.bytes;
 		drops += t.src.kernel_drops;
 		lost += t.sink.lost + t.lost_at_stop;
 	}
 	sd_notifyf(0, "STATUS=%u/%zu captures running, %" PRIu64 " frames, %s written, %" PRIu64
-		   " kernel drops, %" PRIu64 " lost", running, d->nslots, frames,
+		   " kernel drops, %" PRIu64 " lost", running, d->ncaptures, frames,
 		   rc_format_size(sz, sizeof(sz), bytes), drops, lost);
 }
 
@@ -360,10 +362,10 @@ static void watchdog(struct daemon *d)
 {
 	bool all = true;
 
-	for (size_t i = 0; i < d->nslots; i++) {
-		struct slot *s = &d->slots[i];
+	for (size_t i = 0; i < d->ncaptures; i++) {
+		struct capture *s = &d->captures[i];
 
-		for (unsigned k = 0; slot_running(s) && k < s->run->nworkers; k++) {
+		for (unsigned k = 0; capture_running(s) && k < s->run->nworkers; k++) {
 			struct rc_run_stats w;
 
 			rc_run_worker_stats(s->run, k, &w);
@@ -385,13 +387,13 @@ static void watchdog(struct daemon *d)
 /* A worker ended on its own (interface gone, every output failed). */
 static void reap(struct daemon *d)
 {
-	for (size_t i = 0; i < d->nslots; i++) {
-		struct slot *s = &d->slots[i];
+	for (size_t i = 0; i < d->ncaptures; i++) {
+		struct capture *s = &d->captures[i];
 		const char *serr;
 		struct rc_run_stats t;
 		char why[600];
 
-		if (!slot_running(s))
+		if (!capture_running(s))
 			continue;
 		rc_run_total_stats(s->run, &t);
 		if (t.end == RC_WORKER_RUNNING)
@@ -404,14 +406,14 @@ static void reap(struct daemon *d)
 		if (serr)
 			snprintf(why + strlen(why), sizeof(why) - strlen(why), ": %.500s", serr);
 		log_err("capture %s failed: %s", s->conf->name, why);
-		slot_stop(s, why);
-		slot_set_state(s, "failed", why);
+		capture_stop(s, why);
+		capture_set_state(s, "failed", why);
 		if (t.end == RC_WORKER_SOURCE_FAILED) {
 			/* it may come back: then the capture resumes, in new files */
 			s->waiting = true;
 			snprintf(why, sizeof(why), "interface %s went away; the capture resumes when it "
 				 "is back", s->conf->iface);
-			slot_set_state(s, "waiting", why);
+			capture_set_state(s, "waiting", why);
 			log_warn("capture %s: %s", s->conf->name, why);
 		}
 	}
@@ -421,15 +423,15 @@ static void reap(struct daemon *d)
  * the captures that were waiting for them. */
 static void wake_waiting(struct daemon *d)
 {
-	for (size_t i = 0; i < d->nslots; i++) {
-		struct slot *s = &d->slots[i];
+	for (size_t i = 0; i < d->ncaptures; i++) {
+		struct capture *s = &d->captures[i];
 
 		if (!s->waiting || !if_nametoindex(s->conf->iface))
 			continue;
 		log_info("capture %s: interface %s is there; starting", s->conf->name,
 			 s->conf->iface);
-		if (slot_open(d, s) == 0)
-			slot_start(d, s);
+		if (capture_open(d, s) == 0)
+			capture_start(d, s);
 	}
 }
 
@@ -475,11 +477,11 @@ static bool netlink_drain(int fd)
 
 /* ---- reload --------------------------------------------------------------- */
 
-static struct slot *find_slot(struct slot *slots, size_t n, const char *name)
+static struct capture *find_capture(struct capture *caps, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(slots[i].conf->name, name))
-			return &slots[i];
+		if (!strcmp(caps[i].conf->name, name))
+			return &caps[i];
 	return NULL;
 }
 
@@ -488,7 +490,7 @@ static struct slot *find_slot(struct slot *slots, size_t n, const char *name)
 static int reload(struct daemon *d, FILE *out)
 {
 	struct rc_config *ncfg = NULL;
-	struct slot *nslots;
+	struct capture *next;
 	char err[1024];
 
 	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s", d->config_path);
@@ -512,8 +514,8 @@ static int reload(struct daemon *d, FILE *out)
 		send_status(d);
 		return -EPERM;
 	}
-	nslots = calloc(ncfg->n_captures ? ncfg->n_captures : 1, sizeof(*nslots));
-	if (!nslots) {
+	next = calloc(ncfg->n_captures ? ncfg->n_captures : 1, sizeof(*next));
+	if (!next) {
 		log_err("out of memory, not reloading");
 		if (out)
 			fputs("error: out of memory, not reloading\n", out);
@@ -522,28 +524,28 @@ static int reload(struct daemon *d, FILE *out)
 		return -ENOMEM;
 	}
 	/* removed and changed captures stop first, freeing their interfaces */
-	for (size_t i = 0; i < d->nslots; i++) {
-		struct slot *old = &d->slots[i];
+	for (size_t i = 0; i < d->ncaptures; i++) {
+		struct capture *old = &d->captures[i];
 		const struct rc_capture_conf *nc = NULL;
 
 		for (size_t j = 0; j < ncfg->n_captures; j++)
 			if (!strcmp(ncfg->captures[j].name, old->conf->name))
 				nc = &ncfg->captures[j];
 		if (!nc)
-			slot_stop(old, "removed from the configuration");
-		else if (slot_running(old) && !rc_capture_conf_equal(old->conf, nc, true))
-			slot_stop(old, "settings changed, restarting");
-		else if (slot_running(old) && !rc_capture_conf_equal(old->conf, nc, false) &&
+			capture_stop(old, "removed from the configuration");
+		else if (capture_running(old) && !rc_capture_conf_equal(old->conf, nc, true))
+			capture_stop(old, "settings changed, restarting");
+		else if (capture_running(old) && !rc_capture_conf_equal(old->conf, nc, false) &&
 			 (rc_filter_needs_userspace(old->conf->filter) ||
 			  rc_filter_needs_userspace(nc->filter)))
-			slot_stop(old, "filter changed, restarting");
+			capture_stop(old, "filter changed, restarting");
 	}
 	for (size_t j = 0; j < ncfg->n_captures; j++) {
-		struct slot *ns = &nslots[j], *old;
+		struct capture *ns = &next[j], *old;
 
 		ns->conf = &ncfg->captures[j];
-		old = find_slot(d->slots, d->nslots, ns->conf->name);
-		if (old && slot_running(old)) {
+		old = find_capture(d->captures, d->ncaptures, ns->conf->name);
+		if (old && capture_running(old)) {
 			/* kept: same rings and files, maybe a new kernel filter */
 			*ns = *old;
 			old->run = NULL;
@@ -562,28 +564,28 @@ static int reload(struct daemon *d, FILE *out)
 			continue;
 		}
 		/* new, changed, stopped or failed before: (re)started */
-		if (slot_open(d, ns) == 0)
-			slot_start(d, ns);
+		if (capture_open(d, ns) == 0)
+			capture_start(d, ns);
 	}
-	for (size_t i = 0; i < d->nslots; i++)
-		slot_forget(&d->slots[i]);
-	free(d->slots);
+	for (size_t i = 0; i < d->ncaptures; i++)
+		capture_forget(&d->captures[i]);
+	free(d->captures);
 	rc_config_free(d->cfg);
 	d->cfg = ncfg;
-	d->slots = nslots;
-	d->nslots = ncfg->n_captures;
-	log_info("reloaded %s: %zu captures", d->config_path, d->nslots);
+	d->captures = next;
+	d->ncaptures = ncfg->n_captures;
+	log_info("reloaded %s: %zu captures", d->config_path, d->ncaptures);
 	if (out) {
 		unsigned running = 0;
 
-		for (size_t i = 0; i < d->nslots; i++)
-			running += slot_running(&d->slots[i]);
-		fprintf(out, "reloaded %s: %zu captures, %u running\n", d->config_path, d->nslots,
+		for (size_t i = 0; i < d->ncaptures; i++)
+			running += capture_running(&d->captures[i]);
+		fprintf(out, "reloaded %s: %zu captures, %u running\n", d->config_path, d->ncaptures,
 			running);
-		for (size_t i = 0; i < d->nslots; i++)
-			if (!slot_running(&d->slots[i]))
-				fprintf(out, "capture %s: %s\n", d->slots[i].conf->name,
-					d->slots[i].state);
+		for (size_t i = 0; i < d->ncaptures; i++)
+			if (!capture_running(&d->captures[i]))
+				fprintf(out, "capture %s: %s\n", d->captures[i].conf->name,
+					d->captures[i].state);
 	}
 	sd_notify(0, "READY=1");
 	send_status(d);
@@ -596,9 +598,9 @@ static unsigned rotate_all(struct daemon *d)
 {
 	unsigned n = 0;
 
-	for (size_t i = 0; i < d->nslots; i++)
-		if (slot_running(&d->slots[i])) {
-			rc_run_rotate(d->slots[i].run);
+	for (size_t i = 0; i < d->ncaptures; i++)
+		if (capture_running(&d->captures[i])) {
+			rc_run_rotate(d->captures[i].run);
 			n++;
 		}
 	log_info("rotating the files of %u capture%s", n, n == 1 ? "" : "s");
@@ -610,7 +612,7 @@ static unsigned rotate_all(struct daemon *d)
 static void ctl_request(void *arg, const char *req, FILE *f)
 {
 	struct daemon *d = arg;
-	struct rc_report_capture *caps = calloc(d->nslots ? d->nslots : 1, sizeof(*caps));
+	struct rc_report_capture *caps = calloc(d->ncaptures ? d->ncaptures : 1, sizeof(*caps));
 
 	if (!caps) {
 		fputs("error: out of memory\n", f);
@@ -618,12 +620,12 @@ static void ctl_request(void *arg, const char *req, FILE *f)
 	}
 	fill_report(d, caps);
 	if (!strcmp(req, "status"))
-		rc_report_status(f, caps, d->nslots, (mono_ns() - d->start_ns) / 1000000000ULL,
+		rc_report_status(f, caps, d->ncaptures, (mono_ns() - d->start_ns) / 1000000000ULL,
 				 d->config_path);
 	else if (!strcmp(req, "stats"))
-		rc_report_stats(f, caps, d->nslots, false);
+		rc_report_stats(f, caps, d->ncaptures, false);
 	else if (!strcmp(req, "stats json"))
-		rc_report_stats(f, caps, d->nslots, true);
+		rc_report_stats(f, caps, d->ncaptures, true);
 	else if (!strcmp(req, "reload"))
 		reload(d, f);
 	else if (!strcmp(req, "rotate"))
@@ -688,17 +690,17 @@ static int run_daemon(struct daemon *d)
 	if (d->done_fd < 0 || d->tfd < 0 || timerfd_settime(d->tfd, 0, &its, NULL) < 0)
 		return rc_log_errno(RC_LOG_ERR, -errno, "eventfd/timerfd"), 1;
 
-	d->nslots = d->cfg->n_captures;
-	d->slots = calloc(d->nslots ? d->nslots : 1, sizeof(*d->slots));
-	if (!d->slots)
+	d->ncaptures = d->cfg->n_captures;
+	d->captures = calloc(d->ncaptures ? d->ncaptures : 1, sizeof(*d->captures));
+	if (!d->captures)
 		return 1;
 	d->nl_fd = netlink_open();
 	if (d->nl_fd < 0)
 		log_warn("rtnetlink: %s; captures waiting for an interface look for it once a "
 			 "second", strerror(-d->nl_fd));
-	for (size_t i = 0; i < d->nslots; i++) {
-		d->slots[i].conf = &d->cfg->captures[i];
-		if (slot_open(d, &d->slots[i]) < 0 && !d->slots[i].waiting)
+	for (size_t i = 0; i < d->ncaptures; i++) {
+		d->captures[i].conf = &d->cfg->captures[i];
+		if (capture_open(d, &d->captures[i]) < 0 && !d->captures[i].waiting)
 			return 2;
 	}
 	snprintf(sock, sizeof(sock), "%s/ringcap.sock", dir);
@@ -716,14 +718,14 @@ static int run_daemon(struct daemon *d)
 		log_info("running as user %s (uid %u), keeping CAP_NET_RAW, CAP_NET_ADMIN, "
 			 "CAP_IPC_LOCK", d->cfg->user, (unsigned)d->uid);
 	}
-	for (size_t i = 0; i < d->nslots; i++)
-		if (!d->slots[i].waiting && slot_start(d, &d->slots[i]) < 0)
+	for (size_t i = 0; i < d->ncaptures; i++)
+		if (!d->captures[i].waiting && capture_start(d, &d->captures[i]) < 0)
 			return 2;
 
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) <= 0)
 		d->watchdog_usec = 0;
 	d->start_ns = d->last_status_ns = d->last_prom_ns = mono_ns();
-	log_info("ready: %zu captures from %s", d->nslots, d->config_path);
+	log_info("ready: %zu captures from %s", d->ncaptures, d->config_path);
 	sd_notify(0, "READY=1");
 	send_status(d);
 
@@ -768,10 +770,10 @@ static int run_daemon(struct daemon *d)
 		if ((pfd[2].revents & POLLIN) && read(d->tfd, &v, sizeof(v)) == sizeof(v)) {
 			now = mono_ns();
 			wake_waiting(d);
-			for (size_t i = 0; i < d->nslots; i++)
-				if (slot_running(&d->slots[i]))
-					rc_run_notices(d->slots[i].run, log_sink_notice,
-						       (void *)d->slots[i].conf->name);
+			for (size_t i = 0; i < d->ncaptures; i++)
+				if (capture_running(&d->captures[i]))
+					rc_run_notices(d->captures[i].run, log_sink_notice,
+						       (void *)d->captures[i].conf->name);
 			if (d->watchdog_usec)
 				watchdog(d);
 			if (now - d->last_status_ns >= d->cfg->status_interval_ns) {
@@ -786,8 +788,8 @@ static int run_daemon(struct daemon *d)
 		}
 	}
 	sd_notify(0, "STOPPING=1");
-	for (size_t i = 0; i < d->nslots; i++)
-		slot_stop(&d->slots[i], "daemon stopping");
+	for (size_t i = 0; i < d->ncaptures; i++)
+		capture_stop(&d->captures[i], "daemon stopping");
 	rc_events_drain(d->events, log_event, d);
 	if (d->cfg->prometheus_path)
 		write_prometheus(d); /* the final counters */
@@ -853,14 +855,18 @@ int main(int argc, char **argv)
 		rc_config_free(d.cfg);
 		return 2;
 	}
+	/* what AF_XDP needs of the whole process: the libraries' print
+	 * hooks, bpffs (capture/xdp_env.h) */
+	rc_xdp_process_init();
 	r = run_daemon(&d);
-	for (size_t i = 0; i < d.nslots; i++) {
-		slot_stop(&d.slots[i], "start-up failed");
-		slot_forget(&d.slots[i]);
+	for (size_t i = 0; i < d.ncaptures; i++) {
+		capture_stop(&d.captures[i], "start-up failed");
+		capture_forget(&d.captures[i]);
 	}
+	rc_xdp_process_fini();
 	if (d.events)
 		rc_events_drain(d.events, log_event, &d);
-	free(d.slots);
+	free(d.captures);
 	rc_ctl_free(d.ctl);
 	rc_events_free(d.events);
 	if (d.sfd >= 0)

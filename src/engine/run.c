@@ -18,7 +18,7 @@
 #include "../common/clock.h"
 #include "../common/counter.h"
 #include "../sink/pcap.h"
-#include "../sink/rdma.h"
+#include "../rdma/sender.h"
 #include "../sink/rotate.h"
 
 static uint16_t fanout_mode(enum rc_fanout_mode m)

@@ -18,11 +18,6 @@
 
 #define TICK_NS (100ULL * 1000000ULL)
 
-static inline uint64_t mono_coarse_ns(void)
-{
-	return rc_clock_ns(CLOCK_MONOTONIC_COARSE);
-}
-
 void rc_worker_init(struct rc_worker *w)
 {
 	memset(w, 0, sizeof(*w));
@@ -52,8 +47,9 @@ static void deliver(struct rc_worker *w, struct rc_batch *b)
 		uint64_t left = before >= w->count_limit ? 0 : w->count_limit - before;
 
 		if (b->n > left) {
+			/* cut short: no longer a whole block, which the source's
+			 * export op sees by the count (source.h) */
 			b->n = (unsigned)left;
-			b->raw = NULL;  /* no longer the whole block */
 			bytes = 0;
 			for (unsigned i = 0; i < b->n; i++)
 				bytes += b->frames[i].h.len;
@@ -69,11 +65,7 @@ static void deliver(struct rc_worker *w, struct rc_batch *b)
 
 static void tick(struct rc_worker *w)
 {
-	struct timespec ts;
-	uint64_t now;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	uint64_t now = rc_clock_ns(CLOCK_MONOTONIC);
 
 	for (unsigned i = 0; i < w->nsinks; i++) {
 		struct rc_sink *s = w->sinks[i];
@@ -123,7 +115,8 @@ static bool count_reached(struct rc_worker *w)
 /* After quiesce: hand out everything that got into the ring. */
 static void drain(struct rc_worker *w)
 {
-	uint64_t deadline = mono_coarse_ns() + (uint64_t)w->drain_timeout_ms * 1000000ULL;
+	uint64_t deadline = rc_clock_ns(CLOCK_MONOTONIC_COARSE) +
+			    (uint64_t)w->drain_timeout_ms * 1000000ULL;
 	struct rc_source_stats st = { 0 };
 	struct rc_batch b;
 
@@ -134,7 +127,7 @@ static void drain(struct rc_worker *w)
 			deliver(w, &b);
 			continue;
 		}
-		if (mono_coarse_ns() >= deadline)
+		if (rc_clock_ns(CLOCK_MONOTONIC_COARSE) >= deadline)
 			break;
 		if (w->src->ops->wait(w->src, -1, 5) < 0)
 			break;
@@ -150,7 +143,7 @@ static void drain(struct rc_worker *w)
 static void *worker_main(void *arg)
 {
 	struct rc_worker *w = arg;
-	uint64_t last_tick = mono_coarse_ns();
+	uint64_t last_tick = rc_clock_ns(CLOCK_MONOTONIC_COARSE);
 	struct rc_batch b;
 	int end = RC_WORKER_STOPPED, r;
 
@@ -182,15 +175,15 @@ static void *worker_main(void *arg)
 				end = RC_WORKER_SINKS_FAILED;
 				break;
 			}
-			if (mono_coarse_ns() - last_tick >= TICK_NS) {
+			if (rc_clock_ns(CLOCK_MONOTONIC_COARSE) - last_tick >= TICK_NS) {
 				tick(w);
-				last_tick = mono_coarse_ns();
+				last_tick = rc_clock_ns(CLOCK_MONOTONIC_COARSE);
 			}
 			continue;
 		}
-		if (mono_coarse_ns() - last_tick >= TICK_NS) {
+		if (rc_clock_ns(CLOCK_MONOTONIC_COARSE) - last_tick >= TICK_NS) {
 			tick(w);
-			last_tick = mono_coarse_ns();
+			last_tick = rc_clock_ns(CLOCK_MONOTONIC_COARSE);
 			if (!w->live_sinks) {
 				end = RC_WORKER_SINKS_FAILED;
 				break;
@@ -274,8 +267,7 @@ int rc_worker_timedjoin(struct rc_worker *w, uint64_t deadline_ns)
 	if (w->started) {
 		uint64_t now = rc_clock_ns(CLOCK_MONOTONIC);
 		uint64_t real = rc_clock_ns(CLOCK_REALTIME) + (deadline_ns > now ? deadline_ns - now : 0);
-		struct timespec ts = { .tv_sec = (time_t)(real / 1000000000ULL),
-				       .tv_nsec = (long)(real % 1000000000ULL) };
+		struct timespec ts = rc_timespec(real);
 		int r = pthread_timedjoin_np(w->thread, NULL, &ts);
 
 		if (r == ETIMEDOUT)

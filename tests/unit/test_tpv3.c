@@ -946,6 +946,7 @@ static void test_malformed_blocks(void **state)
 	struct fspec s[3] = { plain(200, 1), plain(300, 2), plain(400, 3) };
 	struct rc_batch b;
 	struct blk built;
+	uint32_t len;
 	int r;
 
 	/* a one-block ring: the block is its own allocation, so ASan sees
@@ -973,6 +974,8 @@ static void test_malformed_blocks(void **state)
 	for (unsigned k = 0; k < tc->frames; k++)
 		check_frame(&b.frames[k], &s[k], SNAP_ALL, built.hdrs[k]);
 	assert_int_equal(f->r.st.frames, tc->frames);
+	/* what is left of a malformed block is never sent as the block */
+	assert_null(rc_tpv3_ring_whole_block(&f->r, &b, &len));
 	assert_int_equal(blk_status(fblock(f, 0)), TP_STATUS_USER);
 	assert_int_equal(rc_lease_put(b.lease), 1);
 	assert_int_equal(blk_status(fblock(f, 0)), TP_STATUS_KERNEL);
@@ -1011,11 +1014,49 @@ static void test_more_frames_than_views(void **state)
 	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 1);
 	assert_int_equal(b.n, f->r.max_views);
 	assert_int_equal(f->r.st.malformed, 1);
+	assert_null(rc_tpv3_ring_whole_block(&f->r, &b, &n));
 	for (unsigned k = 0; k < b.n; k++) {
 		assert_int_equal(b.frames[k].h.ts.tv_sec, k);
 		assert_int_equal(b.frames[k].h.caplen, 8);
 		assert_int_equal(b.frames[k].data[7], (uint8_t)k);
 	}
+	assert_int_equal(rc_lease_put(b.lease), 1);
+}
+
+/* A batch is one whole block for a sink that sends blocks as they are
+ * (RDMA zero copy) only while it holds every frame of its block: not once
+ * the worker has cut it short (-c), not from another ring. */
+static void test_whole_block(void **state)
+{
+	struct fix *f = *state;
+	struct fspec s[3] = { plain(200, 1), plain(300, 2), plain(400, 3) };
+	struct rc_tpv3_ring other;
+	struct rc_batch b, cut;
+	struct blk built;
+	uint32_t len = 0;
+	uint8_t *other_mem = aligned_alloc(4096, BLK);
+
+	kfill(f, 0, 1, s, 3, &built);
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 1);
+	assert_int_equal(b.n, 3);
+	assert_ptr_equal(rc_tpv3_ring_whole_block(&f->r, &b, &len), fblock(f, 0));
+	assert_int_equal(len, built.off);
+	assert_int_equal(len, ((struct tpacket_block_desc *)fblock(f, 0))->hdr.bh1.blk_len);
+
+	cut = b;
+	cut.n = 2;
+	len = 7;
+	assert_null(rc_tpv3_ring_whole_block(&f->r, &cut, &len));
+	assert_int_equal(len, 7);
+
+	/* the same batch asked of a ring that did not hand it out */
+	assert_non_null(other_mem);
+	memset(other_mem, 0, BLK);
+	assert_int_equal(rc_tpv3_ring_init(&other, other_mem, BLK, 1, SNAP_ALL), 0);
+	assert_null(rc_tpv3_ring_whole_block(&other, &b, &len));
+	rc_tpv3_ring_fini(&other);
+	free(other_mem);
+
 	assert_int_equal(rc_lease_put(b.lease), 1);
 }
 
@@ -1242,6 +1283,7 @@ int main(void)
 						fix_teardown),
 		cmocka_unit_test_setup_teardown(test_vlan_without_headroom, fix_setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_more_frames_than_views, fix_setup, fix_teardown),
+		cmocka_unit_test_setup_teardown(test_whole_block, fix_setup, fix_teardown),
 		cmocka_unit_test(test_block_walk_max),
 		cmocka_unit_test(test_block_build_roundtrip),
 		cmocka_unit_test(test_lease_refcount),

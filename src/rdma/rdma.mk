@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-# RDMA forwarding (included by the top Makefile): the rdma sink and the
-# `ringcap rdma-recv` collector need libibverbs and librdmacm.  Without
+# RDMA forwarding, src/rdma/ (included by the top Makefile): the sender
+# sink and the `ringcap rdma-recv` collector need libibverbs and
+# librdmacm.  Without
 # them the rest of ringcap builds as before and says so when asked to
 # forward.  `make deps` installs them.
 #   make RDMA=0        build without RDMA

@@ -6,13 +6,14 @@
  * into a slot with the capture side's own block walker (capture/tpv3.h)
  * and writes the frames through the pcap sink, so that its file holds the
  * same records as the sender's own pcap of those frames.  Then it returns
- * the slot to the sender as a credit.  Protocol: sink/rdma_wire.h.
+ * the slot to the sender as a credit.  Protocol: wire.h; the verbs set-up
+ * it shares with the sender: verbs.h.
  *
  * Thread: one, the caller's; rc_collector_run() returns when @stop_fd is
  * readable or the output failed.
  */
-#ifndef RC_COLLECTOR_H
-#define RC_COLLECTOR_H
+#ifndef RC_RDMA_COLLECTOR_H
+#define RC_RDMA_COLLECTOR_H
 
 #include <stdbool.h>
 #include <stddef.h>

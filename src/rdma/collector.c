@@ -1,13 +1,30 @@
 // SPDX-License-Identifier: MIT
 /*
- * The RDMA collector; see collector.h.
+ * The RDMA collector, the receiving end of forwarding; see collector.h for
+ * the contract and wire.h for the protocol.
  *
- * Per connection: a ring of `slots` slots (the sender's block size each)
- * registered for local and remote write, one receive posted per slot (an
- * RDMA WRITE WITH IMMEDIATE consumes one and says which block arrived),
- * and a small send queue for credit messages.  A block is walked and
- * written to the pcap file before its slot is credited back, so a slot is
- * never overwritten while it is being read.
+ * Owns: the listening rdma_cm id and its event channel, up to MAX_CONNS
+ * connections (struct rconn), the one pcap sink every connection writes
+ * to (made with the first connection's link type), and a scratch array of
+ * frame views.  Per connection: a ring of `slots` slots (the sender's
+ * block size each) registered for local and remote write, one receive
+ * posted per slot (an RDMA WRITE WITH IMMEDIATE consumes one and says
+ * which block arrived), the verbs resources (verbs.h, the same set-up as
+ * the sender's), and a small send queue for credit messages.
+ *
+ * Invariants:
+ *   - a block is walked and written to the pcap file before its slot is
+ *     credited back, so a slot is never overwritten while it is read;
+ *   - at most CREDIT_WINDOW credit messages are in flight, fewer than the
+ *     receives the sender keeps posted (wire.h), counted by the signalled
+ *     sends' completions (sends_done); a credit that does not fit waits
+ *     (credit_due) and goes when one completes;
+ *   - a connection whose queue pair reports an error, or whose receive or
+ *     credit cannot be posted, is dropped; the others go on.
+ *
+ * Thread: the caller's, only; no locks.  Connections are dropped (freed)
+ * inside the loop, so the loop compares its saved pointers with conns[]
+ * and never dereferences a stale one.
  */
 #include "collector.h"
 
@@ -54,10 +71,8 @@ void rc_collector_free(struct rc_collector *c)
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,32 +82,29 @@ void rc_collector_free(struct rc_collector *c)
 #include <time.h>
 #include <unistd.h>
 
-#include <infiniband/verbs.h>
-#include <rdma/rdma_cma.h>
-
 #include "../capture/lease.h"
 #include "../capture/tpv3.h"
 #include "../common/clock.h"
 #include "../common/cleanup.h"
 #include "../common/counter.h"
 #include "../sink/pcap.h"
-#include "../sink/rdma_wire.h"
+#include "verbs.h"
+#include "wire.h"
 
 #define MAX_CONNS 64
 #define SEND_DEPTH 64
 #define SIGNAL_EVERY 16
 /* Credit messages in flight at most.  Each one uses a receive the sender
- * keeps posted (16 of them, rdma.c's NRECV); a sender whose thread falls
+ * keeps posted (RC_RDMA_CREDIT_RECVS of them); a sender whose thread falls
  * behind re-posts them late, so more would pile up here until the send
  * queue is full.  Credits are cumulative: one sent later says all. */
 #define CREDIT_WINDOW 8
+_Static_assert(CREDIT_WINDOW <= RC_RDMA_CREDIT_RECVS, "more credits in flight than receives");
 #define MAX_RING_BYTES (1ULL << 30)  /* per connection */
 
 struct rconn {
 	struct rdma_cm_id *id;
-	struct ibv_pd *pd;
-	struct ibv_comp_channel *ch;
-	struct ibv_cq *cq;
+	struct rc_verbs v;           /* pd, channel, cq, queue pair (verbs.h) */
 	struct ibv_mr *mr;
 	uint8_t *ring;
 	size_t ring_len;
@@ -102,7 +114,7 @@ struct rconn {
 	uint64_t sends;              /* credit messages posted */
 	uint64_t sends_done;         /* ...of which the sender has taken */
 	bool credit_due;             /* consumed moved on, not sent yet */
-	bool qp, up;
+	bool up;
 	struct rc_rdma_credit credit;
 	char peer[INET6_ADDRSTRLEN + 8];
 };
@@ -121,11 +133,6 @@ struct rc_collector {
 	void (*notice)(const char *msg);
 	struct rc_collector_stats st;
 };
-
-static inline uint64_t mono_ns(void)
-{
-	return rc_clock_ns(CLOCK_MONOTONIC);
-}
 
 static void no_release(struct rc_lease_owner *o, struct rc_lease *l)
 {
@@ -147,27 +154,35 @@ static void say(struct rc_collector *c, const char *fmt, ...)
 	c->notice(buf);
 }
 
-static void conn_free(struct rc_collector *c, struct rconn *k)
+/* The order of verbs.h: queue pair, registration, verbs, ring, id.  A
+ * connection whose id is still needed (to refuse it) has k->id NULL and
+ * its queue pair already gone. */
+static void rconn_free(struct rconn *k)
 {
 	if (!k)
 		return;
-	if (k->qp)
-		rdma_destroy_qp(k->id);
+	if (k->id)
+		rc_verbs_destroy_qp(&k->v, k->id);
 	if (k->mr)
 		ibv_dereg_mr(k->mr);
-	if (k->cq)
-		ibv_destroy_cq(k->cq);
-	if (k->ch)
-		ibv_destroy_comp_channel(k->ch);
-	if (k->pd)
-		ibv_dealloc_pd(k->pd);
+	rc_verbs_close(&k->v);
 	if (k->ring)
 		munmap(k->ring, k->ring_len);
 	if (k->id)
 		rdma_destroy_id(k->id);
-	if (k->up)
-		RC_COUNTER_SET(c->st.active, c->st.active - 1);
 	free(k);
+}
+
+static void rconn_freep(struct rconn **k)
+{
+	rconn_free(*k);
+}
+
+static void conn_free(struct rc_collector *c, struct rconn *k)
+{
+	if (k && k->up)
+		RC_COUNTER_SET(c->st.active, c->st.active - 1);
+	rconn_free(k);
 }
 
 static void conn_drop(struct rc_collector *c, struct rconn *k, const char *why)
@@ -253,73 +268,15 @@ static void reject(struct rc_collector *c, struct rdma_cm_id *id, const char *wh
 	rdma_destroy_id(id);
 }
 
-/* A connection request: @id is new and ours to keep or refuse. */
-static int accept_conn(struct rc_collector *c, struct rdma_cm_id *id, const void *pd,
-		       size_t pdlen, char *err, size_t errlen)
+/* The slots of a connection whose hello was accepted, and views enough to
+ * walk one of them.  -ENOMEM. */
+static int conn_ring(struct rc_collector *c, struct rconn *k)
 {
-	struct rc_rdma_hello h;
-	struct rc_rdma_welcome w = { 0 };
-	struct rdma_conn_param cp = { 0 };
-	struct ibv_qp_init_attr qa = { 0 };
-	struct rconn *k;
-	char why[1024];
-	unsigned slot = MAX_CONNS;
-	int r;
-
-	if (!pd || pdlen < sizeof(h)) {
-		reject(c, id, "no ringcap hello in the request");
-		return 0;
-	}
-	memcpy(&h, pd, sizeof(h));
-	if (be32toh(h.magic) != RC_RDMA_MAGIC || be32toh(h.version) != RC_RDMA_VERSION) {
-		reject(c, id, "not a ringcap sender of this version");
-		return 0;
-	}
-	for (unsigned i = 0; i < MAX_CONNS; i++)
-		if (!c->conns[i]) {
-			slot = i;
-			break;
-		}
-	k = calloc(1, sizeof(*k));
-	if (!k || slot == MAX_CONNS) {
-		free(k);
-		reject(c, id, "too many connections");
-		return 0;
-	}
-	k->id = id;
-	k->nslots = be32toh(h.slots);
-	k->slot_size = be32toh(h.slot_size);
-	k->snaplen = be32toh(h.snaplen);
-	k->worker = be32toh(h.worker);
-	peer_name(id, k->peer, sizeof(k->peer));
-	if (!k->nslots || k->nslots > RC_RDMA_MAX_SLOTS || k->slot_size < 4096 ||
-	    k->slot_size > RC_RDMA_MAX_SLOT ||
-	    (uint64_t)k->nslots * k->slot_size > MAX_RING_BYTES) {
-		k->id = NULL;
-		free(k);
-		reject(c, id, "slot count or size out of range");
-		return 0;
-	}
-	r = open_output(c, (int)be32toh(h.dlt), k->snaplen, why, sizeof(why));
-	if (r == -EPROTO) {
-		k->id = NULL;
-		free(k);
-		reject(c, id, "its link type differs from the file's");
-		return 0;
-	}
-	if (r < 0) {
-		k->id = NULL;
-		free(k);
-		rdma_reject(id, NULL, 0);
-		rdma_destroy_id(id);
-		snprintf(err, errlen, "%s", why);
-		return r;
-	}
 	if (c->max_views < k->slot_size / 64 + 1) {
 		struct rc_frame *v = reallocarray(c->views, k->slot_size / 64 + 1, sizeof(*v));
 
 		if (!v)
-			goto nomem;
+			return -ENOMEM;
 		c->views = v;
 		c->max_views = k->slot_size / 64 + 1;
 	}
@@ -328,30 +285,38 @@ static int accept_conn(struct rc_collector *c, struct rdma_cm_id *id, const void
 		       -1, 0);
 	if (k->ring == MAP_FAILED) {
 		k->ring = NULL;
-		goto nomem;
+		return -ENOMEM;
 	}
-	if (!(k->pd = ibv_alloc_pd(id->verbs)) || !(k->ch = ibv_create_comp_channel(id->verbs)) ||
-	    !(k->cq = ibv_create_cq(id->verbs, (int)(k->nslots + SEND_DEPTH), NULL, k->ch, 0)))
-		goto verbs;
-	fcntl(k->ch->fd, F_SETFL, fcntl(k->ch->fd, F_GETFL) | O_NONBLOCK);
-	ibv_req_notify_cq(k->cq, 0);
-	qa.send_cq = qa.recv_cq = k->cq;
-	qa.qp_type = IBV_QPT_RC;
-	qa.cap.max_send_wr = SEND_DEPTH;
-	qa.cap.max_recv_wr = k->nslots;
-	qa.cap.max_send_sge = 1;
-	qa.cap.max_recv_sge = 1;
-	qa.cap.max_inline_data = sizeof(k->credit);
-	if (rdma_create_qp(id, k->pd, &qa))
-		goto verbs;
-	k->qp = true;
-	k->mr = ibv_reg_mr(k->pd, k->ring, k->ring_len,
+	return 0;
+}
+
+/* Its verbs (verbs.h), the ring registered for remote write, a receive
+ * per slot, and the welcome.  -errno of the step that failed. */
+static int conn_verbs(struct rconn *k)
+{
+	struct rc_verbs_caps caps = {
+		.cq_depth = k->nslots + SEND_DEPTH,
+		.send_wr = SEND_DEPTH,
+		.recv_wr = k->nslots,
+		.send_sge = 1,
+		.inline_data = sizeof(k->credit),
+	};
+	struct rc_rdma_welcome w = { 0 };
+	struct rdma_conn_param cp = { 0 };
+	int r;
+
+	r = rc_verbs_open(&k->v, k->id, caps.cq_depth);
+	if (r == 0)
+		r = rc_verbs_create_qp(&k->v, k->id, &caps);
+	if (r < 0)
+		return r;
+	k->mr = ibv_reg_mr(k->v.pd, k->ring, k->ring_len,
 			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE);
 	if (!k->mr)
-		goto verbs;
+		return -errno;
 	for (uint32_t i = 0; i < k->nslots; i++)
 		if (post_recv(k, i))
-			goto verbs;
+			return -errno;
 	w.magic = htobe32(RC_RDMA_MAGIC);
 	w.version = htobe32(RC_RDMA_VERSION);
 	w.addr = htobe64((uintptr_t)k->ring);
@@ -361,24 +326,79 @@ static int accept_conn(struct rc_collector *c, struct rdma_cm_id *id, const void
 	cp.private_data = &w;
 	cp.private_data_len = sizeof(w);
 	cp.rnr_retry_count = 7;
-	if (rdma_accept(id, &cp))
-		goto verbs;
-	c->conns[slot] = k;
+	if (rdma_accept(k->id, &cp))
+		return -errno;
 	return 0;
-verbs:
-	snprintf(why, sizeof(why), "setting up verbs resources failed: %s", strerror(errno));
-	/* reject() below still needs the id: free the rest here */
-	if (k->qp)
-		rdma_destroy_qp(id);
-	k->qp = false;
-	k->id = NULL;
-	conn_free(c, k);
-	reject(c, id, why);
-	return 0;
-nomem:
-	k->id = NULL;
-	conn_free(c, k);
-	reject(c, id, "out of memory for its slots");
+}
+
+/* A connection request: @id is new and ours to keep or refuse. */
+static int accept_conn(struct rc_collector *c, struct rdma_cm_id *id, const void *pd,
+		       size_t pdlen, char *err, size_t errlen)
+{
+	_cleanup_(rconn_freep) struct rconn *k = NULL;
+	struct rc_rdma_hello h;
+	char why[1024];
+	unsigned idx = MAX_CONNS;   /* where in conns[] it goes */
+	int r;
+
+	if (!pd || pdlen < sizeof(h)) {
+		reject(c, id, "no ringcap hello in the request");
+		return 0;
+	}
+	memcpy(&h, pd, sizeof(h));
+	if (!rc_rdma_wire_ours(h.magic, h.version)) {
+		reject(c, id, "not a ringcap sender of this version");
+		return 0;
+	}
+	for (unsigned i = 0; i < MAX_CONNS; i++)
+		if (!c->conns[i]) {
+			idx = i;
+			break;
+		}
+	k = calloc(1, sizeof(*k));
+	if (!k || idx == MAX_CONNS) {
+		reject(c, id, "too many connections");
+		return 0;
+	}
+	/* k->id stays NULL until set-up: until then, refusing it is reject()'s */
+	k->nslots = be32toh(h.slots);
+	k->slot_size = be32toh(h.slot_size);
+	k->snaplen = be32toh(h.snaplen);
+	k->worker = be32toh(h.worker);
+	peer_name(id, k->peer, sizeof(k->peer));
+	if (!k->nslots || k->nslots > RC_RDMA_MAX_SLOTS || k->slot_size < 4096 ||
+	    k->slot_size > RC_RDMA_MAX_SLOT ||
+	    (uint64_t)k->nslots * k->slot_size > MAX_RING_BYTES) {
+		reject(c, id, "slot count or size out of range");
+		return 0;
+	}
+	r = open_output(c, (int)be32toh(h.dlt), k->snaplen, why, sizeof(why));
+	if (r == -EPROTO) {
+		reject(c, id, "its link type differs from the file's");
+		return 0;
+	}
+	if (r < 0) {
+		rdma_reject(id, NULL, 0);
+		rdma_destroy_id(id);
+		snprintf(err, errlen, "%s", why);
+		return r;
+	}
+	if (conn_ring(c, k) < 0) {
+		reject(c, id, "out of memory for its slots");
+		return 0;
+	}
+	k->id = id;
+	r = conn_verbs(k);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "setting up verbs resources failed: %s", strerror(-r));
+		/* reject() below still needs the id: free the rest first */
+		rc_verbs_destroy_qp(&k->v, id);
+		k->id = NULL;
+		rconn_free(TAKE_PTR(k));
+		reject(c, id, why);
+		return 0;
+	}
+	c->conns[idx] = TAKE_PTR(k);
 	return 0;
 }
 
@@ -401,15 +421,9 @@ static int handle_cm(struct rc_collector *c, char *err, size_t errlen)
 
 		if (type == RDMA_CM_EVENT_CONNECT_REQUEST) {
 			uint8_t pd[256];
-			size_t len = ev->param.conn.private_data_len;
+			size_t len = rc_rdma_cm_private(ev, pd, sizeof(pd));
 			int r;
 
-			if (len > sizeof(pd))
-				len = sizeof(pd);
-			if (ev->param.conn.private_data)
-				memcpy(pd, ev->param.conn.private_data, len);
-			else
-				len = 0;
 			rdma_ack_cm_event(ev);
 			r = accept_conn(c, id, len ? pd : NULL, len, err, errlen);
 			if (r < 0)
@@ -494,17 +508,12 @@ static int deliver(struct rc_collector *c, struct rconn *k, const struct ibv_wc 
 
 static int handle_cq(struct rc_collector *c, struct rconn *k, char *err, size_t errlen)
 {
-	struct ibv_cq *cq;
-	void *ctx;
 	struct ibv_wc wc[16];
 	uint64_t consumed = k->consumed;
 	int n;
 
-	while (!ibv_get_cq_event(k->ch, &cq, &ctx)) {
-		ibv_ack_cq_events(cq, 1);
-		ibv_req_notify_cq(cq, 0);
-	}
-	while ((n = ibv_poll_cq(k->cq, 16, wc)) > 0) {
+	rc_verbs_rearm(&k->v);
+	while ((n = ibv_poll_cq(k->v.cq, 16, wc)) > 0) {
 		for (int i = 0; i < n; i++) {
 			if (wc[i].status != IBV_WC_SUCCESS) {
 				/* flushed or failed: the connection is ending */
@@ -530,14 +539,18 @@ static int handle_cq(struct rc_collector *c, struct rconn *k, char *err, size_t 
 	return 0;
 }
 
+static void collector_freep(struct rc_collector **c)
+{
+	rc_collector_free(*c);
+}
+
 int rc_collector_new(const char *listen, const struct rc_pcap_conf *out,
 		     struct rc_collector **ret, char *err, size_t errlen)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_NUMERICSERV | AI_PASSIVE };
-	struct addrinfo *ai = NULL;
-	struct rc_collector *c;
+	_cleanup_(collector_freep) struct rc_collector *c = NULL;
+	struct sockaddr_storage addr;
 	char host[256], port[16];
+	const char *why;
 	int r;
 
 	r = rc_peer_split(listen, host, sizeof(host), port, sizeof(port), err, errlen);
@@ -552,59 +565,45 @@ int rc_collector_new(const char *listen, const struct rc_pcap_conf *out,
 	if (strcmp(out->path, "-")) {
 		/* the file is made with the first connection; refuse a path it
 		 * could never be made at now, not then */
-		char *dup = strdup(out->path);
+		_cleanup_free_ char *dup = strdup(out->path);
 		const char *dir = dup ? dirname(dup) : ".";
 
 		if (access(dir, W_OK | X_OK) < 0) {
-			snprintf(err, errlen, "cannot write files in %s: %s", dir, strerror(errno));
 			r = -errno;
-			free(dup);
-			goto fail;
+			snprintf(err, errlen, "cannot write files in %s: %s", dir, strerror(-r));
+			return r;
 		}
-		free(dup);
 	}
-	r = getaddrinfo(strcmp(host, "*") ? host : NULL, port, &hints, &ai);
-	if (r || !ai) {
-		snprintf(err, errlen, "--listen %s: %s", listen, r ? gai_strerror(r) : "no address");
-		r = -EINVAL;
-		goto fail;
+	r = rc_rdma_resolve(strcmp(host, "*") ? host : NULL, port, true, &addr, &why);
+	if (r < 0) {
+		snprintf(err, errlen, "--listen %s: %s", listen, why);
+		return r;
 	}
-	c->ech = rdma_create_event_channel();
-	if (!c->ech) {
-		r = -errno;
-		snprintf(err, errlen, "cannot open the RDMA connection manager "
-			 "(/dev/infiniband/rdma_cm): %s", strerror(errno));
-		goto fail;
-	}
-	fcntl(c->ech->fd, F_SETFL, fcntl(c->ech->fd, F_GETFL) | O_NONBLOCK);
+	r = rc_rdma_cm_open(&c->ech, err, errlen);
+	if (r < 0)
+		return r;
 	if (rdma_create_id(c->ech, &c->lid, c, RDMA_PS_TCP) ||
-	    rdma_bind_addr(c->lid, ai->ai_addr) || rdma_listen(c->lid, 16)) {
+	    rdma_bind_addr(c->lid, (struct sockaddr *)&addr) || rdma_listen(c->lid, 16)) {
 		r = -errno;
-		snprintf(err, errlen, "cannot listen on %s: %s%s", listen, strerror(errno),
-			 errno == EADDRNOTAVAIL || errno == ENODEV
+		snprintf(err, errlen, "cannot listen on %s: %s%s", listen, strerror(-r),
+			 r == -EADDRNOTAVAIL || r == -ENODEV
 				 ? " (no RDMA device has that address)" : "");
-		goto fail;
+		return r;
 	}
-	freeaddrinfo(ai);
-	*ret = c;
+	*ret = TAKE_PTR(c);
 	return 0;
-fail:
-	if (ai)
-		freeaddrinfo(ai);
-	rc_collector_free(c);
-	return r;
 }
 
 int rc_collector_run(struct rc_collector *c, int stop_fd, void (*notice)(const char *msg),
 		     char *err, size_t errlen)
 {
-	uint64_t last_tick = mono_ns();
+	uint64_t last_tick = rc_clock_ns(CLOCK_MONOTONIC);
 
 	c->notice = notice;
 	for (;;) {
 		struct pollfd p[2 + MAX_CONNS];
 		struct rconn *who[2 + MAX_CONNS];
-		unsigned slot[2 + MAX_CONNS];
+		unsigned conn_idx[2 + MAX_CONNS];  /* where in conns[] who[] was */
 		unsigned n = 0;
 		int r;
 
@@ -613,9 +612,9 @@ int rc_collector_run(struct rc_collector *c, int stop_fd, void (*notice)(const c
 		p[n] = (struct pollfd){ .fd = c->ech->fd, .events = POLLIN };
 		who[n++] = NULL;
 		for (unsigned i = 0; i < MAX_CONNS; i++)
-			if (c->conns[i] && c->conns[i]->ch) {
-				p[n] = (struct pollfd){ .fd = c->conns[i]->ch->fd, .events = POLLIN };
-				slot[n] = i;
+			if (c->conns[i] && c->conns[i]->v.ch) {
+				p[n] = (struct pollfd){ .fd = c->conns[i]->v.ch->fd, .events = POLLIN };
+				conn_idx[n] = i;
 				who[n++] = c->conns[i];
 			}
 		r = poll(p, n, 100);
@@ -633,14 +632,14 @@ int rc_collector_run(struct rc_collector *c, int stop_fd, void (*notice)(const c
 		for (unsigned i = 2; i < n; i++) {
 			/* handle_cm() or an earlier handle_cq() may have dropped
 			 * (freed) it: compare, never dereference */
-			if (!p[i].revents || c->conns[slot[i]] != who[i])
+			if (!p[i].revents || c->conns[conn_idx[i]] != who[i])
 				continue;
 			r = handle_cq(c, who[i], err, errlen);
 			if (r < 0)
 				return r;
 		}
-		if (c->sink && mono_ns() - last_tick >= 100000000ULL) {
-			last_tick = mono_ns();
+		if (c->sink && rc_clock_ns(CLOCK_MONOTONIC) - last_tick >= 100000000ULL) {
+			last_tick = rc_clock_ns(CLOCK_MONOTONIC);
 			if (c->sink->ops->tick && c->sink->ops->tick(c->sink, last_tick) < 0) {
 				snprintf(err, errlen, "%s", c->sink->err);
 				return -EIO;

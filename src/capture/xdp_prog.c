@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ringcap's XDP program on an interface; see xdp_prog.h for what it owns,
+ * the order of attaching and the threads.
+ *
+ * The registry (prog_lock, progs) holds one struct rc_xdp_prog per
+ * interface this process captures on with AF_XDP.  Every libxdp call that
+ * reads or changes what is attached runs under prog_lock, so two sources
+ * set up on two threads never race each other's dispatcher update, and
+ * the message libxdp leaves for a failure (xdp_env.h) is the one of this
+ * call.
+ */
+#include "xdp_prog.h"
+
+#ifdef RC_HAVE_AFXDP
+
+/* before any <linux/if.h>: glibc's and the kernel's ifreq then agree */
+#include <net/if.h>
+
+#include <errno.h>
+#include <linux/if_link.h>
+#include <linux/if_packet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* libpcap and the kernel both define struct bpf_insn; the kernel's is only
+ * named (never used) below, so it gets another name here. */
+#define bpf_insn rc_kernel_bpf_insn
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include <xdp/xsk.h>
+#include "rc_xdp.skel.h"
+#undef bpf_insn
+
+#include "../common/cleanup.h"
+#include "xdp_env.h"
+#include "xdp_owner.h"
+
+#define PROG_NAME "ringcap_xdp"
+
+struct rc_xdp_prog {
+	struct rc_xdp_prog *next;
+	int ifindex;
+	unsigned refs;
+	struct rc_xdp *skel;       /* owns the bpf_object and its maps */
+	struct xdp_program *prog;
+	enum xdp_attach_mode mode;
+	bool legacy;               /* attached on its own, not through the dispatcher */
+	int xsks_fd;
+	int counters_fd;
+	uint32_t max_queues;
+	unsigned ncpus;
+	int promisc_fd;            /* AF_PACKET socket holding a promiscuous membership */
+};
+
+static pthread_mutex_t prog_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rc_xdp_prog *progs;
+
+int rc_xdp_fail_perm(char *err, size_t errlen, const char *ifname, const char *step)
+{
+	return rc_source_fail(err, errlen, -EPERM,
+		    "AF_XDP capture on %s needs CAP_NET_ADMIN, CAP_BPF and CAP_NET_RAW "
+		    "(run as root or grant them): %s was refused", ifname, step);
+}
+
+static const char *mode_name(enum xdp_attach_mode m)
+{
+	switch (m) {
+	case XDP_MODE_NATIVE:
+		return "native";
+	case XDP_MODE_SKB:
+		return "SKB (generic)";
+	case XDP_MODE_HW:
+		return "offloaded";
+	default:
+		return "unknown";
+	}
+}
+
+/* Sum one queue's per-CPU counters. */
+int rc_xdp_prog_counters(const struct rc_xdp_prog *p, uint32_t queue,
+			 struct rc_xdp_counters *ret)
+{
+	_cleanup_free_ struct rc_xdp_counters *v = calloc(p->ncpus, sizeof(*v));
+
+	memset(ret, 0, sizeof(*ret));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(p->counters_fd, &queue, v) < 0)
+		return -errno;
+	for (unsigned i = 0; i < p->ncpus; i++) {
+		ret->seen += v[i].seen;
+		ret->redirected += v[i].redirected;
+		ret->passed += v[i].passed;
+	}
+	return 0;
+}
+
+uint32_t rc_xdp_prog_max_queues(const struct rc_xdp_prog *p)
+{
+	return p->max_queues;
+}
+
+int rc_xdp_prog_add_socket(struct rc_xdp_prog *p, struct xsk_socket *xsk)
+{
+	return xsk_socket__update_xskmap(xsk, p->xsks_fd) < 0 ? -errno : 0;
+}
+
+int rc_xdp_prog_remove_socket(struct rc_xdp_prog *p, uint32_t queue)
+{
+	if (bpf_map_delete_elem(p->xsks_fd, &queue) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/*
+ * A ringcap that died (SIGKILL, crash) leaves its program attached.  Its
+ * sockets are gone, so the program passes everything to the stack; remove
+ * it anyway so that programs do not pile up.  Caller holds prog_lock,
+ * so no program of this process is on the interface.  Returns the pid of
+ * a live ringcap whose program is there, 0 if none.
+ */
+static uint64_t remove_stale(struct rc_source *s, int ifindex, const char *ifname)
+{
+	uint64_t live = 0;
+
+	for (int round = 0; round < 8; round++) {
+		struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+		struct xdp_program *p = NULL, *victim = NULL;
+		struct rc_xdp_owner o = { 0 };
+		uint32_t id;
+
+		if (libxdp_get_error(mp))
+			return live;
+		live = 0;
+		for (p = xdp_multiprog__is_legacy(mp) ? xdp_multiprog__main_prog(mp) :
+							 xdp_multiprog__next_prog(NULL, mp);
+		     p && !victim;
+		     p = xdp_multiprog__is_legacy(mp) ? NULL : xdp_multiprog__next_prog(p, mp)) {
+			if (strcmp(xdp_program__name(p), PROG_NAME))
+				continue;
+			if (!rc_xdp_owner_alive(xdp_program__fd(p), &o))
+				victim = p;
+			else
+				live = o.pid;
+		}
+		if (!victim) {
+			xdp_multiprog__close(mp);
+			return live;
+		}
+		id = xdp_program__id(victim);
+		rc_xdp_lib_clear();
+		if (xdp_program__detach(victim, ifindex, xdp_multiprog__attach_mode(mp), 0) < 0) {
+			char why[300];
+
+			rc_source_note(s, "could not remove the stale ringcap XDP program (id %u) on %s%s",
+			     id, ifname, rc_xdp_lib_why(why, sizeof(why)));
+			xdp_multiprog__close(mp);
+			return live;
+		}
+		rc_source_note(s, "removed a stale ringcap XDP program (id %u) on %s, left by process %llu",
+		     id, ifname, (unsigned long long)o.pid);
+		xdp_multiprog__close(mp);
+	}
+	return live;
+}
+
+/*
+ * A program attached on its own comes off with one netlink request that
+ * names it (so nobody else's program is removed), which CAP_NET_ADMIN
+ * alone allows: a daemon that gave up its other privileges can still do
+ * it.  The dispatcher's way needs what libxdp needs.
+ */
+static void prog_free(struct rc_xdp_prog *at)
+{
+	if (!at)
+		return;
+	if (at->prog && at->mode != XDP_MODE_UNSPEC) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = xdp_program__fd(at->prog));
+		uint32_t flags = XDP_FLAGS_REPLACE |
+				 (at->mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+
+		if (!at->legacy || bpf_xdp_detach(at->ifindex, flags, &opts) < 0)
+			xdp_program__detach(at->prog, at->ifindex, at->mode, 0);
+	}
+	if (at->prog)
+		xdp_program__close(at->prog);
+	rc_xdp__destroy(at->skel);
+	if (at->promisc_fd >= 0)
+		close(at->promisc_fd);
+	free(at);
+}
+
+/* The loaded object and program of an attempt that failed; returns @r. */
+static int attach_undo(struct rc_xdp_prog *at, int r)
+{
+	xdp_program__close(at->prog);
+	at->prog = NULL;
+	rc_xdp__destroy(at->skel);
+	at->skel = NULL;
+	return r;
+}
+
+/* Load and attach in one mode; on failure everything is undone. */
+static int attach_try(struct rc_xdp_prog *at, enum xdp_attach_mode mode,
+		      const struct rc_xdp_owner *self)
+{
+	int r;
+
+	at->skel = rc_xdp__open();
+	if (!at->skel)
+		return -errno;
+	at->skel->rodata->owner_pid = self->pid;
+	at->skel->rodata->owner_start = self->start;
+	at->skel->rodata->owner_pidns = self->pidns;
+	at->prog = xdp_program__from_bpf_obj(at->skel->obj, "xdp");
+	r = (int)libxdp_get_error(at->prog);
+	if (r < 0) {
+		at->prog = NULL;
+		return attach_undo(at, r);
+	}
+	r = xdp_program__attach(at->prog, at->ifindex, mode, 0);
+	if (r < 0)
+		return attach_undo(at, r);
+	at->mode = mode;
+	at->xsks_fd = bpf_map__fd(at->skel->maps.xsks);
+	at->counters_fd = bpf_map__fd(at->skel->maps.counters);
+	at->max_queues = bpf_map__max_entries(at->skel->maps.xsks);
+	return 0;
+}
+
+/* The message for a program that attached in no mode; returns the error. */
+static int attach_failed(int r, const enum xdp_attach_mode *modes, size_t nmodes,
+			 const char *first_why, uint64_t other, const char *ifname, char *err,
+			 size_t errlen)
+{
+	char why[300];
+
+	if (rc_xdp_is_perm(r))
+		return rc_xdp_fail_perm(err, errlen, ifname, "loading or attaching the XDP program");
+	if ((r == -EEXIST || r == -EBUSY) && other)
+		return rc_source_fail(err, errlen, -EBUSY,
+			 "ringcap process %llu already captures on %s with AF_XDP; one "
+			 "AF_XDP capture per interface", (unsigned long long)other, ifname);
+	if (r == -EEXIST || r == -EBUSY)
+		return rc_source_fail(err, errlen, -EBUSY,
+			 "%s already carries an XDP program that libxdp cannot share: "
+			 "%s; remove it (xdp-loader unload) or capture with afpacket",
+			 ifname, first_why);
+	if (nmodes == 2)
+		return rc_source_fail(err, errlen, r,
+			 "attaching the XDP program to %s failed in native mode (%s) and "
+			 "in SKB mode (%s%s)", ifname, first_why, strerror(-r),
+			 rc_xdp_lib_why(why, sizeof(why)));
+	return rc_source_fail(err, errlen, r, "attaching the XDP program to %s in %s mode: %s",
+			      ifname, mode_name(modes[0]), first_why);
+}
+
+/* A new program on @ifindex, attached; caller holds prog_lock. */
+static int prog_new(const struct rc_capture_conf *c, int ifindex, const char *ifname,
+		    struct rc_source *s, struct rc_xdp_prog **ret, char *err, size_t errlen)
+{
+	static const enum xdp_attach_mode auto_modes[] = { XDP_MODE_NATIVE, XDP_MODE_SKB };
+	static const enum xdp_attach_mode native[] = { XDP_MODE_NATIVE };
+	static const enum xdp_attach_mode skb[] = { XDP_MODE_SKB };
+	const enum xdp_attach_mode *modes = c->xdp.mode == RC_XDP_MODE_NATIVE ? native :
+					    c->xdp.mode == RC_XDP_MODE_SKB ? skb : auto_modes;
+	size_t nmodes = c->xdp.mode == RC_XDP_MODE_AUTO ? 2 : 1;
+	char first_why[300] = "", why[300];
+	struct rc_xdp_owner self;
+	struct rc_xdp_prog *at;
+	struct xdp_multiprog *mp;
+	uint64_t other;
+	int r = 0, ncpus;
+
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0)
+		return rc_source_fail(err, errlen, ncpus < 0 ? ncpus : -EINVAL,
+			 "cannot count the possible CPUs for the XDP counters");
+	at = calloc(1, sizeof(*at));
+	if (!at)
+		return -ENOMEM;
+	at->ifindex = ifindex;
+	at->promisc_fd = -1;
+	at->ncpus = (unsigned)ncpus;
+	rc_xdp_owner_self(&self);
+
+	rc_xdp_bpffs_get(s);
+	other = remove_stale(s, ifindex, ifname);
+	for (size_t i = 0; i < nmodes; i++) {
+		rc_xdp_lib_clear();
+		r = attach_try(at, modes[i], &self);
+		if (r == 0)
+			break;
+		if (i == 0)
+			snprintf(first_why, sizeof(first_why), "%s%s", strerror(-r),
+				 rc_xdp_lib_why(why, sizeof(why)));
+	}
+	if (r < 0) {
+		r = attach_failed(r, modes, nmodes, first_why, other, ifname, err, errlen);
+		free(at);
+		if (!progs)
+			rc_xdp_bpffs_put();
+		return r;
+	}
+
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	at->legacy = !libxdp_get_error(mp) && xdp_multiprog__is_legacy(mp);
+	if (at->legacy)
+		rc_source_note(s, "XDP program attached to %s in %s mode without libxdp's dispatcher "
+		     "(%s), so no other XDP program can share the interface", ifname,
+		     mode_name(at->mode),
+		     rc_xdp_dispatcher_why()[0] ? rc_xdp_dispatcher_why() : "not usable here");
+	else
+		rc_source_note(s, "XDP program attached to %s in %s mode", ifname, mode_name(at->mode));
+	if (!libxdp_get_error(mp))
+		xdp_multiprog__close(mp);
+	if (at->mode == XDP_MODE_SKB && nmodes == 2)
+		rc_source_note(s, "native XDP refused: %s", first_why);
+
+	if (c->promisc) {
+		/* a membership, not IFF_PROMISC: the kernel drops it with the
+		 * socket, even when ringcap is killed */
+		struct packet_mreq mr = { .mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC };
+
+		at->promisc_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+		if (at->promisc_fd < 0 ||
+		    setsockopt(at->promisc_fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
+			       sizeof(mr)) < 0)
+			rc_source_note(s, "could not put %s in promiscuous mode: %s", ifname, strerror(errno));
+	}
+	at->refs = 1;
+	*ret = at;
+	return 0;
+}
+
+int rc_xdp_prog_get(const struct rc_capture_conf *c, int ifindex, const char *ifname,
+		    struct rc_source *s, struct rc_xdp_prog **ret, char *err, size_t errlen)
+{
+	struct rc_xdp_prog *at;
+	int r = 0;
+
+	pthread_mutex_lock(&prog_lock);
+	for (at = progs; at; at = at->next)
+		if (at->ifindex == ifindex)
+			break;
+	if (at) {
+		at->refs++;
+	} else {
+		r = prog_new(c, ifindex, ifname, s, &at, err, errlen);
+		if (r == 0) {
+			at->next = progs;
+			progs = at;
+		}
+	}
+	pthread_mutex_unlock(&prog_lock);
+	if (r == 0)
+		*ret = at;
+	return r;
+}
+
+void rc_xdp_prog_put(struct rc_xdp_prog *at)
+{
+	struct rc_xdp_prog **pp;
+
+	if (!at)
+		return;
+	pthread_mutex_lock(&prog_lock);
+	if (--at->refs) {
+		pthread_mutex_unlock(&prog_lock);
+		return;
+	}
+	for (pp = &progs; *pp; pp = &(*pp)->next)
+		if (*pp == at) {
+			*pp = at->next;
+			break;
+		}
+	prog_free(at);
+	if (!progs)
+		rc_xdp_bpffs_put();
+	pthread_mutex_unlock(&prog_lock);
+}
+
+#endif /* RC_HAVE_AFXDP */

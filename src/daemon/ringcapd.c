@@ -38,7 +38,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../capture/filter.h"
 #include "../capture/xdp_env.h"
 #include "../common/clock.h"
 #include "../common/event.h"
@@ -533,12 +532,8 @@ static int reload(struct daemon *d, FILE *out)
 				nc = &ncfg->captures[j];
 		if (!nc)
 			capture_stop(old, "removed from the configuration");
-		else if (capture_running(old) && !rc_capture_conf_equal(old->conf, nc, true))
+		else if (capture_running(old) && rc_run_change_of(old->conf, nc) == RC_RUN_RESTART)
 			capture_stop(old, "settings changed, restarting");
-		else if (capture_running(old) && !rc_capture_conf_equal(old->conf, nc, false) &&
-			 (rc_filter_needs_userspace(old->conf->filter) ||
-			  rc_filter_needs_userspace(nc->filter)))
-			capture_stop(old, "filter changed, restarting");
 	}
 	for (size_t j = 0; j < ncfg->n_captures; j++) {
 		struct capture *ns = &next[j], *old;
@@ -550,7 +545,8 @@ static int reload(struct daemon *d, FILE *out)
 			*ns = *old;
 			old->run = NULL;
 			old->last_beat = NULL;
-			if (!rc_capture_conf_equal(ns->run->conf, &ncfg->captures[j], false)) {
+			if (rc_run_change_of(ns->run->conf, &ncfg->captures[j]) ==
+			    RC_RUN_SWAP_FILTER) {
 				if (rc_run_set_filter(ns->run, ncfg->captures[j].filter, err,
 						      sizeof(err)) < 0)
 					log_err("capture %s: new filter not applied: %s",

@@ -339,6 +339,19 @@ void rc_run_output(struct rc_run *r, unsigned k, unsigned i, struct rc_run_outpu
 	s->ops->stats(s, &ret->st);
 }
 
+enum rc_run_change rc_run_change_of(const struct rc_capture_conf *old,
+				    const struct rc_capture_conf *new)
+{
+	if (!rc_capture_conf_equal(old, new, true))
+		return RC_RUN_RESTART;
+	if (rc_capture_conf_equal(old, new, false))
+		return RC_RUN_KEEP;
+	/* a vlan test runs in the outputs, which are made at start */
+	if (rc_filter_needs_userspace(old->filter) || rc_filter_needs_userspace(new->filter))
+		return RC_RUN_RESTART;
+	return RC_RUN_SWAP_FILTER;
+}
+
 int rc_run_set_filter(struct rc_run *r, const char *expr, char *err, size_t errlen)
 {
 	if (r->released) {

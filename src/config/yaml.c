@@ -133,7 +133,7 @@ static void diag_sort(struct rc_diag *d)
 /* A capture name or an output path, with where it was written. */
 struct seen {
 	const char *text;    /* owned by the config being built */
-	const char *capture; /* for paths: the capture writing it, may be NULL */
+	char owner[128];     /* for paths: "capture 'x'", "the Prometheus file" */
 	yaml_mark_t mark;
 };
 
@@ -1007,8 +1007,8 @@ static void parse_rotate(struct ctx *x, const char *parent, const struct map_key
 
 /* One file, one writer: an output that could write a file an earlier one
  * could is an error at the later one (outpaths.h has the rule). */
-static void remember_path(struct ctx *x, const char *path, const yaml_node_t *at,
-			  const char *template, const struct rc_capture_conf *c)
+static void remember_file(struct ctx *x, const char *path, const yaml_node_t *at,
+			  const char *template, unsigned workers, const char *owner)
 {
 	struct rc_outpaths_clash clash;
 	struct seen *n;
@@ -1024,19 +1024,30 @@ static void remember_path(struct ctx *x, const char *path, const yaml_node_t *at
 		x->oom = true;
 		return;
 	}
-	r = rc_outpaths_add(x->outputs, template, rc_outpaths_workers(c), &clash);
+	r = rc_outpaths_add(x->outputs, template, workers, &clash);
 	if (r < 0) {
 		x->oom = true;
 		return;
 	}
-	n[x->n_paths++] = (struct seen){ template, c->name, at->start_mark };
+	n[x->n_paths] = (struct seen){ .text = template, .mark = at->start_mark };
+	snprintf(n[x->n_paths].owner, sizeof(n[x->n_paths].owner), "%s", owner);
+	x->n_paths++;
 	if (r > 0) {
 		const struct seen *s = &x->paths[clash.other];
 
-		diag_at(x, at->start_mark, path, "outputs '%s' and '%s' (capture '%s' at %zu:%zu) %s",
-		    template, s->text, s->capture ? s->capture : "?", s->mark.line + 1,
-		    s->mark.column + 1, clash.what);
+		diag_at(x, at->start_mark, path, "outputs '%s' and '%s' (%s at %zu:%zu) %s",
+		    template, s->text, s->owner, s->mark.line + 1, s->mark.column + 1,
+		    clash.what);
 	}
+}
+
+static void remember_path(struct ctx *x, const char *path, const yaml_node_t *at,
+			  const char *template, const struct rc_capture_conf *c)
+{
+	char owner[128];
+
+	snprintf(owner, sizeof(owner), "capture '%s'", c->name ? c->name : "?");
+	remember_file(x, path, at, template, rc_outpaths_workers(c), owner);
 }
 
 static void parse_pcap(struct ctx *x, const char *parent, const struct map_key *ps,
@@ -1256,7 +1267,7 @@ static void check_name(struct ctx *x, const char *path, const struct map_key *s,
 			return;
 		}
 	/* x->names has room for every item of the list */
-	x->names[x->n_names++] = (struct seen){ name, NULL, s->val->start_mark };
+	x->names[x->n_names++] = (struct seen){ .text = name, .mark = s->val->start_mark };
 }
 
 static void parse_capture(struct ctx *x, size_t idx, yaml_node_t *n, const struct defaults *d,
@@ -1396,6 +1407,9 @@ static void parse_prometheus(struct ctx *x, const struct map_key *ps, struct rc_
 			diag_at(x, s[M_PATH].val->start_mark, "daemon.prometheus.path",
 			    "'%s' does not end in .prom, which node_exporter's textfile collector requires",
 			    conf->prometheus_path);
+		/* replaced by a rename every interval: no output may be there */
+		remember_file(x, "daemon.prometheus.path", s[M_PATH].val, conf->prometheus_path, 1,
+			      "the Prometheus file");
 	}
 	get_duration(x, path, &s[M_INTERVAL], SEC, NO_MAX, &conf->prometheus_interval_ns);
 }

@@ -286,35 +286,54 @@ static size_t fill_report(struct daemon *d, struct rc_report_capture *out)
 
 /* ---- periodic work -------------------------------------------------------- */
 
+/*
+ * The Prometheus file, replaced atomically: written under a fresh name of
+ * its own in the same directory (mkostemp: O_EXCL, so nothing planted
+ * there, a symlink least of all, is ever opened or truncated), then
+ * renamed over the old one.
+ */
 static void write_prometheus(struct daemon *d)
 {
 	struct rc_report_capture *caps = calloc(d->ncaptures ? d->ncaptures : 1, sizeof(*caps));
 	char tmp[4096];
-	FILE *f;
+	FILE *f = NULL;
+	bool made = false;
+	int fd = -1, e = 0;
 
 	if (!caps)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", d->cfg->prometheus_path);
-	f = fopen(tmp, "we");
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", d->cfg->prometheus_path) >= sizeof(tmp)) {
+		e = ENAMETOOLONG;
+		goto fail;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	made = fd >= 0;
 	/* node_exporter runs as another user: readable by all, whatever the umask */
-	if (f && fchmod(fileno(f), 0644) < 0) {
+	if (fd < 0 || fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
+		e = errno;
+		goto fail;
+	}
+	fd = -1;
+	fill_report(d, caps);
+	rc_report_prometheus(f, caps, d->ncaptures);
+	if (fclose(f) == 0 && rename(tmp, d->cfg->prometheus_path) == 0) {
+		d->prom_warned = false;
+		free(caps);
+		return;
+	}
+	e = errno;
+	f = NULL;
+fail:
+	if (f)
 		fclose(f);
-		f = NULL;
-	}
-	if (f) {
-		fill_report(d, caps);
-		rc_report_prometheus(f, caps, d->ncaptures);
-		if (fclose(f) == 0 && rename(tmp, d->cfg->prometheus_path) == 0) {
-			d->prom_warned = false;
-			free(caps);
-			return;
-		}
-	}
+	if (fd >= 0)
+		close(fd);
+	if (made)
+		unlink(tmp);  /* ours: mkostemp made it */
 	if (!d->prom_warned)
 		log_warn("cannot write the Prometheus file %s: %s", d->cfg->prometheus_path,
-			 strerror(errno));
+			 strerror(e));
 	d->prom_warned = true;
-	unlink(tmp);
 	free(caps);
 }
 

@@ -223,6 +223,17 @@ int rc_ring_conf_set_size(struct rc_ring_conf *r, uint64_t total, bool fixed_blo
 	return rc_ring_conf_validate(r, err, errlen);
 }
 
+void rc_rotate_conf_split(const struct rc_rotate_conf *in, unsigned n, struct rc_rotate_conf *out)
+{
+	*out = *in;
+	if (n <= 1)
+		return;
+	if (out->max_files)
+		out->max_files = (in->max_files + n - 1) / n;
+	if (out->max_total)
+		out->max_total = in->max_total / n;
+}
+
 int rc_rotate_conf_validate(const struct rc_rotate_conf *r, const char *path, char *err,
 			    size_t errlen)
 {

@@ -157,6 +157,10 @@ int rc_ring_conf_validate(const struct rc_ring_conf *r, char *err, size_t errlen
 int rc_rotate_conf_validate(const struct rc_rotate_conf *r, const char *path, char *err,
 			    size_t errlen);
 
+/* Each of @n workers writes its own files: its share of the limits (the
+ * file count rounded up, the budget divided). */
+void rc_rotate_conf_split(const struct rc_rotate_conf *in, unsigned n, struct rc_rotate_conf *out);
+
 static inline bool rc_rotate_conf_active(const struct rc_rotate_conf *r)
 {
 	return r->max_size || r->max_time_ns || r->max_files || r->max_total;

@@ -1077,6 +1077,21 @@ static void parse_pcap(struct ctx *x, const char *parent, const struct map_key *
 			     p->snaplen ? p->snaplen : c->snaplen);
 	}
 	parse_rotate(x, path, &s[P_ROTATE], p);
+	if (s[P_ROTATE].val && c->workers > 1) {
+		/* each worker writes its own files with its share of the limits:
+		 * what the daemon would refuse at start must not pass here */
+		struct rc_rotate_conf share;
+		char msg[RC_DIAG_MSG_LEN];
+
+		rc_rotate_conf_split(&p->rotate, c->workers, &share);
+		if (rc_rotate_conf_validate(&share, p->path, msg, sizeof(msg)) < 0) {
+			join(fpath, path, "rotate");
+			strip_flags(msg);
+			diag_at(x, s[P_ROTATE].val->start_mark, fpath,
+			    "with %u workers each writes its own files with 1/%u of the limits: %s",
+			    c->workers, c->workers, msg);
+		}
+	}
 }
 
 static const struct choice rdma_policies[] = {

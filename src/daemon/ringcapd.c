@@ -591,16 +591,23 @@ static int reload(struct daemon *d, FILE *out)
 	d->ncaptures = ncfg->n_captures;
 	log_info("reloaded %s: %zu captures", d->config_path, d->ncaptures);
 	if (out) {
-		unsigned running = 0;
+		unsigned running = 0, failed = 0;
 
 		for (size_t i = 0; i < d->ncaptures; i++)
 			running += capture_running(&d->captures[i]);
 		fprintf(out, "reloaded %s: %zu captures, %u running\n", d->config_path, d->ncaptures,
 			running);
 		for (size_t i = 0; i < d->ncaptures; i++)
-			if (!capture_running(&d->captures[i]))
+			if (!capture_running(&d->captures[i])) {
 				fprintf(out, "capture %s: %s\n", d->captures[i].conf->name,
 					d->captures[i].state);
+				failed += !d->captures[i].waiting;
+			}
+		/* the file was taken, but a capture did not come up: the operator
+		 * must hear of it (systemctl reload fails) */
+		if (failed)
+			fprintf(out, "error: %u capture%s did not start after the reload\n", failed,
+				failed == 1 ? "" : "s");
 	}
 	sd_notify(0, "READY=1");
 	send_status(d);

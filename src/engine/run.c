@@ -122,10 +122,7 @@ static int worker_output(const struct rc_pcap_conf *in, unsigned k, unsigned n,
 	if (r < 0)
 		return r;
 	out->path = path;
-	if (out->rotate.max_files)
-		out->rotate.max_files = (in->rotate.max_files + n - 1) / n;
-	if (out->rotate.max_total)
-		out->rotate.max_total = in->rotate.max_total / n;
+	rc_rotate_conf_split(&in->rotate, n, &out->rotate);
 	return 0;
 }
 

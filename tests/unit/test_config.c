@@ -259,6 +259,18 @@ static const struct bad_case bad_cases[] = {
 	{ "rotation size below 4096", OUT("          rotate: { size: 100 }\n"),
 	  { "7:19: captures[0].outputs[0].pcap.rotate: file size limit 100 bytes is below the "
 	    "minimum of 4096" } },
+	{ "a worker's share of the budget below two files",
+	  "captures:\n"
+	  "  - name: a\n"
+	  "    interface: eth0\n"
+	  "    workers: 4\n"
+	  "    outputs:\n"
+	  "      - pcap:\n"
+	  "          path: /x/a.pcap\n"
+	  "          rotate: { size: 8KiB, total: 16KiB }\n",
+	  { "8:19: captures[0].outputs[0].pcap.rotate: with 4 workers each writes its own files "
+	    "with 1/4 of the limits: disk budget 4096 bytes must hold at least two files of "
+	    "8192 bytes" } },
 	{ "disk budget below two files", OUT("          rotate: { size: 1MiB, total: 1MiB }\n"),
 	  { "7:19: captures[0].outputs[0].pcap.rotate: disk budget 1048576 bytes must hold at "
 	    "least two files of 1048576 bytes" } },

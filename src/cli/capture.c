@@ -276,8 +276,8 @@ int rc_cli_capture(int argc, char **argv)
 
 	for (size_t i = 0; i < a.cap.n_pcaps; i++)
 		if (!strcmp(a.cap.pcaps[i].path, "-") && (rc_stdfd_were_closed() & 2)) {
-			log_err("-w -: standard output is closed; there is nowhere to write the "
-				"capture (give a file name, or a pipe)");
+			log_err("-w -: standard output is closed (or a packet socket, which "
+				"would put the capture on the wire); give a file name, or a pipe");
 			rc_args_free(&a);
 			return RC_EXIT_USAGE;
 		}

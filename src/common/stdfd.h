@@ -17,9 +17,10 @@
 #include <stdbool.h>
 
 /*
- * Open /dev/null on each of fds 0-2 that is closed.  Returns a bit mask of
- * the fds that were closed (bit N for fd N), or -errno if one could not be
- * filled (then the process must not open anything else).
+ * Open /dev/null on each of fds 0-2 that is closed, or that is a packet
+ * socket (inherited from a careless parent: it would put our output on the
+ * wire).  Returns a bit mask of those fds (bit N for fd N), or -errno if one
+ * could not be filled (then the process must not open anything else).
  */
 int rc_stdfd_sanitize(void);
 

@@ -6,7 +6,8 @@
 #    and a tcpdump on the peer sees no frame from it (a packet socket that
 #    took fd 2's number used to carry the log text out as Ethernet frames);
 #  - `-w -` with standard output closed is refused (exit 2), never written
-#    to a socket;
+#    to a socket; stdout or stderr inherited as a packet socket on the
+#    captured port carries nothing out;
 #  - ringcapd started with fds 0-2 closed logs nowhere but sends nothing;
 #  - `-i lo`: every frame once, as tcpdump records it (libpcap skips the
 #    outgoing copies that loopback also delivers).
@@ -68,6 +69,35 @@ cat "$RC_TMP/closed-stdout.log"
 [ "$rc" = 2 ] || rc_fail "-w - with stdout closed: exit status $rc, expected 2"
 grep -q "standard output is closed" "$RC_TMP/closed-stdout.log" ||
 	rc_fail "-w - with stdout closed: no message saying so"
+
+# stdout and stderr inherited as packet sockets bound to the captured port:
+# neither the log nor the records may go out on the wire
+packet_fds() { # FD... -- CMD...: run CMD with FDs as AF_PACKET sockets on $RC_CAP
+	/usr/bin/python3 - "$RC_CAP" "$@" <<'PY'
+import os, socket, sys
+dev = sys.argv[1]
+i = sys.argv.index("--")
+fds, cmd = [int(f) for f in sys.argv[2:i]], sys.argv[i + 1:]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind((dev, 0))
+for f in fds:
+    os.dup2(s.fileno(), f)
+os.execv(cmd[0], cmd)
+PY
+}
+before=$(tx)
+rc=0
+packet_fds 1 -- "$RINGCAP" -i "$RC_CAP" -w - -c 5 2>"$RC_TMP/pkt-stdout.log" || rc=$?
+cat "$RC_TMP/pkt-stdout.log"
+[ "$rc" = 2 ] || rc_fail "-w - with stdout a packet socket: exit status $rc, expected 2"
+grep -q "packet socket" "$RC_TMP/pkt-stdout.log" || rc_fail "-w - on a packet socket: no message"
+packet_fds 2 -- "$RINGCAP" -i "$RC_CAP" -w "$RC_TMP/pkt.pcap" -c 5 &
+pid=$!
+sleep 0.8
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 5 -r 1000 >/dev/null
+wait "$pid" || rc_fail "ringcap with stderr a packet socket: exit status $?"
+[ "$(tx)" = "$before" ] || rc_fail "ringcap transmitted $(($(tx) - before)) frames through an inherited packet socket"
+[ "$("${PCAPCHECK[@]}" count "$RC_TMP/pkt.pcap")" = 5 ] || rc_fail "stderr a packet socket: frames missing"
 
 # the daemon with every standard fd closed
 cat >"$RC_TMP/d.yaml" <<YAML

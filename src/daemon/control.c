@@ -149,6 +149,16 @@ static void accept_all(struct rc_ctl *c)
 			if (c->cl[i].fd < 0)
 				k = &c->cl[i];
 		if (!k) {
+			/* full: the client that has waited longest without saying
+			 * what it wants makes room (a real client asks at once; one
+			 * that holds a connection open and silent is the one to go) */
+			for (unsigned i = 0; i < RC_CTL_MAX_CLIENTS; i++)
+				if (!c->cl[i].out && (!k || c->cl[i].deadline < k->deadline))
+					k = &c->cl[i];
+			if (k)
+				drop(k);
+		}
+		if (!k) {
 			static const char busy[] = "error: ringcapd is busy (too many clients)\n";
 
 			if (write(fd, busy, sizeof(busy) - 1) < 0) {

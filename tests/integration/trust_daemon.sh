@@ -9,7 +9,8 @@
 #    written + lost = every frame the capture took in;
 #  - a capture whose interface is deleted keeps its counters in stats and
 #    in the Prometheus file;
-#  - fifteen idle clients on the control socket delay nobody, and
+#  - fifteen idle clients, or a hundred that say one byte and wait, on the
+#    control socket delay nobody, and
 #    `ringcap status` gives up on a stopped daemon with a message;
 #  - a runtime_directory that is a symlink is refused, not followed; an
 #    existing one is never chown'ed.
@@ -110,20 +111,29 @@ grep -q "^ringcap_frames_total{capture=\"b\",worker=\"0\"} 700$" "$RC_TMP/ringca
 grep -q "^ringcap_up{capture=\"b\"} 0$" "$RC_TMP/ringcap.prom" || rc_fail "ringcap_up for b"
 
 # --- idle clients delay nobody; a stopped daemon does not hang its client ------
+# 15 idle clients, then 100 that each send one byte and wait
 /usr/bin/python3 - "$SOCK" <<'PY' &
 import socket, sys, time
-s = [socket.socket(socket.AF_UNIX) for _ in range(15)]
-for c in s:
-    c.connect(sys.argv[1])
-time.sleep(6)
+s = []
+for n in (15, 100):
+    for _ in range(n):
+        c = socket.socket(socket.AF_UNIX)
+        c.connect(sys.argv[1])
+        if n == 100:
+            c.send(b"s")
+        s.append(c)
+    time.sleep(3)
 PY
 IDLE=$!
-sleep 0.5
-t0=$(date +%s%N)
-"$RINGCAP" status -S "$SOCK" >/dev/null || rc_fail "status failed with idle clients around"
-ms=$((($(date +%s%N) - t0) / 1000000))
-echo "status with 15 idle clients: $ms ms"
-[ "$ms" -lt 1500 ] || rc_fail "15 idle clients delayed status by $ms ms"
+for phase in 15 100; do
+	sleep 1
+	t0=$(date +%s%N)
+	"$RINGCAP" status -S "$SOCK" >/dev/null || rc_fail "status failed with $phase silent clients around"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "status with $phase silent clients: $ms ms"
+	[ "$ms" -lt 1500 ] || rc_fail "$phase silent clients delayed status by $ms ms"
+	sleep 2
+done
 wait $IDLE || true
 kill -STOP "$DAEMON_PID"
 t0=$(date +%s%N)

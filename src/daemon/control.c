@@ -48,6 +48,7 @@ int rc_ctl_open(const char *path, uid_t uid, gid_t gid, struct rc_ctl **ret, cha
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct rc_ctl *c;
+	struct stat st;
 	int r;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -68,7 +69,13 @@ int rc_ctl_open(const char *path, uid_t uid, gid_t gid, struct rc_ctl **ret, cha
 		free(c);
 		return r;
 	}
-	/* a stale socket of an earlier run (the directory lock says it is ours) */
+	/* a stale socket of an earlier run (the directory lock says it is
+	 * ours); anything else at that name is not ours to remove */
+	if (lstat(c->path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		r = -EEXIST;
+		snprintf(err, errlen, "%s exists and is not a socket; not removing it", c->path);
+		goto fail;
+	}
 	if (unlink(c->path) < 0 && errno != ENOENT) {
 		r = -errno;
 		snprintf(err, errlen, "cannot remove the old control socket %s: %s", c->path,

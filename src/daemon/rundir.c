@@ -16,6 +16,8 @@
 
 #define LOCK_NAME "ringcapd.pid"
 
+static int lock_dir(const char *dir, uid_t uid, gid_t gid, char *err, size_t errlen);
+
 /* Make @dir if it is missing; open it, never through a symbolic link. */
 static int open_dir(const char *dir, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
@@ -52,7 +54,27 @@ static int open_dir(const char *dir, uid_t uid, gid_t gid, char *err, size_t err
 	return fd;
 }
 
-int rc_rundir_lock(const char *dir, uid_t uid, gid_t gid, char *err, size_t errlen)
+int rc_rundir_lock(const char *path, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	char dir[4096];
+	size_t n = strlen(path);
+
+	/* "dir/" and "dir/." name what a link "dir" points to: O_NOFOLLOW
+	 * applies to the last component only, so take them off first */
+	if (n >= sizeof(dir)) {
+		snprintf(err, errlen, "runtime directory path is too long");
+		return -ENAMETOOLONG;
+	}
+	memcpy(dir, path, n + 1);
+	while (n > 1 && (dir[n - 1] == '/' || (dir[n - 1] == '.' && dir[n - 2] == '/'))) {
+		dir[--n] = '\0';
+		if (dir[n - 1] == '/' && n > 1)
+			dir[--n] = '\0';
+	}
+	return lock_dir(dir, uid, gid, err, errlen);
+}
+
+static int lock_dir(const char *dir, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
 	char pid[32] = "";
 	int dfd, fd, r;

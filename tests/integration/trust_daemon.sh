@@ -178,8 +178,26 @@ cat "$RC_TMP/l.log"
 [ "$rc" != 0 ] && [ "$rc" != 124 ] || rc_fail "a symlinked runtime directory: exit status $rc"
 grep -q "is a symbolic link" "$RC_TMP/l.log" || rc_fail "no message about the symlink"
 [ "$(stat -c %U "$RC_TMP/rootdir")" = root ] || rc_fail "the link's target was handed to $(stat -c %U "$RC_TMP/rootdir")"
-# an existing directory stays whose it is; a missing one is made for the user
+# "link/" and "link/." name the link's target all the same
+for suffix in / /.; do
+	sed "s|runtime_directory: $RC_TMP/linkdir[/.]*|runtime_directory: $RC_TMP/linkdir$suffix|" \
+		"$RC_TMP/l.yaml" >"$RC_TMP/l-slash.yaml"
+	rc=0
+	timeout 10 "$RINGCAPD" -c "$RC_TMP/l-slash.yaml" 2>"$RC_TMP/l-slash.log" || rc=$?
+	[ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -q "is a symbolic link" "$RC_TMP/l-slash.log" ||
+		rc_fail "runtime_directory 'linkdir$suffix' followed the link (exit $rc): $(cat "$RC_TMP/l-slash.log")"
+done
+[ ! -e "$RC_TMP/rootdir/ringcapd.pid" ] || rc_fail "a lock file was made through the link"
+# a file at the socket's name that is not a socket is not removed
+echo PRECIOUS >"$RC_TMP/rootdir/ringcap.sock"
 sed -i "s|$RC_TMP/linkdir|$RC_TMP/rootdir|" "$RC_TMP/l.yaml"
+rc=0
+timeout 10 "$RINGCAPD" -c "$RC_TMP/l.yaml" 2>"$RC_TMP/l-sock.log" || rc=$?
+[ "$rc" != 0 ] && [ "$rc" != 124 ] || rc_fail "a regular file at the socket's name: exit status $rc"
+[ "$(cat "$RC_TMP/rootdir/ringcap.sock")" = PRECIOUS ] || rc_fail "a regular file at the socket's name was removed"
+grep -q "exists and is not a socket" "$RC_TMP/l-sock.log" || rc_fail "no message about the file at the socket's name"
+rm "$RC_TMP/rootdir/ringcap.sock"
+# an existing directory stays whose it is; a missing one is made for the user
 rc_start_daemon "$RC_TMP/l.yaml" "$RC_TMP/l2.log"
 [ "$(stat -c %U "$RC_TMP/rootdir")" = root ] || rc_fail "an existing runtime directory was chown'ed"
 kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID" || true

@@ -1464,6 +1464,57 @@ static void parse_daemon(struct ctx *x, const struct map_key *ds, struct rc_conf
 /* ------------------------------------------------------------------ */
 /* loading                                                             */
 
+/*
+ * libyaml's time grows with the square of the nesting depth: 40,000 '['
+ * take it tens of seconds.  No configuration nests more than a handful of
+ * levels, so more than MAX_NESTING is refused before libyaml sees it.
+ * Only flow collections can nest deeply in a 1 MiB file (block nesting
+ * costs indentation); quoted scalars and comments are skipped.
+ */
+#define MAX_NESTING 64
+static int check_nesting(const char *path, const char *buf, size_t len, struct rc_diag *diag)
+{
+	unsigned depth = 0, line = 1, col = 0;
+	char quote = 0, prev = '\n';  /* the last character that was not a blank */
+
+	for (size_t i = 0; i < len; i++) {
+		char ch = buf[i];
+
+		col++;
+		if (ch == '\n') {
+			line++;
+			col = 0;
+			prev = '\n';
+			if (quote == '#')
+				quote = 0;
+			continue;
+		}
+		if (quote) {
+			if (quote == '"' && ch == '\\' && i + 1 < len)
+				i++, col++;
+			else if (ch == quote && quote != '#')
+				quote = 0;
+			continue;
+		}
+		/* a quote opens a scalar only where a scalar can begin (not the
+		 * apostrophe in `it's`) */
+		if ((ch == '"' || ch == '\'') && strchr("\n:-[{,?", prev))
+			quote = ch;
+		else if (ch == '#' && (i == 0 || buf[i - 1] == ' ' || buf[i - 1] == '\t'))
+			quote = '#';
+		else if ((ch == '[' || ch == '{') && ++depth > MAX_NESTING) {
+			rc_diag_add(diag, path, line, col, "nested more than %d levels deep",
+				    MAX_NESTING);
+			return -EINVAL;
+		} else if ((ch == ']' || ch == '}') && depth) {
+			depth--;
+		}
+		if (ch != ' ' && ch != '\t')
+			prev = ch;
+	}
+	return 0;
+}
+
 static int read_all(const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;
@@ -1471,13 +1522,17 @@ static int read_all(const char *path, char **ret, size_t *ret_len)
 	size_t len = 0, cap = 0;
 	struct stat st;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* never wait on a FIFO (or a device): the daemon's main thread loads
+	 * at start, and nothing may hang it */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -ENOTSUP;
 	for (;;) {
 		ssize_t n;
 
@@ -1594,9 +1649,14 @@ int rc_config_load(const char *path, struct rc_config **ret, struct rc_diag *dia
 	rc_diag_init(diag);
 	r = read_all(path, &buf, &len);
 	if (r < 0) {
-		rc_diag_add(diag, path, 0, 0, "cannot read configuration: %s", strerror(-r));
+		rc_diag_add(diag, path, 0, 0, "cannot read configuration: %s",
+			    r == -ENOTSUP ? "not a regular file" :
+			    r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
 		return r;
 	}
+	r = check_nesting(path, buf, len, diag);
+	if (r < 0)
+		return r;
 	if (!yaml_parser_initialize(&parser)) {
 		rc_diag_add(diag, path, 0, 0, "out of memory");
 		return -ENOMEM;

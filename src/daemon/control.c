@@ -26,6 +26,7 @@ struct client {
 	size_t req_len;
 	char *out;              /* the answer, once the request is complete */
 	size_t out_len, out_off;
+	uint64_t tag;           /* > 0: the answer comes later (rc_ctl_answer) */
 };
 
 struct rc_ctl {
@@ -127,7 +128,7 @@ unsigned rc_ctl_pollfds(struct rc_ctl *c, struct pollfd *pfd)
 
 		if (k->fd >= 0)
 			pfd[n++] = (struct pollfd){ .fd = k->fd,
-						    .events = k->out ? POLLOUT : POLLIN };
+						    .events = k->tag ? 0 : k->out ? POLLOUT : POLLIN };
 	}
 	return n;
 }
@@ -160,7 +161,8 @@ static void accept_all(struct rc_ctl *c)
 			 * what it wants makes room (a real client asks at once; one
 			 * that holds a connection open and silent is the one to go) */
 			for (unsigned i = 0; i < RC_CTL_MAX_CLIENTS; i++)
-				if (!c->cl[i].out && (!k || c->cl[i].deadline < k->deadline))
+				if (!c->cl[i].out && !c->cl[i].tag &&
+				    (!k || c->cl[i].deadline < k->deadline))
 					k = &c->cl[i];
 			if (k)
 				drop(k);
@@ -190,19 +192,55 @@ static void answer(struct client *k, rc_ctl_handler fn, void *arg)
 		drop(k);
 		return;
 	}
-	fn(arg, k->req, f);
+	k->tag = fn(arg, k->req, f);
 	if (fclose(f) != 0 || !k->out) {
 		drop(k);
+		return;
+	}
+	if (k->tag) {
+		/* later: rc_ctl_answer() sends it */
+		free(k->out);
+		k->out = NULL;
+		k->out_len = 0;
+		k->deadline = UINT64_MAX;
 		return;
 	}
 	k->out_off = 0;
 	k->deadline = rc_clock_ns(CLOCK_MONOTONIC) + WRITE_DEADLINE_NS;
 }
 
+static void send_out(struct client *k);
+
+void rc_ctl_answer(struct rc_ctl *c, uint64_t tag, const char *text)
+{
+	for (unsigned i = 0; i < RC_CTL_MAX_CLIENTS; i++) {
+		struct client *k = &c->cl[i];
+
+		if (k->fd < 0 || !k->tag || k->tag > tag)
+			continue;
+		k->tag = 0;
+		k->out = strdup(text);
+		if (!k->out) {
+			drop(k);
+			continue;
+		}
+		k->out_len = strlen(text);
+		k->out_off = 0;
+		k->deadline = rc_clock_ns(CLOCK_MONOTONIC) + WRITE_DEADLINE_NS;
+		send_out(k);
+	}
+}
+
 static void serve(struct client *k, short revents, rc_ctl_handler fn, void *arg)
 {
 	ssize_t n;
 
+	if (k->tag) {
+		/* waiting for its answer: only a client that went away matters */
+		if (revents & (POLLHUP | POLLERR))
+			drop(k);
+		return;
+	}
 	if (!k->out) {
 		if (!(revents & (POLLIN | POLLHUP | POLLERR)))
 			return;
@@ -219,9 +257,16 @@ static void serve(struct client *k, short revents, rc_ctl_handler fn, void *arg)
 			return;
 		}
 		answer(k, fn, arg);
-		if (k->fd < 0)
+		if (k->fd < 0 || k->tag)
 			return;
 	}
+	send_out(k);
+}
+
+static void send_out(struct client *k)
+{
+	ssize_t n;
+
 	while (k->out_off < k->out_len) {
 		n = write(k->fd, k->out + k->out_off, k->out_len - k->out_off);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))

@@ -25,8 +25,16 @@
 
 struct rc_ctl;
 
-/* Answer request @req (one line, without its newline) into @out. */
-typedef void (*rc_ctl_handler)(void *arg, const char *req, FILE *out);
+/*
+ * Answer request @req (one line, without its newline) into @out and return
+ * 0; or return a tag > 0 to answer it later with rc_ctl_answer() (work that
+ * runs off the main loop, such as loading a new configuration).  A client
+ * waiting for a later answer keeps its place, with no deadline.
+ */
+typedef uint64_t (*rc_ctl_handler)(void *arg, const char *req, FILE *out);
+
+/* Answer every client waiting with a tag <= @tag: @text, then close. */
+void rc_ctl_answer(struct rc_ctl *c, uint64_t tag, const char *text);
 
 /*
  * Listen on @path (the daemon already holds the runtime directory's lock,

@@ -21,6 +21,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,12 +68,24 @@ struct capture {
 	bool waiting;                        /* for its interface to appear */
 };
 
+/* What the loader thread hands to the main thread. */
+struct reload_load {
+	struct rc_config *cfg;      /* the new configuration, if it loaded */
+	int r;                      /* 0 or -errno */
+	char *text;                 /* its errors, for `ringcap reload` */
+	size_t text_len;
+};
+
 struct daemon {
 	const char *config_path;
 	struct rc_config *cfg;
 	struct capture *captures;
 	size_t ncaptures;
-	int sfd, done_fd, tfd, lock_fd, nl_fd;
+	int sfd, done_fd, tfd, lock_fd, nl_fd, load_fd;
+	pthread_t loader;
+	bool loading, load_again;
+	uint64_t load_gen;          /* loads started */
+	struct reload_load load;
 	struct rc_ctl *ctl;
 	struct rc_events *events;
 	uint64_t start_ns;
@@ -505,33 +518,123 @@ static struct capture *find_capture(struct capture *caps, size_t n, const char *
 
 /* SIGHUP or `ringcap reload`: 0, or -errno after saying why in the log
  * (and to @out, the control client, if set). */
-static int reload(struct daemon *d, FILE *out)
+/*
+ * Loading a new configuration (reading, parsing, checking every output path
+ * and compiling every filter) can take long for a big or hostile file, so
+ * it runs on a thread of its own while the main loop goes on answering
+ * signals, the control socket and the watchdog.  Only applying the result
+ * is the main thread's.  Requests that come while a load runs are answered
+ * by the next load, which starts when this one is applied: the file may
+ * have changed since it was read.
+ */
+static void *loader_main(void *arg)
 {
-	struct rc_config *ncfg = NULL;
+	struct daemon *d = arg;
+	struct reload_load *l = &d->load;
+	char err[1024];
+	FILE *f = open_memstream(&l->text, &l->text_len);
+	uint64_t one = 1;
+
+	l->cfg = NULL;
+	l->r = load_config(d->config_path, &l->cfg, false, f);
+	if (l->r < 0) {
+		log_err("config file %s has errors, not reloading", d->config_path);
+		if (f)
+			fprintf(f, "error: config file %s has errors, not reloading; the running "
+				"configuration is unchanged\n", d->config_path);
+	} else if (rc_dropins_check(l->cfg, err, sizeof(err)) < 0) {
+		/* say what to enable rather than which step the kernel refused */
+		log_err("%s; not reloading", err);
+		if (f)
+			fprintf(f, "error: %s; not reloading\n", err);
+		rc_config_free(l->cfg);
+		l->cfg = NULL;
+		l->r = -EPERM;
+	}
+	if (f)
+		fclose(f);
+	if (write(d->load_fd, &one, sizeof(one)) < 0) {
+		/* the main thread also joins at stop */
+	}
+	return NULL;
+}
+
+static void start_load(struct daemon *d)
+{
+	sigset_t all, old;
+	int r;
+
+	d->load_gen++;
+	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s", d->config_path);
+	log_info("reloading %s", d->config_path);
+	free(d->load.text);
+	memset(&d->load, 0, sizeof(d->load));
+	/* signals belong to the main thread (signalfd) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&d->loader, NULL, loader_main, d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r) {
+		log_err("cannot start a thread to load %s: %s; not reloading", d->config_path,
+			strerror(r));
+		rc_ctl_answer(d->ctl, d->load_gen, "error: the daemon cannot start a thread to "
+			      "load the file; not reloading\n");
+		sd_notify(0, "READY=1");
+		return;
+	}
+	d->loading = true;
+}
+
+/* SIGHUP or `ringcap reload`: the load that will answer it (its tag). */
+static uint64_t reload_request(struct daemon *d)
+{
+	if (!d->loading) {
+		start_load(d);
+		return d->load_gen;
+	}
+	d->load_again = true;
+	return d->load_gen + 1;
+}
+
+static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out);
+
+/* The loader is done: apply what it found, answer who asked, and start the
+ * next load if more requests came meanwhile. */
+static void load_done(struct daemon *d)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	pthread_join(d->loader, NULL);
+	d->loading = false;
+	f = open_memstream(&text, &len);
+	if (f && d->load.text)
+		fputs(d->load.text, f);
+	if (d->load.r >= 0)
+		apply_config(d, d->load.cfg, f);
+	else {
+		sd_notify(0, "READY=1");
+		send_status(d);
+	}
+	d->load.cfg = NULL;
+	if (f)
+		fclose(f);
+	rc_ctl_answer(d->ctl, d->load_gen, text ? text : "error: out of memory\n");
+	free(text);
+	if (d->load_again) {
+		d->load_again = false;
+		start_load(d);
+	}
+}
+
+/* Take the configuration @ncfg (owned from here on): 0, or -errno after
+ * saying why in the log (and to @out, the control client, if set). */
+static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
+{
 	struct capture *next;
 	char err[1024];
 
-	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s", d->config_path);
-	log_info("reloading %s", d->config_path);
-	if (load_config(d->config_path, &ncfg, false, out) < 0) {
-		log_err("config file %s has errors, not reloading", d->config_path);
-		if (out)
-			fprintf(out, "error: config file %s has errors, not reloading; the running "
-				"configuration is unchanged\n", d->config_path);
-		sd_notify(0, "READY=1");
-		send_status(d);
-		return -EINVAL;
-	}
-	if (rc_dropins_check(ncfg, err, sizeof(err)) < 0) {
-		/* say what to enable rather than which step the kernel refused */
-		log_err("%s; not reloading", err);
-		if (out)
-			fprintf(out, "error: %s; not reloading\n", err);
-		rc_config_free(ncfg);
-		sd_notify(0, "READY=1");
-		send_status(d);
-		return -EPERM;
-	}
 	next = calloc(ncfg->n_captures ? ncfg->n_captures : 1, sizeof(*next));
 	if (!next) {
 		log_err("out of memory, not reloading");
@@ -631,14 +734,15 @@ static unsigned rotate_all(struct daemon *d)
 
 /* ---- control socket ------------------------------------------------------ */
 
-static void ctl_request(void *arg, const char *req, FILE *f)
+static uint64_t ctl_request(void *arg, const char *req, FILE *f)
 {
 	struct daemon *d = arg;
 	struct rc_report_capture *caps = calloc(d->ncaptures ? d->ncaptures : 1, sizeof(*caps));
+	uint64_t tag = 0;
 
 	if (!caps) {
 		fputs("error: out of memory\n", f);
-		return;
+		return 0;
 	}
 	fill_report(d, caps);
 	if (!strcmp(req, "status"))
@@ -649,13 +753,14 @@ static void ctl_request(void *arg, const char *req, FILE *f)
 	else if (!strcmp(req, "stats json"))
 		rc_report_stats(f, caps, d->ncaptures, true);
 	else if (!strcmp(req, "reload"))
-		reload(d, f);
+		tag = reload_request(d);  /* answered when the load is applied */
 	else if (!strcmp(req, "rotate"))
 		fprintf(f, "rotating the files of %u captures\n", rotate_all(d));
 	else
 		fprintf(f, "error: unknown request '%.40s' (status, stats, stats json, reload, "
 			"rotate)\n", req);
 	free(caps);
+	return tag;
 }
 
 /* ---- set-up and main loop -------------------------------------------------- */
@@ -708,8 +813,10 @@ static int run_daemon(struct daemon *d)
 	if (r < 0)
 		return rc_log_errno(RC_LOG_ERR, r, "event queue"), 1;
 	d->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	d->load_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	d->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (d->done_fd < 0 || d->tfd < 0 || timerfd_settime(d->tfd, 0, &its, NULL) < 0)
+	if (d->done_fd < 0 || d->load_fd < 0 || d->tfd < 0 ||
+	    timerfd_settime(d->tfd, 0, &its, NULL) < 0)
 		return rc_log_errno(RC_LOG_ERR, -errno, "eventfd/timerfd"), 1;
 
 	d->ncaptures = d->cfg->n_captures;
@@ -752,17 +859,18 @@ static int run_daemon(struct daemon *d)
 	send_status(d);
 
 	for (;;) {
-		struct pollfd pfd[5 + 1 + RC_CTL_MAX_CLIENTS] = {
+		struct pollfd pfd[6 + 1 + RC_CTL_MAX_CLIENTS] = {
 			{ .fd = d->sfd, .events = POLLIN },
 			{ .fd = d->done_fd, .events = POLLIN },
 			{ .fd = d->tfd, .events = POLLIN },
 			{ .fd = rc_events_fd(d->events), .events = POLLIN },
 			{ .fd = d->nl_fd, .events = POLLIN },
+			{ .fd = d->load_fd, .events = POLLIN },
 		};
-		unsigned nctl = rc_ctl_pollfds(d->ctl, pfd + 5);
+		unsigned nctl = rc_ctl_pollfds(d->ctl, pfd + 6);
 		uint64_t v, now;
 
-		if (poll(pfd, 5 + nctl, rc_ctl_timeout_ms(d->ctl)) < 0) {
+		if (poll(pfd, 6 + nctl, rc_ctl_timeout_ms(d->ctl)) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
@@ -775,7 +883,7 @@ static int run_daemon(struct daemon *d)
 
 			if (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
-					reload(d, NULL);
+					reload_request(d);
 				} else if (si.ssi_signo == SIGUSR2) {
 					rotate_all(d);
 				} else {
@@ -788,7 +896,9 @@ static int run_daemon(struct daemon *d)
 			reap(d);
 		if ((pfd[4].revents & POLLIN) && netlink_drain(d->nl_fd))
 			wake_waiting(d);
-		rc_ctl_process(d->ctl, pfd + 5, nctl, ctl_request, d);
+		if ((pfd[5].revents & POLLIN) && read(d->load_fd, &v, sizeof(v)) == sizeof(v))
+			load_done(d);
+		rc_ctl_process(d->ctl, pfd + 6, nctl, ctl_request, d);
 		if ((pfd[2].revents & POLLIN) && read(d->tfd, &v, sizeof(v)) == sizeof(v)) {
 			now = mono_ns();
 			wake_waiting(d);
@@ -810,6 +920,19 @@ static int run_daemon(struct daemon *d)
 		}
 	}
 	sd_notify(0, "STOPPING=1");
+	if (d->loading) {
+		/* a load in progress: give it a moment, never wait for good */
+		uint64_t real = rc_clock_ns(CLOCK_REALTIME) + 2000000000ULL;
+		struct timespec ts = { .tv_sec = (time_t)(real / 1000000000ULL),
+				       .tv_nsec = (long)(real % 1000000000ULL) };
+
+		if (pthread_timedjoin_np(d->loader, NULL, &ts) == 0) {
+			d->loading = false;
+			rc_config_free(d->load.cfg);
+			d->load.cfg = NULL;
+		}
+	}
+	rc_ctl_answer(d->ctl, UINT64_MAX, "error: ringcapd is stopping; not reloaded\n");
 	for (size_t i = 0; i < d->ncaptures; i++)
 		capture_stop(&d->captures[i], "daemon stopping");
 	rc_events_drain(d->events, log_event, d);
@@ -821,7 +944,7 @@ static int run_daemon(struct daemon *d)
 int main(int argc, char **argv)
 {
 	struct daemon d = { .config_path = DEFAULT_CONFIG, .sfd = -1, .done_fd = -1, .tfd = -1,
-			    .lock_fd = -1, .nl_fd = -1 };
+			    .lock_fd = -1, .nl_fd = -1, .load_fd = -1 };
 	bool check = false;
 	char err[1024];
 	int c, r;
@@ -901,6 +1024,9 @@ int main(int argc, char **argv)
 		close(d.lock_fd);
 	if (d.nl_fd >= 0)
 		close(d.nl_fd);
+	if (d.load_fd >= 0 && !d.loading)
+		close(d.load_fd);
+	free(d.load.text);
 	rc_config_free(d.cfg);
 	return r;
 }

@@ -97,4 +97,24 @@ ls -l "$RC_TMP/back"
 f=$(ls "$RC_TMP"/back/hung*.pcap | while read -r p; do [ -s "$p" ] && echo "$p"; done | tail -n 1)
 "${PCAPCHECK[@]}" seq "$f" --expect 300 || rc_fail "nothing written once the mount answered"
 kill "$HANGFS" 2>/dev/null || true
+
+# --- a configuration file that cannot be read at once: a FIFO -----------------
+# (the load runs off the main loop, and a FIFO is refused rather than
+# waited on)
+conf "$RC_TMP/after.pcap"
+rc_start_daemon "$RC_TMP/d.yaml" "$RC_TMP/cfgfifo.log"
+mv "$RC_TMP/d.yaml" "$RC_TMP/d.yaml.real"
+mkfifo "$RC_TMP/d.yaml"
+kill -HUP "$DAEMON_PID"
+rc_wait_log "$RC_TMP/cfgfifo.log" "cannot read configuration: not a regular file" 5
+timeout 5 "$RINGCAP" status -S "$SOCK" --timeout 2 >/dev/null || rc_fail "status did not answer after a reload of a FIFO"
+rc=0
+timeout 10 "$RINGCAP" reload -S "$SOCK" >"$RC_TMP/reload-fifo.out" 2>&1 || rc=$?
+cat "$RC_TMP/reload-fifo.out"
+[ "$rc" = 1 ] && grep -q "not a regular file" "$RC_TMP/reload-fifo.out" ||
+	rc_fail "ringcap reload of a FIFO: exit $rc"
+rm "$RC_TMP/d.yaml"
+mv "$RC_TMP/d.yaml.real" "$RC_TMP/d.yaml"
+"$RINGCAP" reload -S "$SOCK" | grep -q "^reloaded " || rc_fail "ringcap reload after the FIFO"
+stop_within 3000
 rc_pass "a FIFO without a reader and a hung mount never froze the daemon"

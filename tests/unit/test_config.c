@@ -271,6 +271,9 @@ static const struct bad_case bad_cases[] = {
 	  { "8:19: captures[0].outputs[0].pcap.rotate: with 4 workers each writes its own files "
 	    "with 1/4 of the limits: disk budget 4096 bytes must hold at least two files of "
 	    "8192 bytes" } },
+	{ "nested too deep (libyaml would take quadratic time)",
+	  "captures: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+	  { "1:75: nested more than 64 levels deep" } },
 	{ "disk budget below two files", OUT("          rotate: { size: 1MiB, total: 1MiB }\n"),
 	  { "7:19: captures[0].outputs[0].pcap.rotate: disk budget 1048576 bytes must hold at "
 	    "least two files of 1048576 bytes" } },

@@ -31,7 +31,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if_arp.h>
+#include <linux/ethtool.h>
 #include <linux/if_ether.h>
+#include <linux/sockios.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
@@ -57,6 +59,7 @@ struct afpacket {
 	int fd;
 	int ifindex;
 	char ifname[IF_NAMESIZE];
+	struct rc_source_iface iface;
 	void *map;
 	size_t map_len;
 	struct rc_tpv3_ring ring;
@@ -64,6 +67,7 @@ struct afpacket {
 	bool quiesced;
 	pthread_mutex_t lock;        /* guards the totals below */
 	uint64_t received, drops, freeze_q;
+	uint64_t drops_told;         /* of drops: told with a batch (worker only) */
 	uint64_t link_down;
 	bool loopback;               /* skip PACKET_OUTGOING: each frame once */
 };
@@ -107,7 +111,24 @@ static int afp_stats(struct rc_source *s, struct rc_source_stats *ret)
 
 static int afp_next(struct rc_source *s, struct rc_batch *ret)
 {
-	return rc_tpv3_ring_next(&AFP(s)->ring, ret);
+	struct afpacket *a = AFP(s);
+	int r = rc_tpv3_ring_next(&a->ring, ret);
+
+	if (rc_unlikely(r == 1 && a->ring.losing)) {
+		a->ring.losing = false;
+		/* The kernel dropped frames before this block and had not
+		 * been asked since: ask now (it then stops marking blocks) and
+		 * tell the drops not told yet with its first frame.  Another
+		 * thread's stats() may have asked first: that count is in
+		 * a->drops too. */
+		pthread_mutex_lock(&a->lock);
+		read_kernel_stats(a);
+		ret->drops = a->drops - a->drops_told;
+		a->drops_told = a->drops;
+		pthread_mutex_unlock(&a->lock);
+		ret->drops_at = 0;
+	}
+	return r;
 }
 
 static void afp_done(struct rc_source *s, struct rc_batch *b)
@@ -302,6 +323,28 @@ static void step_snaplen(struct afpacket *a, const struct rc_capture_conf *c)
 			       c->ring.block_size);
 }
 
+/* What pcapng's interface block says about it: the name, and what
+ * captures it (with the driver, when the kernel tells). */
+static void describe(struct afpacket *a, const struct rc_capture_conf *c)
+{
+	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { 0 };
+
+	(void)c;
+	snprintf(a->iface.name, sizeof(a->iface.name), "%s", a->ifname);
+	a->iface.dlt = a->base.dlt;
+	a->iface.snaplen = a->base.snaplen;
+	a->iface.ifindex = a->ifindex;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->ifname);
+	ifr.ifr_data = (void *)&di;
+	if (ioctl(a->fd, SIOCETHTOOL, &ifr) == 0 && di.driver[0])
+		snprintf(a->iface.desc, sizeof(a->iface.desc),
+			 "%s (driver %.32s), AF_PACKET TPACKET_V3 ring", a->ifname, di.driver);
+	else
+		snprintf(a->iface.desc, sizeof(a->iface.desc), "%s, AF_PACKET TPACKET_V3 ring",
+			 a->ifname);
+}
+
 /* The kernel may refuse a large ring (ENOMEM): halve the block count and
  * try again, down to two blocks, and say so. */
 static int step_ring(struct afpacket *a, const struct rc_ring_conf *rc, uint32_t *ret_nr,
@@ -375,6 +418,9 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	pthread_mutex_init(&a->lock, NULL);
 	a->base.ops = &afpacket_ops;
 	a->base.snaplen = c->snaplen;  /* until the ring says how much fits */
+	a->base.ifaces = &a->iface;
+	a->base.n_ifaces = 1;
+	a->base.poll_fd = -1;
 	snprintf(a->ifname, sizeof(a->ifname), "%s", c->iface);
 
 	/* resolve */
@@ -441,6 +487,9 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	a->base.mem = a->map;
 	a->base.mem_len = (size_t)nr * c->ring.block_size;
 	a->base.unit_size = c->ring.block_size;
+	a->base.poll_fd = a->fd;
+	a->base.user_filter = rc_filter_needs_userspace(c->filter);
+	describe(a, c);
 	/* bind: from here on, frames flow */
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);

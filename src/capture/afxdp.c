@@ -679,6 +679,7 @@ struct slot {
 
 struct afxdp {
 	struct rc_source base;
+	struct rc_source_iface iface;
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	uint32_t queue;
@@ -931,6 +932,7 @@ static int xdp_next(struct rc_source *s, struct rc_batch *ret)
 			}
 			data = a->area + addr;
 			f->data = data;
+			f->dir = RC_DIR_IN;  /* XDP sees what arrives, nothing else */
 			f->h.len = len;
 			f->h.caplen = len < s->snaplen ? len : s->snaplen;
 			if (a->filter && !rc_filter_match(a->filter, f)) {
@@ -1301,6 +1303,9 @@ static struct afxdp *afxdp_alloc(const struct rc_capture_conf *c)
 	a->owner.release = slot_release;
 	a->base.dlt = DLT_EN10MB;
 	a->base.snaplen = c->snaplen;
+	a->base.ifaces = &a->iface;
+	a->base.n_ifaces = 1;
+	a->base.poll_fd = -1;
 	a->chunk = c->xdp.frame_size;
 	a->nchunks = c->xdp.frame_count;
 	a->area_len = (uint64_t)a->nchunks * a->chunk;
@@ -1491,6 +1496,16 @@ static int step_socket(struct afxdp *a, const struct rc_capture_conf *c, char *e
 	return 0;
 }
 
+/* What pcapng's interface block says about it. */
+static void describe(struct afxdp *a)
+{
+	snprintf(a->iface.name, sizeof(a->iface.name), "%s", a->ifname);
+	snprintf(a->iface.desc, sizeof(a->iface.desc), "%s queue %u, AF_XDP", a->ifname, a->queue);
+	a->iface.dlt = a->base.dlt;
+	a->iface.snaplen = a->base.snaplen;
+	a->iface.ifindex = a->ifindex;
+}
+
 int rc_afxdp_queue_count(const char *iface)
 {
 	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
@@ -1597,6 +1612,7 @@ int rc_afxdp_open(const struct rc_capture_conf *c, unsigned queue, struct rc_sou
 		     a->ifname, queue, strerror(-r));
 		goto out;
 	}
+	describe(a);
 	*ret = &a->base;
 	return 0;
 out:
@@ -1633,6 +1649,7 @@ int rc_afxdp_open_mem(const struct rc_capture_conf *c, void *umem, uint64_t umem
 		xdp_free(&a->base);
 		return r;
 	}
+	describe(a);
 	*ret = &a->base;
 	return 0;
 }

@@ -6,6 +6,10 @@
  * while the batch's lease is held (see lease.h).  The header is libpcap's
  * own struct pcap_pkthdr so that the pcap sink passes it on untouched; its
  * ts.tv_usec field carries NANOseconds (the files are nanosecond pcap).
+ *
+ * @dir is the frame's direction and how it was addressed, as far as the
+ * source knows (AF_PACKET's sll_pkttype; AF_XDP sees only what arrives),
+ * in the bits the pcapng EPB flags word uses for them: 0 when unknown.
  */
 #ifndef RC_FRAME_H
 #define RC_FRAME_H
@@ -15,9 +19,20 @@
 
 struct rc_lease;
 
+/* rc_frame.dir: direction (bits 0-1) and reception type (bits 2-4) */
+enum {
+	RC_DIR_IN = 1,
+	RC_DIR_OUT = 2,
+	RC_RX_UNICAST = 1 << 2,
+	RC_RX_MULTICAST = 2 << 2,
+	RC_RX_BROADCAST = 3 << 2,
+	RC_RX_PROMISC = 4 << 2,
+};
+
 struct rc_frame {
 	struct pcap_pkthdr h;  /* ts.tv_sec, ts.tv_usec = nanoseconds, caplen, len */
 	const uint8_t *data;
+	uint8_t dir;           /* RC_DIR_* | RC_RX_*, 0 = not known */
 };
 
 struct rc_batch {
@@ -30,6 +45,13 @@ struct rc_batch {
 	 * (zero-copy forwarding sends it as it is); NULL otherwise. */
 	const void *raw;
 	uint32_t raw_len;
+	/* Which of the source's interfaces (rc_source.ifaces) every frame of
+	 * the batch came from: a batch never mixes interfaces. */
+	unsigned iface;
+	/* The kernel dropped @drops frames (ring full) just before frame
+	 * @drops_at, as far as it says (0: nothing known). */
+	unsigned drops_at;
+	uint64_t drops;
 };
 
 #endif

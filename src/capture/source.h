@@ -15,7 +15,13 @@
  *             says whether every frame that got in has been handed out.
  *   stats     any thread.  Cumulative counters.
  *   set_filter  any thread.  Replace the kernel filter atomically.
+ *   iface_stats optional; any thread.  The counters of interface @i alone
+ *             (a source of several interfaces); without it, stats() is
+ *             interface 0's.
  *   free      after the worker has stopped and every lease is back.
+ *
+ * Every source describes the interfaces its frames come from (ifaces[]):
+ * one for a plain capture, one per -i for several; batch.iface says which.
  */
 #ifndef RC_SOURCE_H
 #define RC_SOURCE_H
@@ -46,6 +52,16 @@ struct rc_source_stats {
 	uint64_t xdp_ts_fallback;   /* frames without the XDP program's timestamp */
 };
 
+#define RC_MAX_IFACES 64  /* interfaces of one capture (-i ... -i) */
+
+struct rc_source_iface {
+	char name[64];          /* "eth0", "any", or the file read (-r) */
+	char desc[160];         /* what captures it: pcapng's if_description */
+	int dlt;                /* libpcap link type of its frames */
+	uint32_t snaplen;       /* the longest frame it hands out */
+	int ifindex;            /* 0 for "any" and files */
+};
+
 struct rc_source;
 
 struct rc_source_ops {
@@ -57,6 +73,7 @@ struct rc_source_ops {
 	bool (*drained)(struct rc_source *s);
 	int (*stats)(struct rc_source *s, struct rc_source_stats *ret);
 	int (*set_filter)(struct rc_source *s, const char *expr, char *err, size_t errlen);
+	int (*iface_stats)(struct rc_source *s, unsigned i, struct rc_source_stats *ret);
 	void (*free)(struct rc_source *s);
 };
 
@@ -70,6 +87,12 @@ struct rc_source {
 	void *mem;
 	size_t mem_len;
 	uint32_t unit_size;  /* largest batch.raw_len: the block size */
+	const struct rc_source_iface *ifaces;  /* batch.iface indexes this */
+	unsigned n_ifaces;
+	int poll_fd;        /* readable when frames may be ready, or -1 */
+	bool packet_time;   /* frames from a file: their time is not now */
+	bool user_filter;   /* the capture filter could not go into the kernel:
+			     * the outputs run it, on each frame */
 	char notes[1024];   /* set-up fallbacks worth a log line; the caller logs */
 };
 

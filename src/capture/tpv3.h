@@ -46,6 +46,10 @@ struct rc_tpv3_ring {
 	uint64_t next_seq;
 	bool have_seq;
 	bool blocked;            /* the next block is still held from last lap */
+	bool cooked;             /* SOCK_DGRAM frames: put a LINUX_SLL2 header in front */
+	bool losing;             /* the kernel dropped frames before the block
+				  * next() returned (TP_STATUS_LOSING); the
+				  * source clears it once it has asked how many */
 	struct rc_lease *leases; /* one per block: who owns it (lease.h) */
 	struct rc_lease_owner owner;
 	struct rc_frame *views;  /* scratch array for one block's frames */
@@ -64,6 +68,8 @@ void rc_tpv3_ring_fini(struct rc_tpv3_ring *r);
  * 0 when the next block is not ready (r->blocked says whether user space
  * still holds it from the previous lap: a sink in flight, or a hand-back
  * under way on another thread).  The lease's cookie is the block's seq_num.
+ * Frames carry their direction when the kernel wrote a sockaddr_ll; with
+ * r->cooked each frame gets a LINUX_SLL2 header built from it.
  */
 int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret);
 

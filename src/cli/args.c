@@ -16,6 +16,7 @@
 
 const char rc_capture_usage[] =
 	"usage: ringcap capture -i IFACE -w FILE|- [-f FILTER | FILTER...] [-s SNAPLEN]\n"
+	"                       [--format pcap|pcapng] [--time-stamp-precision micro|nano]\n"
 	"                       [-c COUNT] [--duration TIME] [-C SIZE] [-G TIME] [-W FILES]\n"
 	"                       [--max-total SIZE] [-B RING_SIZE] [--block-size SIZE]\n"
 	"                       [--frame-size SIZE] [--retire-timeout TIME] [-p] [-q] [-Z USER]\n"
@@ -25,7 +26,11 @@ const char rc_capture_usage[] =
 	"       ringcap -i IFACE -w FILE ...   (the same, tcpdump style)\n"
 	"\n"
 	"  -i IFACE          interface to capture on\n"
-	"  -w FILE|-         pcap file to write (nanosecond pcap); - = standard output\n"
+	"  -w FILE|-         capture file to write; - = standard output\n"
+	"  --format FMT      pcap (the default) or pcapng (the default for a FILE\n"
+	"                    ending in .pcapng): interface blocks, direction per\n"
+	"                    frame, each file's own drop counts\n"
+	"  --time-stamp-precision P  nano (the default) or micro\n"
 	"  -f FILTER         capture filter, tcpdump syntax (or give it after the flags)\n"
 	"  -s SNAPLEN        bytes kept of each frame (default and 0: 262144)\n"
 	"  -c COUNT          stop after COUNT frames\n"
@@ -69,6 +74,8 @@ enum {
 	OPT_FWD_SLOTS,
 	OPT_FWD_POLICY,
 	OPT_FWD_DEVICE,
+	OPT_FORMAT,
+	OPT_TSPREC,
 };
 
 static const struct option longopts[] = {
@@ -93,6 +100,8 @@ static const struct option longopts[] = {
 	{ "forward-slots", required_argument, NULL, OPT_FWD_SLOTS },
 	{ "forward-policy", required_argument, NULL, OPT_FWD_POLICY },
 	{ "forward-device", required_argument, NULL, OPT_FWD_DEVICE },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "time-stamp-precision", required_argument, NULL, OPT_TSPREC },
 	{ "no-promiscuous-mode", no_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "relinquish-privileges", required_argument, NULL, 'Z' },
@@ -352,6 +361,20 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 			if (r < 0)
 				return r;
 			fwd_opts = true;
+			break;
+		case OPT_FORMAT:
+			if (rc_file_format_parse(optarg, &out->format) < 0)
+				return bad(err, errlen,
+					   "--format: '%s' is not a file format (pcap or pcapng)", optarg);
+			break;
+		case OPT_TSPREC:
+			if (!strcmp(optarg, "micro"))
+				out->ts_micro = true;
+			else if (!strcmp(optarg, "nano"))
+				out->ts_micro = false;
+			else
+				return bad(err, errlen, "--time-stamp-precision: '%s' is not a "
+					   "precision (micro or nano)", optarg);
 			break;
 		case 'p':
 			a->cap.promisc = false;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 void rc_capture_conf_init(struct rc_capture_conf *c)
@@ -33,6 +34,34 @@ void rc_pcap_conf_clear(struct rc_pcap_conf *p)
 	free(p->path);
 	free(p->filter);
 	memset(p, 0, sizeof(*p));
+}
+
+enum rc_file_format rc_file_format_of(const struct rc_pcap_conf *p)
+{
+	size_t n;
+
+	if (p->format != RC_FORMAT_AUTO)
+		return p->format;
+	n = p->path ? strlen(p->path) : 0;
+	if (n >= 7 && !strcasecmp(p->path + n - 7, ".pcapng"))
+		return RC_FORMAT_PCAPNG;
+	return RC_FORMAT_PCAP;
+}
+
+const char *rc_file_format_name(enum rc_file_format f)
+{
+	return f == RC_FORMAT_PCAPNG ? "pcapng" : f == RC_FORMAT_PCAP ? "pcap" : "auto";
+}
+
+int rc_file_format_parse(const char *s, enum rc_file_format *ret)
+{
+	if (!strcmp(s, "pcap"))
+		*ret = RC_FORMAT_PCAP;
+	else if (!strcmp(s, "pcapng"))
+		*ret = RC_FORMAT_PCAPNG;
+	else
+		return -EINVAL;
+	return 0;
 }
 
 void rc_rdma_conf_clear(struct rc_rdma_conf *r)
@@ -107,6 +136,7 @@ static bool pcap_conf_equal(const struct rc_pcap_conf *a, const struct rc_pcap_c
 {
 	return str_eq(a->path, b->path) && str_eq(a->filter, b->filter) &&
 	       a->file_mode == b->file_mode && a->snaplen == b->snaplen &&
+	       rc_file_format_of(a) == rc_file_format_of(b) && a->ts_micro == b->ts_micro &&
 	       !memcmp(&a->rotate, &b->rotate, sizeof(a->rotate));
 }
 

@@ -58,8 +58,17 @@ struct rc_rotate_conf {
 	uint64_t max_total;    /* keep all files under N bytes, 0 = unlimited */
 };
 
+/* What an output file is written as. */
+enum rc_file_format {
+	RC_FORMAT_AUTO,        /* pcapng when the name ends in .pcapng, else pcap */
+	RC_FORMAT_PCAP,        /* libpcap's classic format */
+	RC_FORMAT_PCAPNG,      /* pcapng: interface blocks, statistics per file */
+};
+
 struct rc_pcap_conf {
 	char *path;            /* template; "-" is stdout */
+	enum rc_file_format format;
+	bool ts_micro;         /* microsecond timestamps (default: nanoseconds) */
 	struct rc_rotate_conf rotate;
 	uint32_t file_mode;    /* e.g. 0640 */
 	uint32_t snaplen;      /* 0 = the capture's */
@@ -138,6 +147,12 @@ bool rc_capture_conf_equal(const struct rc_capture_conf *a, const struct rc_capt
 void rc_capture_conf_init(struct rc_capture_conf *c);
 void rc_capture_conf_clear(struct rc_capture_conf *c);
 void rc_pcap_conf_clear(struct rc_pcap_conf *p);
+
+/* The format @p is written in, AUTO resolved by its path. */
+enum rc_file_format rc_file_format_of(const struct rc_pcap_conf *p);
+const char *rc_file_format_name(enum rc_file_format f);
+/* "pcap" / "pcapng" -> the format; -EINVAL otherwise. */
+int rc_file_format_parse(const char *s, enum rc_file_format *ret);
 void rc_rdma_conf_clear(struct rc_rdma_conf *r);
 
 /* Split "ADDR:PORT" / "[ADDR]:PORT" (rdma://  prefix allowed) into @host

@@ -71,6 +71,10 @@ struct rc_run {
 	struct rc_events *events;   /* where outputs report changes of state */
 	const char *label;          /* "capture NAME" in the daemon; NULL in the CLI */
 	bool retry;                 /* outputs try again after a failure (daemon) */
+	/* told of every file an output has closed complete (-z); on a
+	 * worker thread, must not block */
+	void (*closed)(void *arg, const char *path);
+	void *closed_arg;
 };
 
 int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err,

@@ -67,6 +67,15 @@ static void deliver(struct rc_worker *w, struct rc_batch *b)
 	w->src->ops->done(w->src, b);
 }
 
+/* The next batch: what a source does not know of it stays 0. */
+static inline int take(struct rc_worker *w, struct rc_batch *b)
+{
+	b->iface = 0;
+	b->drops = 0;
+	b->drops_at = 0;
+	return w->src->ops->next(w->src, b);
+}
+
 static void tick(struct rc_worker *w)
 {
 	struct timespec ts;
@@ -113,7 +122,7 @@ static void drain(struct rc_worker *w)
 	if (w->src->ops->quiesce(w->src) < 0)
 		return;
 	while (!w->src->ops->drained(w->src) && !count_reached(w)) {
-		if (w->src->ops->next(w->src, &b) == 1) {
+		if (take(w, &b) == 1) {
 			deliver(w, &b);
 			continue;
 		}
@@ -153,7 +162,7 @@ static void *worker_main(void *arg)
 			end = RC_WORKER_COUNT_REACHED;
 			break;
 		}
-		r = w->src->ops->next(w->src, &b);
+		r = take(w, &b);
 		if (r == 1) {
 			deliver(w, &b);
 			if (count_reached(w)) {

@@ -63,6 +63,8 @@ struct good_case {
 	uint32_t max_files;
 	uint32_t block_size, block_nr, frame_size, retire_ms;
 	bool no_promisc, quiet, help, version;
+	enum rc_file_format format;   /* as rc_file_format_of() resolves it; 0: pcap */
+	bool micro;
 };
 
 #define IW "-i", "eth0", "-w", "x.pcap"
@@ -159,6 +161,20 @@ static const struct good_case good_cases[] = {
 	  .block_nr = 32, .no_promisc = true, .quiet = true },
 	{ "last -i wins", { "-i", "eth0", "-i", "eth1", "-w", "x.pcap" }, .iface = "eth1",
 	  .path = "x.pcap" },
+	{ "a .pcapng name writes pcapng", { "-i", "eth0", "-w", "x.pcapng" }, .iface = "eth0",
+	  .path = "x.pcapng", .format = RC_FORMAT_PCAPNG },
+	{ "a .PCAPNG name writes pcapng", { "-i", "eth0", "-w", "X.PCAPNG" }, .iface = "eth0",
+	  .path = "X.PCAPNG", .format = RC_FORMAT_PCAPNG },
+	{ "--format pcapng", { IW, "--format", "pcapng" }, .iface = "eth0", .path = "x.pcap",
+	  .format = RC_FORMAT_PCAPNG },
+	{ "--format pcap over a .pcapng name", { "-i", "eth0", "-w", "x.pcapng", "--format=pcap" },
+	  .iface = "eth0", .path = "x.pcapng", .format = RC_FORMAT_PCAP },
+	{ "--format pcapng to stdout", { "-i", "eth0", "-w", "-", "--format", "pcapng" },
+	  .iface = "eth0", .path = "-", .format = RC_FORMAT_PCAPNG },
+	{ "--time-stamp-precision micro", { IW, "--time-stamp-precision", "micro" },
+	  .iface = "eth0", .path = "x.pcap", .micro = true },
+	{ "--time-stamp-precision=nano", { IW, "--time-stamp-precision=nano" },
+	  .iface = "eth0", .path = "x.pcap" },
 	{ "--help", { "--help" }, RC_ARGS_EXIT, .help = true },
 	{ "-h with other flags", { "-i", "eth0", "-h" }, RC_ARGS_EXIT, .help = true },
 	{ "--version", { "--version" }, RC_ARGS_EXIT, .version = true },
@@ -212,6 +228,8 @@ static void test_good(void **state)
 			 tc->retire_ms ? tc->retire_ms : RC_RETIRE_TOV_DEFAULT_MS);
 	assert_int_equal(a.cap.promisc, !tc->no_promisc);
 	assert_int_equal(a.quiet, tc->quiet);
+	assert_int_equal(rc_file_format_of(out), tc->format ? tc->format : RC_FORMAT_PCAP);
+	assert_int_equal(out->ts_micro, tc->micro);
 	/* whatever was parsed is a ring the kernel can be asked for */
 	assert_int_equal(rc_ring_conf_validate(&a.cap.ring, err, sizeof(err)), 0);
 	rc_args_free(&a);
@@ -306,6 +324,9 @@ static const struct bad_case bad_cases[] = {
 	  { "filter given twice", "-f", "udp ..." } },
 	{ "filter both ways, one word", { IW, "-f", "tcp", "udp" },
 	  { "filter given twice", "(udp)" } },
+	{ "--format pcapx", { IW, "--format", "pcapx" }, { "--format", "'pcapx'", "pcap or pcapng" } },
+	{ "--time-stamp-precision milli", { IW, "--time-stamp-precision", "milli" },
+	  { "--time-stamp-precision", "'milli'", "micro or nano" } },
 	{ "unknown short option", { IW, "-x" }, { "unknown option", "-x" } },
 	{ "unknown long option", { IW, "--bogus" }, { "unknown option", "--bogus" } },
 	{ "unknown option in a group", { IW, "-qK" }, { "unknown option", "-K" } },

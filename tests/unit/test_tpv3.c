@@ -61,6 +61,7 @@ struct fspec {
 	uint16_t tci, tpid;
 	uint32_t sec, nsec;
 	uint8_t tag;     /* seeds the payload bytes */
+	uint8_t pkttype; /* sll_pkttype: PACKET_HOST (0), ... */
 };
 
 struct blk {
@@ -130,7 +131,7 @@ static struct tpacket3_hdr *blk_add(struct blk *b, const struct fspec *f)
 	sll->sll_protocol = htons(ETH_P_IP);
 	sll->sll_ifindex = 7;
 	sll->sll_hatype = 1; /* ARPHRD_ETHER */
-	sll->sll_pkttype = 0;
+	sll->sll_pkttype = f->pkttype;
 	sll->sll_halen = 6;
 	memcpy(sll->sll_addr, mac_src, 6);
 	d = (uint8_t *)h + MACOFF;
@@ -626,6 +627,53 @@ static void test_empty_block_released_at_once(void **state)
 	assert_int_equal(f->r.cur, 0);
 	assert_int_equal(f->r.st.empty_blocks, 3);
 	assert_int_equal(f->r.st.blocks, 4);
+}
+
+/* Each frame's direction and reception type from its sockaddr_ll; a
+ * block the kernel marked TP_STATUS_LOSING (frames dropped before it)
+ * is flagged for the source, also when an empty block carried the mark. */
+static void test_direction_and_losing(void **state)
+{
+	struct fix *f = *state;
+	struct fspec s[5] = { plain(70, 1), plain(80, 2), plain(90, 3), plain(100, 4),
+			      plain(110, 5) };
+	static const uint8_t want[5] = {
+		RC_DIR_IN | RC_RX_UNICAST, RC_DIR_OUT, RC_DIR_IN | RC_RX_BROADCAST,
+		RC_DIR_IN | RC_RX_MULTICAST, RC_DIR_IN | RC_RX_PROMISC,
+	};
+	struct blk e, k;
+	struct rc_batch b;
+
+	s[0].pkttype = PACKET_HOST;
+	s[1].pkttype = PACKET_OUTGOING;
+	s[2].pkttype = PACKET_BROADCAST;
+	s[3].pkttype = PACKET_MULTICAST;
+	s[4].pkttype = PACKET_OTHERHOST;
+	kfill(f, 0, 1, s, 5, NULL);
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 1);
+	assert_int_equal(b.n, 5);
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(b.frames[i].dir, want[i]);
+	assert_false(f->r.losing);
+	assert_int_equal(rc_lease_put(b.lease), 1);
+
+	/* frames lost before block 1 */
+	blk_open(&k, fblock(f, 1), BLK);
+	blk_add(&k, &s[0]);
+	blk_close(&k, 2, TP_STATUS_LOSING, true);
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 1);
+	assert_true(f->r.losing);
+	f->r.losing = false;  /* the source asked the kernel */
+	assert_int_equal(rc_lease_put(b.lease), 1);
+
+	/* an empty block carries the mark: it goes with the next frames */
+	blk_open(&e, fblock(f, 2), BLK);
+	blk_close(&e, 3, TP_STATUS_BLK_TMO | TP_STATUS_LOSING, true);
+	kfill(f, 3, 4, s, 2, NULL);
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 1);
+	assert_int_equal(b.lease->unit, 3);
+	assert_true(f->r.losing);
+	assert_int_equal(rc_lease_put(b.lease), 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1238,6 +1286,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_held_block_not_read, fix_setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_empty_block_released_at_once, fix_setup,
 						fix_teardown),
+		cmocka_unit_test_setup_teardown(test_direction_and_losing, fix_setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_seq_gap_counted_when_seen, fix_setup,
 						fix_teardown),
 		cmocka_unit_test_setup_teardown(test_vlan_without_headroom, fix_setup, fix_teardown),

@@ -44,7 +44,8 @@ endif
 
 # the engine, shared by every binary and the unit tests
 CORE_SRCS := $(wildcard src/common/*.c src/config/*.c src/capture/*.c src/fanout/*.c src/sink/*.c src/engine/*.c)
-CLI_SRCS  := src/cli/args.c src/cli/capture.c src/cli/ctl.c src/cli/rdma_recv.c
+CLI_SRCS  := src/cli/args.c src/cli/capture.c src/cli/ctl.c src/cli/ifaces.c src/cli/postrotate.c \
+	src/cli/rdma_recv.c
 DAEMON_SRCS := $(wildcard src/daemon/*.c)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_LIBS  = $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)

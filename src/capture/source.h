@@ -9,7 +9,9 @@
  *             one lease reference; 0 = nothing ready now.
  *   wait      worker thread.  Sleep until frames may be ready, @wake_fd is
  *             readable or @timeout_ms passes.  1 = look again, 0 = timeout
- *             or woken, -errno = the source failed (-ENODEV: interface gone).
+ *             or woken, -errno = the source failed (-ENODEV: interface gone;
+ *             failed[] may say more), -ENODATA = it has no more frames (the
+ *             end of a file read): a normal end.
  *   done      worker thread.  Drop the worker's reference on a batch.
  *   quiesce   worker thread.  Stop taking new frames; from then on drained()
  *             says whether every frame that got in has been handed out.
@@ -50,6 +52,8 @@ struct rc_source_stats {
 	uint64_t xdp_invalid_descs;
 	uint64_t xdp_ring_full;     /* RX ring full (also in kernel_drops) */
 	uint64_t xdp_ts_fallback;   /* frames without the XDP program's timestamp */
+	/* files read (-r) */
+	uint64_t user_filtered;     /* rejected by the capture filter, run in user space */
 };
 
 #define RC_MAX_IFACES 64  /* interfaces of one capture (-i ... -i) */
@@ -94,6 +98,7 @@ struct rc_source {
 	bool user_filter;   /* the capture filter could not go into the kernel:
 			     * the outputs run it, on each frame */
 	char notes[1024];   /* set-up fallbacks worth a log line; the caller logs */
+	char failed[512];   /* why wait() failed, when its errno does not say it all */
 };
 
 /* Append a set-up note ("; "-separated) to @s->notes; the caller logs them. */

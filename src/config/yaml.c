@@ -1644,7 +1644,8 @@ int rc_config_check_interfaces(const struct rc_config *c, struct rc_diag *diag)
 	for (size_t i = 0; i < c->n_captures; i++) {
 		const struct rc_capture_conf *cap = &c->captures[i];
 
-		if (!cap->iface || if_nametoindex(cap->iface))
+		/* "any": every interface (afpacket) */
+		if (!cap->iface || !strcmp(cap->iface, "any") || if_nametoindex(cap->iface))
 			continue;
 		if (errno == ENODEV || errno == ENXIO)
 			rc_diag_add(diag, c->path, cap->iface_line, cap->iface_col,

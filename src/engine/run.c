@@ -15,6 +15,8 @@
 #include "../capture/afxdp.h"
 #endif
 #include "../capture/filter.h"
+#include "../capture/multi.h"
+#include "../capture/offline.h"
 #include "../common/cleanup.h"
 #include "../common/clock.h"
 #include "../common/counter.h"
@@ -39,6 +41,36 @@ static uint16_t fanout_mode(enum rc_fanout_mode m)
 	default:
 		return PACKET_FANOUT_HASH;
 	}
+}
+
+/* Several interfaces (-i ... -i): a socket and ring each, one source. */
+static int open_several(const struct rc_capture_conf *c, struct rc_source **ret, char *err,
+			size_t errlen)
+{
+	struct rc_source *subs[RC_MAX_IFACES];
+	unsigned n = 0;
+	int rv = 0;
+
+	if (c->n_ifaces > RC_MAX_IFACES) {
+		snprintf(err, errlen, "at most %u interfaces in one capture", RC_MAX_IFACES);
+		return -E2BIG;
+	}
+	for (; n < c->n_ifaces; n++) {
+		struct rc_capture_conf one = *c;
+
+		one.iface = c->ifaces[n];
+		one.ifaces = NULL;
+		one.n_ifaces = 0;
+		rv = rc_afpacket_open(&one, NULL, &subs[n], err, errlen);
+		if (rv < 0)
+			break;
+	}
+	if (rv < 0) {
+		while (n--)
+			subs[n]->ops->free(subs[n]);
+		return rv;
+	}
+	return rc_multi_source_new(subs, n, ret);
 }
 
 int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err, size_t errlen)
@@ -86,6 +118,14 @@ int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err,
 			rv = rc_afxdp_open(c, k, &r->workers[k].src, err, errlen);
 		else
 #endif
+		if (c->read_file)
+			rv = rc_offline_open(c, &r->workers[k].src, err, errlen);
+		else if (c->n_ifaces > 1)
+			/* one worker serves them all (the CLI has one) */
+			rv = r->nworkers == 1 ? open_several(c, &r->workers[k].src, err, errlen) :
+				rc_source_fail(err, errlen, -EINVAL,
+					       "several interfaces go with one worker");
+		else
 			rv = rc_afpacket_open(c, r->nworkers > 1 ? &fo : NULL,
 					      &r->workers[k].src, err, errlen);
 		if (rv < 0) {
@@ -145,8 +185,9 @@ static int source_counters(void *arg, unsigned i, struct rc_sink_counters *ret)
 		r = i == 0 ? src->ops->stats(src, &st) : -ENOENT;
 	if (r < 0)
 		return r;
-	/* AF_XDP's filter runs in user space: what it rejected was seen too */
-	ret->ifrecv = st.received + st.xdp_filtered;
+	/* a filter run in user space (AF_XDP, files read): what it rejected
+	 * was seen too */
+	ret->ifrecv = st.received + st.xdp_filtered + st.user_filtered;
 	ret->ifdrop = st.kernel_drops;
 	ret->filteraccept = st.received;
 	return 0;

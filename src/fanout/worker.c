@@ -106,10 +106,18 @@ static bool stop_requested(struct rc_worker *w)
 	return __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE);
 }
 
+/* -c COUNT reached, or every output still writing has met its stop
+ * condition (-a filesize/files). */
 static bool count_reached(struct rc_worker *w)
 {
-	return w->count_limit &&
-	       __atomic_load_n(w->count_shared, __ATOMIC_RELAXED) >= w->count_limit;
+	unsigned done = 0;
+
+	if (w->count_limit &&
+	    __atomic_load_n(w->count_shared, __ATOMIC_RELAXED) >= w->count_limit)
+		return true;
+	for (unsigned i = 0; i < w->nsinks; i++)
+		done += !w->gone[i] && w->sinks[i]->done;
+	return done && done == w->live_sinks;
 }
 
 /* After quiesce: hand out everything that got into the ring. */
@@ -188,9 +196,13 @@ static void *worker_main(void *arg)
 			}
 		}
 		r = w->src->ops->wait(w->src, w->wake_fd, 100);
+		if (r == -ENODATA) {
+			end = RC_WORKER_SOURCE_DONE;
+			break;
+		}
 		if (r < 0) {
 			w->error = r;
-			snprintf(w->err, sizeof(w->err), "%s",
+			snprintf(w->err, sizeof(w->err), "%s", w->src->failed[0] ? w->src->failed :
 				 r == -ENODEV ? "the interface went away" : strerror(-r));
 			end = RC_WORKER_SOURCE_FAILED;
 			break;

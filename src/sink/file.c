@@ -118,6 +118,8 @@ struct file_sink {
 	bool scanned;             /* the highest existing number was looked up */
 	bool packet_time;         /* time rotation and names follow frame timestamps */
 	bool ts_micro;            /* microsecond timestamps */
+	uint64_t stop_size;       /* stop instead of writing a file past this */
+	uint32_t stop_files;      /* stop instead of starting file stop_files + 1 */
 	uint8_t *head;            /* what starts every file */
 	size_t head_len;
 	size_t tail_len;          /* what ends every file (reserved in the size limit) */
@@ -620,10 +622,25 @@ static int open_file(struct file_sink *s, uint64_t t_ns)
 	return 0;
 }
 
-static int rotate(struct file_sink *s, uint64_t t_ns)
+/* A stop condition is met: the file ends complete, nothing more is written. */
+static int finish(struct file_sink *s)
 {
 	int r = close_file(s);
 
+	if (r < 0 || get_state(s) != RC_SINK_WRITING)
+		return r;
+	s->base.done = true;
+	set_state(s, RC_SINK_CLOSED, NULL);
+	return 0;
+}
+
+static int rotate(struct file_sink *s, uint64_t t_ns)
+{
+	int r;
+
+	if (s->stop_files && RC_COUNTER_GET(s->st.files) >= s->stop_files)
+		return finish(s);
+	r = close_file(s);
 	if (r < 0 || get_state(s) != RC_SINK_WRITING)
 		return r;
 	r = open_file(s, t_ns);
@@ -711,6 +728,10 @@ write_frames(struct file_sink *s, const struct rc_batch *b, const enum fmt F)
 				s->if_frames[iface] += nif;
 				frames = bytes = nif = 0;
 				r = get_state(s) == RC_SINK_IDLE ? open_file(s, t) : rotate(s, t);
+				if (s->base.done) {
+					RC_COUNTER_ADD(s->st.filtered, filtered);
+					return 0;
+				}
 				if (r < 0 || get_state(s) != RC_SINK_WRITING) {
 					RC_COUNTER_ADD(s->st.filtered, filtered);
 					count_lost(s, b, i);
@@ -724,7 +745,15 @@ write_frames(struct file_sink *s, const struct rc_batch *b, const enum fmt F)
 			RC_COUNTER_ADD(s->st.bytes, bytes);
 			s->if_frames[iface] += nif;
 			frames = bytes = nif = 0;
-			r = rotate(s, s->packet_time ? frame_ns(f) : rc_clock_ns(CLOCK_REALTIME));
+			/* the size limit is also a stop condition's (-a filesize) */
+			if (s->stop_size && s->cur_bytes + s->tail_len + rec > s->stop_size)
+				r = finish(s);
+			else
+				r = rotate(s, s->packet_time ? frame_ns(f) : rc_clock_ns(CLOCK_REALTIME));
+			if (s->base.done) {
+				RC_COUNTER_ADD(s->st.filtered, filtered);
+				return 0;
+			}
 			if (r < 0 || get_state(s) != RC_SINK_WRITING) {
 				RC_COUNTER_ADD(s->st.filtered, filtered);
 				count_lost(s, b, i);
@@ -836,6 +865,8 @@ static int file_sink_write(struct rc_sink *sink, const struct rc_batch *b)
 	int r;
 
 	if (rc_unlikely(get_state(s) != RC_SINK_WRITING)) {
+		if (sink->done)
+			return 0;  /* finished: the capture is ending */
 		if (get_state(s) == RC_SINK_IDLE && s->packet_time && !sink->dead)
 			goto write;  /* opens its first file at the first frame */
 		if (get_state(s) == RC_SINK_IDLE && file_sink_start(sink) < 0)
@@ -846,6 +877,8 @@ static int file_sink_write(struct rc_sink *sink, const struct rc_batch *b)
 	if (!s->packet_time && rc_rotor_time_due(&s->rotor, s->opened_mono,
 						 rc_clock_ns(CLOCK_MONOTONIC), s->cur_frames)) {
 		r = rotate(s, rc_clock_ns(CLOCK_REALTIME));
+		if (sink->done)
+			return 0;
 		if (r < 0 || get_state(s) != RC_SINK_WRITING)
 			return not_writing(s, b);
 	}
@@ -1006,7 +1039,12 @@ int rc_file_sink_new(const struct rc_pcap_conf *conf, const struct rc_file_input
 	s->ts_micro = conf->ts_micro;
 	s->file_mode = conf->file_mode;
 	s->snaplen = conf->snaplen && conf->snaplen < in->snaplen ? conf->snaplen : in->snaplen;
+	s->stop_size = conf->stop_size;
+	s->stop_files = conf->stop_files;
 	rc_rotor_init(&s->rotor, &conf->rotate);
+	/* one size check per frame serves both the rotation and the stop */
+	if (s->stop_size && (!s->rotor.conf.max_size || s->stop_size < s->rotor.conf.max_size))
+		s->rotor.conf.max_size = s->stop_size;
 	if (!s->to_stdout && rc_rotate_name(s->tmpl, s->numbered, 1, time(NULL), probe,
 					   sizeof(probe)) < 0) {
 		snprintf(err, errlen, "output file name from '%.900s' is empty or too long", s->tmpl);

@@ -111,6 +111,8 @@ struct rc_sink_ops {
 struct rc_sink {
 	const struct rc_sink_ops *ops;
 	bool dead;               /* stopped for good (set by the sink) */
+	bool done;               /* met a stop condition (-a filesize/files): writes
+				  * nothing more, and the capture may end (worker) */
 	char err[512];
 	/* set by the owner before start: where events go and how to name
 	 * this output in them ("capture alpha worker 0 output 1"), and

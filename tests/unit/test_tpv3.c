@@ -676,6 +676,79 @@ static void test_direction_and_losing(void **state)
 	assert_int_equal(rc_lease_put(b.lease), 1);
 }
 
+/* A cooked ("any") frame starts at its network header; the walker puts
+ * the LINUX_SLL2 header in front of it from the frame's sockaddr_ll, once:
+ * a second walk (the RDMA collector's) gives the same frame. */
+static void test_cooked_sll2(void **state)
+{
+	struct fix *f = *state;
+	const uint32_t netoff = TPACKET_ALIGN(TPACKET3_HDRLEN) + 16u + RESERVE;
+	struct fspec fs[2] = { plain(84, 1), plain(300, 2) };
+	struct rc_frame again[2];
+	struct blk k;
+	struct rc_batch b;
+	uint64_t vlan = 0, bytes = 0;
+	bool malformed;
+
+	f->r.cooked = true;
+	fs[0].pkttype = PACKET_OUTGOING;
+	fs[1].pkttype = PACKET_HOST;
+	fs[1].status = TP_STATUS_VLAN_VALID;  /* a stripped tag: SLL2 has no room for it */
+	fs[1].tci = 42;
+	blk_open(&k, fblock(f, 0), BLK);
+	for (unsigned i = 0; i < 2; i++) {
+		struct tpacket3_hdr *h;
+		uint8_t *d;
+
+		/* a slot as long as the cooked frame's: MACOFF + MACLEN = netoff */
+		fs[i].snap = fs[i].len + MACLEN;
+		h = blk_add(&k, &fs[i]);
+		d = (uint8_t *)h + netoff;
+		/* what a SOCK_DGRAM socket's ring holds: the IP packet at tp_net */
+		h->tp_mac = h->tp_net = (uint16_t)netoff;
+		h->tp_snaplen = h->tp_len = fs[i].len;
+		for (uint32_t j = 0; j < fs[i].len; j++)
+			d[j] = wire_byte(fs[i].tag, j + MACLEN);
+	}
+	blk_close(&k, 1, 0, true);
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 1);
+	assert_int_equal(b.n, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct rc_frame *fr = &b.frames[i];
+		const uint8_t *d = fr->data;
+		uint32_t ifindex;
+
+		assert_int_equal(fr->h.len, fs[i].len + 20);
+		assert_int_equal(fr->h.caplen, fs[i].len + 20);
+		assert_int_equal(d[0], 0x08);  /* protocol: IPv4, network order */
+		assert_int_equal(d[1], 0x00);
+		assert_int_equal(d[2] | d[3], 0);
+		memcpy(&ifindex, d + 4, 4);
+		assert_int_equal(ntohl(ifindex), 7);
+		assert_int_equal(d[8] << 8 | d[9], 1);  /* ARPHRD_ETHER */
+		assert_int_equal(d[10], fs[i].pkttype);
+		assert_int_equal(d[11], 6);
+		assert_memory_equal(d + 12, mac_src, 6);
+		assert_int_equal(d[18] | d[19], 0);
+		for (uint32_t j = 0; j < fs[i].len; j++)
+			assert_int_equal(d[20 + j], wire_byte(fs[i].tag, j + MACLEN));
+	}
+	assert_int_equal(b.frames[0].dir, RC_DIR_OUT);
+	assert_int_equal(b.frames[1].dir, RC_DIR_IN | RC_RX_UNICAST);
+	assert_int_equal(f->r.st.vlan_restored, 0);
+	/* the block describes the frames as they are now */
+	assert_int_equal(rc_tpv3_block_walk((struct tpacket_block_desc *)fblock(f, 0), BLK,
+					    SNAP_ALL, again, 2, &malformed, &vlan, &bytes), 2);
+	assert_false(malformed);
+	assert_int_equal(vlan, 0);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_ptr_equal(again[i].data, b.frames[i].data);
+		assert_int_equal(again[i].h.caplen, b.frames[i].h.caplen);
+		assert_int_equal(again[i].h.len, b.frames[i].h.len);
+	}
+	assert_int_equal(rc_lease_put(b.lease), 1);
+}
+
 /* ------------------------------------------------------------------ */
 /* seq_num gaps                                                        */
 
@@ -1287,6 +1360,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty_block_released_at_once, fix_setup,
 						fix_teardown),
 		cmocka_unit_test_setup_teardown(test_direction_and_losing, fix_setup, fix_teardown),
+		cmocka_unit_test_setup_teardown(test_cooked_sll2, fix_setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_seq_gap_counted_when_seen, fix_setup,
 						fix_teardown),
 		cmocka_unit_test_setup_teardown(test_vlan_without_headroom, fix_setup, fix_teardown),

@@ -78,6 +78,9 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CLI_OBJS) $(CORE_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
+# the daemon's reports are plain formatting: unit-tested over a made-up run
+$(BUILD)/tests/unit/test_report: $(BUILD)/src/daemon/report.o
+
 $(BUILD)/tests/rcgen: tests/tools/rcgen.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")

@@ -401,6 +401,7 @@ void rc_run_output(struct rc_run *r, unsigned k, unsigned i, struct rc_run_outpu
 	}
 	s = rw->sinks[i];
 	memset(ret, 0, sizeof(*ret));
+	ret->kind = s->ops->name;
 	s->ops->current(s, ret->path, sizeof(ret->path));
 	if (s->ops->state) {
 		ret->state = s->ops->state(s, ret->why, sizeof(ret->why));

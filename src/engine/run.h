@@ -41,6 +41,7 @@ struct rc_run_stats {
 
 /* One output of one worker, as status shows it. */
 struct rc_run_output {
+	const char *kind;                /* the sink's ops name: "file", "rdma" */
 	enum rc_sink_state state;
 	char path[4096];                 /* the file being (or last) written */
 	char why[600];                   /* unless writing: what is wrong */

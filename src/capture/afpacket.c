@@ -114,7 +114,10 @@ static int afp_stats(struct rc_source *s, struct rc_source_stats *ret)
 static int afp_next(struct rc_source *s, struct rc_batch *ret)
 {
 	struct afpacket *a = AFP(s);
-	int r = rc_tpv3_ring_next(&a->ring, ret);
+	int r;
+
+	a->ring.want_dir = a->base.want_dir;
+	r = rc_tpv3_ring_next(&a->ring, ret);
 
 	if (rc_unlikely(r == 1 && a->ring.losing)) {
 		a->ring.losing = false;

@@ -44,6 +44,7 @@ static int multi_next(struct rc_source *s, struct rc_batch *ret)
 		ret->iface = 0;
 		ret->drops = 0;
 		ret->drops_at = 0;
+		m->subs[i]->want_dir = m->base.want_dir;
 		if (m->subs[i]->ops->next(m->subs[i], ret) == 1) {
 			ret->iface = i;
 			m->next = (i + 1) % m->n;

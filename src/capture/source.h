@@ -95,6 +95,9 @@ struct rc_source {
 	unsigned n_ifaces;
 	int poll_fd;        /* readable when frames may be ready, or -1 */
 	bool packet_time;   /* frames from a file: their time is not now */
+	bool want_dir;      /* set by the owner: an output records each frame's
+			     * direction (rc_frame.dir); without it a source
+			     * may leave dir unset */
 	bool user_filter;   /* the capture filter could not go into the kernel:
 			     * the outputs run it, on each frame */
 	char notes[1024];   /* set-up fallbacks worth a log line; the caller logs */

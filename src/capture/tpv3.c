@@ -157,7 +157,7 @@ static bool add_sll2(struct tpacket3_hdr *h, uint8_t **data)
 
 static inline __attribute__((always_inline)) unsigned
 walk(struct tpacket_block_desc *bd, uint32_t block_size, uint32_t snaplen, bool cooked,
-     struct rc_frame *out, unsigned max, bool *ret_malformed, uint64_t *ret_vlan,
+     bool want_dir, struct rc_frame *out, unsigned max, bool *ret_malformed, uint64_t *ret_vlan,
      uint64_t *ret_bytes)
 {
 	uint64_t bytes = 0;
@@ -189,10 +189,10 @@ walk(struct tpacket_block_desc *bd, uint32_t block_size, uint32_t snaplen, bool 
 		    h->tp_snaplen > h->tp_len)
 			goto bad;
 		data = (uint8_t *)h + h->tp_mac;
-		out[i].dir = 0;
-		if (rc_likely(h->tp_mac >= SLL_END))
-			out[i].dir = dir_of_pkttype[((const struct sockaddr_ll *)((uint8_t *)h +
-						SLL_OFF))->sll_pkttype & 7];
+		if (want_dir)
+			out[i].dir = h->tp_mac >= SLL_END ?
+				dir_of_pkttype[((const struct sockaddr_ll *)((uint8_t *)h +
+						SLL_OFF))->sll_pkttype & 7] : 0;
 		if (__builtin_expect(!!(h->tp_status & TP_STATUS_VLAN_VALID) ||
 				     h->hv1.tp_vlan_tci != 0 || cooked, 0)) {
 			if (cooked) {
@@ -232,7 +232,8 @@ unsigned rc_tpv3_block_walk(struct tpacket_block_desc *bd, uint32_t block_size,
 			    uint32_t snaplen, struct rc_frame *out, unsigned max,
 			    bool *ret_malformed, uint64_t *ret_vlan, uint64_t *ret_bytes)
 {
-	return walk(bd, block_size, snaplen, false, out, max, ret_malformed, ret_vlan, ret_bytes);
+	return walk(bd, block_size, snaplen, false, true, out, max, ret_malformed, ret_vlan,
+		    ret_bytes);
 }
 
 /* Ready: the lease says the block is not user space's, and the kernel has
@@ -280,8 +281,14 @@ int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret)
 			r->losing = true;
 		rc_lease_begin(l, seq);
 		vlan = 0;
-		n = walk(bd, r->block_size, r->snaplen, r->cooked, r->views, r->max_views,
-			 &malformed, &vlan, &bytes);
+		/* the plain case compiled on its own: what only some captures
+		 * need costs the others nothing per frame */
+		if (rc_likely(!r->cooked && !r->want_dir))
+			n = walk(bd, r->block_size, r->snaplen, false, false, r->views,
+				 r->max_views, &malformed, &vlan, &bytes);
+		else
+			n = walk(bd, r->block_size, r->snaplen, r->cooked, r->want_dir, r->views,
+				 r->max_views, &malformed, &vlan, &bytes);
 		if (vlan)
 			RC_COUNTER_ADD(r->st.vlan_restored, vlan);
 		if (malformed)

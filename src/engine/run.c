@@ -251,6 +251,8 @@ int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen)
 			rv = rc_file_sink_new(&pc, &in, &rw->sinks[i], err, errlen);
 			if (rv < 0)
 				return rv;
+			if (rc_file_format_of(&pc) == RC_FORMAT_PCAPNG)
+				rw->src->want_dir = true;  /* its packet blocks say it */
 			rw->nsinks++;
 			setup_sink(r, k, rw->sinks[i]);
 			rw->sinks[i]->counters = source_counters;

@@ -689,13 +689,18 @@ static inline uint8_t *ng_opt(uint8_t *p, uint16_t code, const void *v, uint16_t
 
 /*
  * Write the frames of @b in format @F.  Inlined into one function per
- * format, so that the per-frame work is the format's own and nothing else.
+ * format, so that the per-frame work is the format's own and nothing else;
+ * with @G false (constant), a plain pcap output of a live capture, the
+ * settings that only some outputs have are not even looked at.
  */
 static inline __attribute__((always_inline)) int
-write_frames(struct file_sink *s, const struct rc_batch *b, const enum fmt F)
+write_frames(struct file_sink *s, const struct rc_batch *b, const enum fmt F, const bool G)
 {
 	uint64_t frames = 0, bytes = 0, filtered = 0, nif = 0;
 	const unsigned iface = b->iface < s->n_ifaces ? b->iface : 0;
+	/* settings read once: the copies into wbuf could alias them */
+	const bool micro = G && s->ts_micro, ptime = G && s->packet_time;
+	const size_t tail = F == FMT_PCAPNG ? s->tail_len : 0;
 	int r;
 
 	for (unsigned i = 0; i < b->n; i++) {
@@ -716,7 +721,7 @@ write_frames(struct file_sink *s, const struct rc_batch *b, const enum fmt F)
 			optlen += optlen ? 4 : 0;
 			rec = RC_NG_EPB_HDR + caplen + pad + optlen + 4;
 		}
-		if (rc_unlikely(s->packet_time && (s->io.fd < 0 || s->rotor.conf.max_time_ns))) {
+		if (rc_unlikely(ptime && (s->io.fd < 0 || s->rotor.conf.max_time_ns))) {
 			uint64_t t = frame_ns(f);
 
 			/* the files follow the frames' time: the first one is
@@ -739,7 +744,7 @@ write_frames(struct file_sink *s, const struct rc_batch *b, const enum fmt F)
 				}
 			}
 		}
-		if (rc_unlikely(rc_rotor_size_due(&s->rotor, s->cur_bytes + s->tail_len,
+		if (rc_unlikely(rc_rotor_size_due(&s->rotor, s->cur_bytes + tail,
 						  s->cur_frames, rec))) {
 			RC_COUNTER_ADD(s->st.frames, frames);
 			RC_COUNTER_ADD(s->st.bytes, bytes);
@@ -772,8 +777,7 @@ write_frames(struct file_sink *s, const struct rc_batch *b, const enum fmt F)
 			struct rec_hdr h;
 
 			h.sec = (uint32_t)f->h.ts.tv_sec;
-			h.frac = s->ts_micro ? (uint32_t)f->h.ts.tv_usec / 1000 :
-					       (uint32_t)f->h.ts.tv_usec;
+			h.frac = micro ? (uint32_t)f->h.ts.tv_usec / 1000 : (uint32_t)f->h.ts.tv_usec;
 			h.caplen = caplen;
 			h.len = f->h.len;
 			if (caplen < ZC_MIN_CAPLEN) {
@@ -788,7 +792,7 @@ write_frames(struct file_sink *s, const struct rc_batch *b, const enum fmt F)
 				queue(s, f->data, caplen);
 			}
 		} else {
-			uint64_t ts = ts_units(s, frame_ns(f));
+			uint64_t ts = micro ? frame_ns(f) / 1000 : frame_ns(f);
 			uint32_t h[7] = { RC_NG_EPB, (uint32_t)rec, iface, (uint32_t)(ts >> 32),
 					  (uint32_t)ts, caplen, f->h.len };
 			uint8_t *dst = s->wbuf + s->wlen, *p;
@@ -851,12 +855,17 @@ write_frames(struct file_sink *s, const struct rc_batch *b, const enum fmt F)
 
 static int write_pcap(struct file_sink *s, const struct rc_batch *b)
 {
-	return write_frames(s, b, FMT_PCAP);
+	return write_frames(s, b, FMT_PCAP, false);
+}
+
+static int write_pcap_general(struct file_sink *s, const struct rc_batch *b)
+{
+	return write_frames(s, b, FMT_PCAP, true);
 }
 
 static int write_pcapng(struct file_sink *s, const struct rc_batch *b)
 {
-	return write_frames(s, b, FMT_PCAPNG);
+	return write_frames(s, b, FMT_PCAPNG, true);
 }
 
 static int file_sink_write(struct rc_sink *sink, const struct rc_batch *b)
@@ -883,7 +892,9 @@ static int file_sink_write(struct rc_sink *sink, const struct rc_batch *b)
 			return not_writing(s, b);
 	}
 write:
-	return s->fmt->id == FMT_PCAPNG ? write_pcapng(s, b) : write_pcap(s, b);
+	if (s->fmt->id == FMT_PCAPNG)
+		return write_pcapng(s, b);
+	return s->ts_micro || s->packet_time ? write_pcap_general(s, b) : write_pcap(s, b);
 }
 
 static int file_sink_tick(struct rc_sink *sink, uint64_t now_mono_ns)

@@ -76,4 +76,12 @@ assert ('ringcap_output_frames_total{capture="edge",worker="0",output="1",type="
 print("json and prometheus: every counter, per output")
 EOF
 rc_stop "$DAEMON_PID" || true
+# the daemon's pcapng output, closed at SIGTERM, states its own counts
+"${PCAPCHECK[@]}" ng "$RC_TMP/all.pcapng" >"$RC_TMP/all.json" || rc_fail "all.pcapng unreadable"
+$PY - "$RC_TMP/all.json" <<'EOF' || rc_fail "the daemon's pcapng file"
+import json, sys
+(f,) = json.load(open(sys.argv[1]))
+(isb,) = f["isbs"]
+assert f["packets"] == 20000 and isb["usrdeliv"] == 20000 and isb["ifrecv"] == 20000, isb
+EOF
 rc_pass "ringcap stats: 100 columns, the counters that apply, received apart from written"

@@ -644,6 +644,7 @@ static void test_direction_and_losing(void **state)
 	struct blk e, k;
 	struct rc_batch b;
 
+	f->r.want_dir = true;
 	s[0].pkttype = PACKET_HOST;
 	s[1].pkttype = PACKET_OUTGOING;
 	s[2].pkttype = PACKET_BROADCAST;
@@ -691,6 +692,7 @@ static void test_cooked_sll2(void **state)
 	bool malformed;
 
 	f->r.cooked = true;
+	f->r.want_dir = true;
 	fs[0].pkttype = PACKET_OUTGOING;
 	fs[1].pkttype = PACKET_HOST;
 	fs[1].status = TP_STATUS_VLAN_VALID;  /* a stripped tag: SLL2 has no room for it */

@@ -17,6 +17,16 @@
  * that the capture starts on all of them at once.  On loopback
  * the kernel rejects the outgoing copy of each frame (as libpcap does).
  *
+ * "any" is a cooked (SOCK_DGRAM) socket bound to every interface: frames
+ * come from their network header on, and the block walker puts a
+ * LINUX_SLL2 header in front of each (interface index, direction), as
+ * libpcap does; the filter, compiled for LINUX_SLL2, is rewritten for the
+ * cooked socket (rc_filter_cook), or runs in user space when it cannot be.
+ *
+ * Losses are told where they happened: a block the kernel marks
+ * TP_STATUS_LOSING comes after dropped frames, and its first frame carries
+ * the count PACKET_STATISTICS gives (pcapng's epb_dropcount).
+ *
  * Shutdown without loss: quiesce() swaps in a drop-everything filter, then
  * reads PACKET_STATISTICS; every frame the kernel put into the ring up to
  * then is (received - dropped), and the worker keeps walking until it has
@@ -361,12 +371,11 @@ static void step_snaplen(struct afpacket *a, const struct rc_capture_conf *c)
 
 /* What pcapng's interface block says about it: the name, and what
  * captures it (with the driver, when the kernel tells). */
-static void describe(struct afpacket *a, const struct rc_capture_conf *c)
+static void describe(struct afpacket *a)
 {
 	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
 	struct ifreq ifr = { 0 };
 
-	(void)c;
 	snprintf(a->iface.name, sizeof(a->iface.name), "%s", a->ifname);
 	a->iface.dlt = a->base.dlt;
 	a->iface.snaplen = a->base.snaplen;
@@ -542,7 +551,7 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	a->base.unit_size = c->ring.block_size;
 	a->base.poll_fd = a->fd;
 	a->ring.cooked = a->any;
-	describe(a, c);
+	describe(a);
 	/* bind: from here on, frames flow */
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);

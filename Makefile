@@ -46,7 +46,8 @@ endif
 
 # the engine, shared by every binary and the unit tests
 CORE_SRCS := $(wildcard src/common/*.c src/config/*.c src/capture/*.c src/fanout/*.c src/sink/*.c src/rdma/*.c src/engine/*.c)
-CLI_SRCS  := src/cli/args.c src/cli/capture.c src/cli/ctl.c src/cli/rdma_recv.c
+CLI_SRCS  := src/cli/args.c src/cli/capture.c src/cli/ctl.c src/cli/ifaces.c src/cli/postrotate.c \
+	src/cli/rdma_recv.c
 DAEMON_SRCS := $(wildcard src/daemon/*.c)
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_LIBS  = $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
@@ -78,6 +79,9 @@ $(BUILD)/ringcapd: $(DAEMON_OBJS) $(CORE_OBJS)
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(CLI_OBJS) $(CORE_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+# the daemon's reports are plain formatting: unit-tested over a made-up run
+$(BUILD)/tests/unit/test_report: $(BUILD)/src/daemon/report.o
 
 $(BUILD)/tests/rcgen: tests/tools/rcgen.c
 	@mkdir -p $(dir $@)

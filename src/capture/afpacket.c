@@ -17,6 +17,16 @@
  * that the capture starts on all of them at once.  On loopback
  * the kernel rejects the outgoing copy of each frame (as libpcap does).
  *
+ * "any" is a cooked (SOCK_DGRAM) socket bound to every interface: frames
+ * come from their network header on, and the block walker puts a
+ * LINUX_SLL2 header in front of each (interface index, direction), as
+ * libpcap does; the filter, compiled for LINUX_SLL2, is rewritten for the
+ * cooked socket (rc_filter_cook), or runs in user space when it cannot be.
+ *
+ * Losses are told where they happened: a block the kernel marks
+ * TP_STATUS_LOSING comes after dropped frames, and its first frame carries
+ * the count PACKET_STATISTICS gives (pcapng's epb_dropcount).
+ *
  * Shutdown without loss: quiesce() swaps in a drop-everything filter, then
  * reads PACKET_STATISTICS; every frame the kernel put into the ring up to
  * then is (received - dropped), and the worker keeps walking until it has
@@ -31,7 +41,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if_arp.h>
+#include <linux/ethtool.h>
 #include <linux/if_ether.h>
+#include <linux/sockios.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
@@ -51,12 +63,14 @@
 #include "../common/stdfd.h"
 #include "filter.h"
 #include "tpv3.h"
+#include "tstamp.h"
 
 struct afpacket {
 	struct rc_source base;
 	int fd;
 	int ifindex;
 	char ifname[IF_NAMESIZE];
+	struct rc_source_iface iface;
 	void *map;
 	size_t map_len;
 	struct rc_tpv3_ring ring;
@@ -64,8 +78,10 @@ struct afpacket {
 	bool quiesced;
 	pthread_mutex_t lock;        /* guards the totals below */
 	uint64_t received, drops, freeze_q;
+	uint64_t drops_told;         /* of drops: told with a batch (worker only) */
 	uint64_t link_down;
 	bool loopback;               /* skip PACKET_OUTGOING: each frame once */
+	bool any;                    /* every interface: a cooked socket, LINUX_SLL2 */
 };
 
 #define AFP(s) ((struct afpacket *)(s))
@@ -107,7 +123,27 @@ static int afp_stats(struct rc_source *s, struct rc_source_stats *ret)
 
 static int afp_next(struct rc_source *s, struct rc_batch *ret)
 {
-	return rc_tpv3_ring_next(&AFP(s)->ring, ret);
+	struct afpacket *a = AFP(s);
+	int r;
+
+	a->ring.want_dir = a->base.want_dir;
+	r = rc_tpv3_ring_next(&a->ring, ret);
+
+	if (rc_unlikely(r == 1 && a->ring.losing)) {
+		a->ring.losing = false;
+		/* The kernel dropped frames before this block and had not
+		 * been asked since: ask now (it then stops marking blocks) and
+		 * tell the drops not told yet with its first frame.  Another
+		 * thread's stats() may have asked first: that count is in
+		 * a->drops too. */
+		pthread_mutex_lock(&a->lock);
+		read_kernel_stats(a);
+		ret->drops = a->drops - a->drops_told;
+		a->drops_told = a->drops;
+		pthread_mutex_unlock(&a->lock);
+		ret->drops_at = 0;
+	}
+	return r;
 }
 
 static void afp_done(struct rc_source *s, struct rc_batch *b)
@@ -200,13 +236,31 @@ static int attach(struct afpacket *a, const struct bpf_program *prog)
 			     rc_filter_attach(a->fd, prog);
 }
 
+/* The kernel program for @expr; on "any", rewritten for the cooked
+ * socket (-ENOTSUP: it cannot run in the kernel, see rc_filter_cook). */
+static int compile(struct afpacket *a, const char *expr, uint32_t snaplen,
+		   struct bpf_program *prog, char *err, size_t errlen)
+{
+	int r = rc_filter_compile(expr, a->base.dlt, snaplen, prog, err, errlen);
+
+	if (r < 0 || !a->any)
+		return r;
+	r = rc_filter_cook(prog);
+	if (r < 0) {
+		pcap_freecode(prog);
+		snprintf(err, errlen, "the filter '%s' reads the LINUX_SLL2 link address or a "
+			 "frame's length, which a cooked socket's kernel filter cannot see", expr);
+	}
+	return r;
+}
+
 static int afp_set_filter(struct rc_source *s, const char *expr, char *err, size_t errlen)
 {
 	struct afpacket *a = AFP(s);
 	struct bpf_program prog = { 0 };
 	int r;
 
-	r = rc_filter_compile(expr, a->base.dlt, a->base.snaplen, &prog, err, errlen);
+	r = compile(a, expr, a->base.snaplen, &prog, err, errlen);
 	if (r < 0)
 		return r;
 	/* one setsockopt swaps the program atomically: no frame goes unfiltered */
@@ -277,6 +331,11 @@ static int step_link_type(struct afpacket *a, char *err, size_t errlen)
 {
 	struct ifreq ifr = { 0 };
 
+	if (a->any) {
+		/* frames of every link type, each behind a LINUX_SLL2 header */
+		a->base.dlt = DLT_LINUX_SLL2;
+		return 0;
+	}
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->ifname);
 	if (ioctl(a->fd, SIOCGIFHWADDR, &ifr) < 0)
 		return rc_source_fail(err, errlen, -errno, "cannot read the link type of %s: %s", a->ifname,
@@ -317,6 +376,14 @@ static void step_snaplen(struct afpacket *a, const struct rc_capture_conf *c)
 	uint32_t fits = c->ring.block_size - blk - (netoff - maclen);
 	struct ifreq ifr = { 0 };
 
+	if (a->any) {
+		/* a cooked frame starts at its network header, at
+		 * TPACKET_ALIGN(hdr) + 16 + 4; the walker puts the 20-byte
+		 * LINUX_SLL2 header in front of it */
+		fits = c->ring.block_size - blk - ((uint32_t)TPACKET_ALIGN(hdr) + 16 + 4) + 20;
+		a->base.snaplen = RC_MIN(fits, c->snaplen);
+		return;
+	}
 	a->base.snaplen = c->snaplen;
 	if (fits >= c->snaplen)
 		return;
@@ -329,6 +396,32 @@ static void step_snaplen(struct afpacket *a, const struct rc_capture_conf *c)
 			       "is %d): a ring block of %u bytes holds no more; a larger block "
 			       "size keeps them whole", fits, fits, a->ifname, ifr.ifr_mtu,
 			       c->ring.block_size);
+}
+
+/* What pcapng's interface block says about it: the name, and what
+ * captures it (with the driver, when the kernel tells). */
+static void describe(struct afpacket *a)
+{
+	struct ethtool_drvinfo di = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { 0 };
+
+	snprintf(a->iface.name, sizeof(a->iface.name), "%s", a->ifname);
+	a->iface.dlt = a->base.dlt;
+	a->iface.snaplen = a->base.snaplen;
+	a->iface.ifindex = a->ifindex;
+	if (a->any) {
+		snprintf(a->iface.desc, sizeof(a->iface.desc), "every interface, each frame with a "
+			 "LINUX_SLL2 header (interface index, direction), AF_PACKET TPACKET_V3 ring");
+		return;
+	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->ifname);
+	ifr.ifr_data = (void *)&di;
+	if (ioctl(a->fd, SIOCETHTOOL, &ifr) == 0 && di.driver[0])
+		snprintf(a->iface.desc, sizeof(a->iface.desc),
+			 "%s (driver %.32s), AF_PACKET TPACKET_V3 ring", a->ifname, di.driver);
+	else
+		snprintf(a->iface.desc, sizeof(a->iface.desc), "%s, AF_PACKET TPACKET_V3 ring",
+			 a->ifname);
 }
 
 /* The kernel may refuse a large ring (ENOMEM): halve the block count and
@@ -404,14 +497,21 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	pthread_mutex_init(&a->lock, NULL);
 	a->base.ops = &afpacket_ops;
 	a->base.snaplen = c->snaplen;  /* until the ring says how much fits */
+	a->base.ifaces = &a->iface;
+	a->base.n_ifaces = 1;
+	a->base.poll_fd = -1;
 	snprintf(a->ifname, sizeof(a->ifname), "%s", c->iface);
 
-	/* resolve */
-	a->ifindex = (int)if_nametoindex(a->ifname);
-	if (a->ifindex == 0)
+	/* resolve; "any" is every interface, bound to index 0, as libpcap */
+	a->any = !strcmp(a->ifname, "any");
+	a->ifindex = a->any ? 0 : (int)if_nametoindex(a->ifname);
+	if (a->ifindex == 0 && !a->any) {
 		return rc_source_fail(err, errlen, -ENODEV, "no such interface: %s", a->ifname);
-	/* socket: protocol 0 receives nothing until bind() */
-	a->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	}
+	/* socket: protocol 0 receives nothing until bind().  On "any" the
+	 * frames come without their link headers (which differ from one
+	 * interface to the next), and the walker puts LINUX_SLL2 in front */
+	a->fd = socket(AF_PACKET, (a->any ? SOCK_DGRAM : SOCK_RAW) | SOCK_CLOEXEC, 0);
 	r = a->fd < 0 ? -errno : 0;
 	if (a->fd >= 0) {
 		/* never where a log line or stdout's records could go */
@@ -431,10 +531,19 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	r = step_link_type(a, err, errlen);
 	if (r < 0)
 		return r;
-	/* filter, before any frame can arrive; a vlan test runs in user space.
-	 * A fanout member takes nothing until it is in the group. */
-	r = rc_filter_compile(rc_filter_needs_userspace(c->filter) ? NULL : c->filter,
-			      a->base.dlt, c->snaplen, &prog, err, errlen);
+	/* adapter timestamps, before any frame: a bad -j is the user's input */
+	r = rc_tstamp_setup(a->fd, a->ifname, c->tstamp, err, errlen);
+	if (r < 0)
+		return r;
+	/* filter, before any frame can arrive; a vlan test runs in user space,
+	 * and so does one a cooked socket cannot run.  A fanout member takes
+	 * nothing until it is in the group. */
+	a->base.user_filter = rc_filter_needs_userspace(c->filter);
+	r = compile(a, a->base.user_filter ? NULL : c->filter, c->snaplen, &prog, err, errlen);
+	if (r == -ENOTSUP) {
+		a->base.user_filter = true;
+		r = compile(a, NULL, c->snaplen, &prog, err, errlen);
+	}
 	if (r < 0)
 		return r;
 	r = fanout ? rc_filter_attach_drop_all(a->fd) : attach(a, &prog);
@@ -461,6 +570,9 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	r = rc_tpv3_ring_init(&a->ring, a->map, c->ring.block_size, nr, a->base.snaplen);
 	if (r < 0)
 		return r;
+	a->base.poll_fd = a->fd;
+	a->ring.cooked = a->any;
+	describe(a);
 	/* bind: from here on, frames flow */
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);
@@ -490,7 +602,10 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 		/* still taking nothing: the caller arms every member with
 		 * set_filter() once all of them are in the group */
 	}
-	if (c->promisc) {
+	if (c->promisc && a->any) {
+		rc_source_note(&a->base, "promiscuous mode is not supported on \"any\" (as with "
+			       "tcpdump): each interface receives what it would anyway");
+	} else if (c->promisc) {
 		struct packet_mreq mr = { .mr_ifindex = a->ifindex, .mr_type = PACKET_MR_PROMISC };
 
 		if (setsockopt(a->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)

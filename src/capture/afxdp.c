@@ -126,6 +126,7 @@ struct batch_slot {
 
 struct afxdp {
 	struct rc_source base;
+	struct rc_source_iface iface;
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	uint32_t queue;
@@ -294,6 +295,7 @@ static int xdp_next(struct rc_source *s, struct rc_batch *ret)
 			}
 			data = a->mem.area + addr;
 			f->data = data;
+			f->dir = RC_DIR_IN;  /* XDP sees what arrives, nothing else */
 			f->h.len = len;
 			f->h.caplen = len < s->snaplen ? len : s->snaplen;
 			if (a->filter && !rc_filter_match(a->filter, f)) {
@@ -672,6 +674,9 @@ static struct afxdp *afxdp_alloc(const struct rc_capture_conf *c)
 	a->owner.release = slot_release;
 	a->base.dlt = DLT_EN10MB;
 	a->base.snaplen = c->snaplen;
+	a->base.ifaces = &a->iface;
+	a->base.n_ifaces = 1;
+	a->base.poll_fd = -1;
 	a->tai_off = measure_tai_offset();
 	a->tai_next_ns = (int64_t)rc_clock_ns(CLOCK_MONOTONIC_COARSE) + TAI_REFRESH_NS;
 	a->hold_ns = HOLD_START_NS;
@@ -784,6 +789,16 @@ static int step_socket(struct afxdp *a, const struct rc_capture_conf *c, char *e
 	return 0;
 }
 
+/* What pcapng's interface block says about it. */
+static void describe(struct afxdp *a)
+{
+	snprintf(a->iface.name, sizeof(a->iface.name), "%s", a->ifname);
+	snprintf(a->iface.desc, sizeof(a->iface.desc), "%s queue %u, AF_XDP", a->ifname, a->queue);
+	a->iface.dlt = a->base.dlt;
+	a->iface.snaplen = a->base.snaplen;
+	a->iface.ifindex = a->ifindex;
+}
+
 int rc_afxdp_queue_count(const char *iface)
 {
 	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
@@ -881,6 +896,7 @@ int rc_afxdp_open(const struct rc_capture_conf *c, unsigned queue, struct rc_sou
 		return rc_source_fail(err, errlen, r,
 				      "adding the AF_XDP socket of %s queue %u to the XSKMAP: %s",
 				      a->ifname, queue, strerror(-r));
+	describe(a);
 	*ret = &TAKE_PTR(a)->base;
 	return 0;
 }
@@ -912,6 +928,7 @@ int rc_afxdp_open_mem(const struct rc_capture_conf *c, void *umem, uint64_t umem
 			rc_source_fail(err, errlen, r, "setting up the batches: %s", strerror(-r));
 		return r;
 	}
+	describe(a);
 	*ret = &TAKE_PTR(a)->base;
 	return 0;
 }

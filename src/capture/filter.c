@@ -82,6 +82,59 @@ bool rc_filter_needs_userspace(const char *expr)
 	return false;
 }
 
+#define SLL2_HDR 20u
+
+/* The ancillary load that stands for a load of @size bytes at @k of the
+ * LINUX_SLL2 header, or 0 if there is none. */
+static uint32_t sll2_ancillary(uint32_t k, uint16_t size)
+{
+	if (k == 0 && size == BPF_H)
+		return SKF_AD_OFF + SKF_AD_PROTOCOL;
+	if (k == 4 && size == BPF_W)
+		return SKF_AD_OFF + SKF_AD_IFINDEX;
+	if (k == 8 && size == BPF_H)
+		return SKF_AD_OFF + SKF_AD_HATYPE;
+	if (k == 10 && size == BPF_B)
+		return SKF_AD_OFF + SKF_AD_PKTTYPE;
+	return 0;
+}
+
+int rc_filter_cook(struct bpf_program *prog)
+{
+	struct bpf_insn *insns = prog->bf_insns;
+
+	/* all or nothing: check every instruction before changing one */
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < prog->bf_len; i++) {
+			struct bpf_insn *p = &insns[i];
+			uint16_t cls = BPF_CLASS(p->code), mode = BPF_MODE(p->code);
+
+			if (cls == BPF_RET && BPF_RVAL(p->code) == BPF_K) {
+				if (pass && p->k > SLL2_HDR)
+					p->k -= SLL2_HDR;
+				continue;
+			}
+			if (cls != BPF_LD && cls != BPF_LDX)
+				continue;
+			if (mode == BPF_LEN)
+				return -ENOTSUP;  /* the kernel's length has no header */
+			if (mode != BPF_ABS && mode != BPF_IND && mode != BPF_MSH)
+				continue;
+			if (p->k >= SLL2_HDR) {
+				if (pass)
+					p->k -= SLL2_HDR;
+			} else if (mode == BPF_ABS && cls == BPF_LD &&
+				   sll2_ancillary(p->k, BPF_SIZE(p->code))) {
+				if (pass)
+					p->k = sll2_ancillary(p->k, BPF_SIZE(p->code));
+			} else {
+				return -ENOTSUP;
+			}
+		}
+	}
+	return 0;
+}
+
 int rc_filter_attach(int fd, const struct bpf_program *prog)
 {
 	struct sock_fprog fp = {

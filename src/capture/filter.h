@@ -38,6 +38,19 @@ int rc_filter_attach(int fd, const struct bpf_program *prog);
  */
 int rc_filter_attach_no_outgoing(int fd, const struct bpf_program *prog);
 
+/*
+ * Rewrite @prog, compiled for DLT_LINUX_SLL2, for a cooked (SOCK_DGRAM)
+ * socket, where the kernel filter sees the frame from its network header
+ * and no link header at all: loads past the 20-byte LINUX_SLL2 header
+ * move 20 bytes back, loads of its protocol, interface index, ARPHRD type
+ * and packet type become the kernel's ancillary loads of the same, and
+ * the snapshot length returned shrinks by the header the walker adds
+ * back.  -ENOTSUP when the program reads anything else of the header (the
+ * link address) or the frame's length: it must then run in user space, on
+ * the frame with its header (rc_filter_match).
+ */
+int rc_filter_cook(struct bpf_program *prog);
+
 /* Attach a program that rejects everything (used to stop intake at shutdown). */
 int rc_filter_attach_drop_all(int fd);
 

@@ -8,6 +8,10 @@
  * ts.tv_usec field carries NANOseconds (the files are nanosecond pcap).
  * Where the memory behind a batch lies, for a sink that sends it as it is,
  * the batch's source tells (the export op, source.h).
+ *
+ * @dir is the frame's direction and how it was addressed, as far as the
+ * source knows (AF_PACKET's sll_pkttype; AF_XDP sees only what arrives),
+ * in the bits the pcapng EPB flags word uses for them: 0 when unknown.
  */
 #ifndef RC_FRAME_H
 #define RC_FRAME_H
@@ -17,9 +21,20 @@
 
 struct rc_lease;
 
+/* rc_frame.dir: direction (bits 0-1) and reception type (bits 2-4) */
+enum {
+	RC_DIR_IN = 1,
+	RC_DIR_OUT = 2,
+	RC_RX_UNICAST = 1 << 2,
+	RC_RX_MULTICAST = 2 << 2,
+	RC_RX_BROADCAST = 3 << 2,
+	RC_RX_PROMISC = 4 << 2,
+};
+
 struct rc_frame {
 	struct pcap_pkthdr h;  /* ts.tv_sec, ts.tv_usec = nanoseconds, caplen, len */
 	const uint8_t *data;
+	uint8_t dir;           /* RC_DIR_* | RC_RX_*, 0 = not known */
 };
 
 struct rc_batch {
@@ -27,6 +42,13 @@ struct rc_batch {
 	unsigned n;
 	struct rc_lease *lease;  /* the memory behind every frame above */
 	uint64_t bytes;          /* sum of h.len, for counters */
+	/* Which of the source's interfaces (rc_source.ifaces) every frame of
+	 * the batch came from: a batch never mixes interfaces. */
+	unsigned iface;
+	/* The kernel dropped @drops frames (ring full) just before frame
+	 * @drops_at, as far as it says (0: nothing known). */
+	unsigned drops_at;
+	uint64_t drops;
 };
 
 #endif

@@ -9,7 +9,9 @@
  *             one lease reference; 0 = nothing ready now.
  *   wait      worker thread.  Sleep until frames may be ready, @wake_fd is
  *             readable or @timeout_ms passes.  1 = look again, 0 = timeout
- *             or woken, -errno = the source failed (-ENODEV: interface gone).
+ *             or woken, -errno = the source failed (-ENODEV: interface gone;
+ *             failed[] may say more), -ENODATA = it has no more frames (the
+ *             end of a file read): a normal end.
  *   done      worker thread.  Drop the worker's reference on a batch.
  *   quiesce   worker thread.  Stop taking new frames; from then on drained()
  *             says whether every frame that got in has been handed out.
@@ -23,7 +25,13 @@
  *             a batch this source handed out and that is not done yet:
  *             also whether the batch is still one whole unit.  0, or
  *             -errno (-ENODATA: no memory to offer).
+ *   iface_stats optional; any thread.  The counters of interface @i alone
+ *             (a source of several interfaces); without it, stats() is
+ *             interface 0's.
  *   free      after the worker has stopped and every lease is back.
+ *
+ * Every source describes the interfaces its frames come from (ifaces[]):
+ * one for a plain capture, one per -i for several; batch.iface says which.
  */
 #ifndef RC_SOURCE_H
 #define RC_SOURCE_H
@@ -53,6 +61,18 @@ struct rc_source_stats {
 	uint64_t xdp_invalid_descs;
 	uint64_t xdp_ring_full;     /* RX ring full (also in kernel_drops) */
 	uint64_t xdp_ts_fallback;   /* frames without the XDP program's timestamp */
+	/* files read (-r) */
+	uint64_t user_filtered;     /* rejected by the capture filter, run in user space */
+};
+
+#define RC_MAX_IFACES 64  /* interfaces of one capture (-i ... -i) */
+
+struct rc_source_iface {
+	char name[64];          /* "eth0", "any", or the file read (-r) */
+	char desc[160];         /* what captures it: pcapng's if_description */
+	int dlt;                /* libpcap link type of its frames */
+	uint32_t snaplen;       /* the longest frame it hands out */
+	int ifindex;            /* 0 for "any" and files */
 };
 
 /* What the export op says about a source's memory, and about one batch. */
@@ -84,6 +104,7 @@ struct rc_source_ops {
 	int (*stats)(struct rc_source *s, struct rc_source_stats *ret);
 	int (*set_filter)(struct rc_source *s, const char *expr, char *err, size_t errlen);
 	int (*export)(struct rc_source *s, const struct rc_batch *b, struct rc_export *ret);
+	int (*iface_stats)(struct rc_source *s, unsigned i, struct rc_source_stats *ret);
 	void (*free)(struct rc_source *s);
 };
 
@@ -91,7 +112,17 @@ struct rc_source {
 	const struct rc_source_ops *ops;
 	int dlt;            /* libpcap link type of the frames */
 	uint32_t snaplen;
+	const struct rc_source_iface *ifaces;  /* batch.iface indexes this */
+	unsigned n_ifaces;
+	int poll_fd;        /* readable when frames may be ready, or -1 */
+	bool packet_time;   /* frames from a file: their time is not now */
+	bool want_dir;      /* set by the owner: an output records each frame's
+			     * direction (rc_frame.dir); without it a source
+			     * may leave dir unset */
+	bool user_filter;   /* the capture filter could not go into the kernel:
+			     * the outputs run it, on each frame */
 	char notes[1024];   /* set-up fallbacks worth a log line; the caller logs */
+	char failed[512];   /* why wait() failed, when its errno does not say it all */
 };
 
 /* @s's export op; -ENODATA (and *@ret zeroed) for a source without one. */

@@ -101,9 +101,64 @@ static void restore_vlan(struct tpacket3_hdr *h, uint8_t **data)
 	*data = d;
 }
 
-unsigned rc_tpv3_block_walk(struct tpacket_block_desc *bd, uint32_t block_size,
-			    uint32_t snaplen, struct rc_frame *out, unsigned max,
-			    bool *ret_malformed, uint64_t *ret_vlan, uint64_t *ret_bytes)
+/* sll_pkttype -> rc_frame.dir */
+static const uint8_t dir_of_pkttype[8] = {
+	[PACKET_HOST] = RC_DIR_IN | RC_RX_UNICAST,
+	[PACKET_BROADCAST] = RC_DIR_IN | RC_RX_BROADCAST,
+	[PACKET_MULTICAST] = RC_DIR_IN | RC_RX_MULTICAST,
+	[PACKET_OTHERHOST] = RC_DIR_IN | RC_RX_PROMISC,
+	[PACKET_OUTGOING] = RC_DIR_OUT,
+	[PACKET_LOOPBACK] = RC_DIR_IN,
+	[PACKET_USER] = RC_DIR_IN,
+	[PACKET_KERNEL] = RC_DIR_IN,
+};
+
+/* Where the kernel puts a frame's struct sockaddr_ll, and the smallest
+ * tp_mac that leaves room for it (blocks built by rc_tpv3_block_build()
+ * have none: their frames' direction is not known). */
+#define SLL_OFF TPACKET_ALIGN(sizeof(struct tpacket3_hdr))
+#define SLL_END (SLL_OFF + sizeof(struct sockaddr_ll))
+#define SLL2_LEN 20u
+
+/*
+ * A cooked (SOCK_DGRAM) frame starts at its network header: put the
+ * LINUX_SLL2 header in front of it, from the frame's sockaddr_ll, as
+ * libpcap does for "any".  tp_mac then no longer equals tp_net, which is
+ * what makes a second walk leave the frame alone.
+ */
+static bool add_sll2(struct tpacket3_hdr *h, uint8_t **data)
+{
+	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)((uint8_t *)h + SLL_OFF);
+	uint8_t *d = *data - SLL2_LEN;
+	uint32_t ifindex = htonl((uint32_t)sll->sll_ifindex);
+	uint16_t hatype = htons(sll->sll_hatype);
+
+	if (h->tp_mac != h->tp_net || h->tp_mac < SLL_END + SLL2_LEN)
+		return false;
+	memcpy(d, &sll->sll_protocol, 2);
+	memset(d + 2, 0, 2);
+	memcpy(d + 4, &ifindex, 4);
+	memcpy(d + 8, &hatype, 2);
+	d[10] = sll->sll_pkttype;
+	d[11] = sll->sll_halen;
+	memset(d + 12, 0, 8);
+	memcpy(d + 12, sll->sll_addr, RC_MIN(sll->sll_halen, 8));
+	h->tp_mac -= SLL2_LEN;
+	h->tp_snaplen += SLL2_LEN;
+	h->tp_len += SLL2_LEN;
+	/* LINUX_SLL2 has no place for a stripped tag (libpcap drops it too);
+	 * clear it so that no later walk takes the frame for Ethernet */
+	h->tp_status &= ~(TP_STATUS_VLAN_VALID | TP_STATUS_VLAN_TPID_VALID);
+	h->hv1.tp_vlan_tci = 0;
+	h->hv1.tp_vlan_tpid = 0;
+	*data = d;
+	return true;
+}
+
+static inline __attribute__((always_inline)) unsigned
+walk(struct tpacket_block_desc *bd, uint32_t block_size, uint32_t snaplen, bool cooked,
+     bool want_dir, struct rc_frame *out, unsigned max, bool *ret_malformed, uint64_t *ret_vlan,
+     uint64_t *ret_bytes)
 {
 	uint64_t bytes = 0;
 	uint32_t n = bd->hdr.bh1.num_pkts;
@@ -134,10 +189,19 @@ unsigned rc_tpv3_block_walk(struct tpacket_block_desc *bd, uint32_t block_size,
 		    h->tp_snaplen > h->tp_len)
 			goto bad;
 		data = (uint8_t *)h + h->tp_mac;
-		if (__builtin_expect(!!(h->tp_status & TP_STATUS_VLAN_VALID) || h->hv1.tp_vlan_tci != 0, 0)) {
-			/* headroom: never write over the tpacket3 header */
-			if (h->tp_snaplen >= MAC_ADDRS_LEN &&
-			    h->tp_mac >= sizeof(struct tpacket3_hdr) + VLAN_TAG_LEN) {
+		if (want_dir)
+			out[i].dir = h->tp_mac >= SLL_END ?
+				dir_of_pkttype[((const struct sockaddr_ll *)((uint8_t *)h +
+						SLL_OFF))->sll_pkttype & 7] : 0;
+		if (__builtin_expect(!!(h->tp_status & TP_STATUS_VLAN_VALID) ||
+				     h->hv1.tp_vlan_tci != 0 || cooked, 0)) {
+			if (cooked) {
+				/* room for it is checked against tp_mac; the frame
+				 * still ends where it did */
+				add_sll2(h, &data);
+			} else if (h->tp_snaplen >= MAC_ADDRS_LEN &&
+				   /* headroom: never write over the tpacket3 header */
+				   h->tp_mac >= sizeof(struct tpacket3_hdr) + VLAN_TAG_LEN) {
 				restore_vlan(h, &data);
 				(*ret_vlan)++;
 			}
@@ -162,6 +226,14 @@ out:
 	if (ret_bytes)
 		*ret_bytes = bytes;
 	return i;
+}
+
+unsigned rc_tpv3_block_walk(struct tpacket_block_desc *bd, uint32_t block_size,
+			    uint32_t snaplen, struct rc_frame *out, unsigned max,
+			    bool *ret_malformed, uint64_t *ret_vlan, uint64_t *ret_bytes)
+{
+	return walk(bd, block_size, snaplen, false, true, out, max, ret_malformed, ret_vlan,
+		    ret_bytes);
 }
 
 /* Ready: the lease says the block is not user space's, and the kernel has
@@ -201,10 +273,22 @@ int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret)
 		r->cur = idx + 1 == r->block_nr ? 0 : idx + 1;
 		RC_COUNTER_ADD(r->st.blocks, 1);
 
+		/* The kernel marks a block it closed after dropping frames
+		 * (and before anyone asked how many): they were lost before
+		 * its first frame, or the next block's if it has none.  The
+		 * source reads the count and clears the flag. */
+		if (bd->hdr.bh1.block_status & TP_STATUS_LOSING)
+			r->losing = true;
 		rc_lease_begin(l, seq);
 		vlan = 0;
-		n = rc_tpv3_block_walk(bd, r->block_size, r->snaplen, r->views, r->max_views,
-				       &malformed, &vlan, &bytes);
+		/* the plain case compiled on its own: what only some captures
+		 * need costs the others nothing per frame */
+		if (rc_likely(!r->cooked && !r->want_dir))
+			n = walk(bd, r->block_size, r->snaplen, false, false, r->views,
+				 r->max_views, &malformed, &vlan, &bytes);
+		else
+			n = walk(bd, r->block_size, r->snaplen, r->cooked, r->want_dir, r->views,
+				 r->max_views, &malformed, &vlan, &bytes);
 		if (vlan)
 			RC_COUNTER_ADD(r->st.vlan_restored, vlan);
 		if (malformed)
@@ -218,6 +302,9 @@ int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret)
 		ret->n = n;
 		ret->lease = l;
 		ret->bytes = bytes;
+		ret->iface = 0;
+		ret->drops = 0;
+		ret->drops_at = 0;
 		RC_COUNTER_ADD(r->st.frames, n);
 		RC_COUNTER_ADD(r->st.bytes, ret->bytes);
 		return 1;
@@ -233,7 +320,11 @@ const void *rc_tpv3_ring_whole_block(const struct rc_tpv3_ring *r, const struct 
 {
 	const struct tpacket_block_desc *bd;
 
-	if (!b->lease || b->lease->owner != &r->owner || b->lease->unit >= r->block_nr)
+	/* a cooked block's frames carry no link header: only the walker's
+	 * views do (LINUX_SLL2), so it is not a block a reader can take as
+	 * it is */
+	if (r->cooked || !b->lease || b->lease->owner != &r->owner ||
+	    b->lease->unit >= r->block_nr)
 		return NULL;
 	bd = rc_tpv3_block(r, b->lease->unit);
 	if (!b->n || b->n != bd->hdr.bh1.num_pkts)

@@ -46,6 +46,11 @@ struct rc_tpv3_ring {
 	uint64_t next_seq;
 	bool have_seq;
 	bool blocked;            /* the next block is still held from last lap */
+	bool cooked;             /* SOCK_DGRAM frames: put a LINUX_SLL2 header in front */
+	bool want_dir;           /* fill rc_frame.dir (else it is left as it was) */
+	bool losing;             /* the kernel dropped frames before the block
+				  * next() returned (TP_STATUS_LOSING); the
+				  * source clears it once it has asked how many */
 	struct rc_lease *leases; /* one per block: who owns it (lease.h) */
 	struct rc_lease_owner owner;
 	struct rc_frame *views;  /* scratch array for one block's frames */
@@ -64,6 +69,9 @@ void rc_tpv3_ring_fini(struct rc_tpv3_ring *r);
  * 0 when the next block is not ready (r->blocked says whether user space
  * still holds it from the previous lap: a sink in flight, or a hand-back
  * under way on another thread).  The lease's cookie is the block's seq_num.
+ * With r->want_dir frames carry their direction (0 where the kernel wrote
+ * no sockaddr_ll); with r->cooked each frame gets a LINUX_SLL2 header
+ * built from it.
  */
 int rc_tpv3_ring_next(struct rc_tpv3_ring *r, struct rc_batch *ret);
 
@@ -81,12 +89,13 @@ const void *rc_tpv3_ring_whole_block(const struct rc_tpv3_ring *r, const struct 
 bool rc_tpv3_ring_ready(struct rc_tpv3_ring *r);
 
 /*
- * Walk one block's frames into @out (at most @max), putting back VLAN tags
- * the kernel stripped and capping lengths at @snaplen.  Rewrites the frame
- * headers it fixes so a block stays self-describing (a second walk gives
- * the same frames).  Returns the number of views; sets *ret_malformed when
- * the frame list did not fit the block, and *ret_bytes (if not NULL) to the
- * sum of the frames' original lengths.
+ * Walk one block's frames into @out (at most @max), with their direction,
+ * putting back VLAN tags the kernel stripped and capping lengths at
+ * @snaplen.  Rewrites the frame headers it fixes so a block stays
+ * self-describing (a second walk gives the same frames).  Returns the
+ * number of views; sets *ret_malformed when the frame list did not fit the
+ * block, and *ret_bytes (if not NULL) to the sum of the frames' original
+ * lengths.
  */
 unsigned rc_tpv3_block_walk(struct tpacket_block_desc *bd, uint32_t block_size,
 			    uint32_t snaplen, struct rc_frame *out, unsigned max,

@@ -15,7 +15,10 @@
 #include "../common/units.h"
 
 const char rc_capture_usage[] =
-	"usage: ringcap capture -i IFACE -w FILE|- [-f FILTER | FILTER...] [-s SNAPLEN]\n"
+	"usage: ringcap capture -i IFACE [-i IFACE ...] -w FILE|- [-f FILTER | -F FILE |\n"
+	"                       FILTER...] [-s SNAPLEN] [--format pcap|pcapng]\n"
+	"                       [--time-stamp-precision micro|nano] [-j TYPE] [-z CMD]\n"
+	"                       [-b KEY:VALUE] [-a KEY:VALUE]\n"
 	"                       [-c COUNT] [--duration TIME] [-C SIZE] [-G TIME] [-W FILES]\n"
 	"                       [--max-total SIZE] [-B RING_SIZE] [--block-size SIZE]\n"
 	"                       [--frame-size SIZE] [--retire-timeout TIME] [-p] [-q] [-Z USER]\n"
@@ -23,10 +26,26 @@ const char rc_capture_usage[] =
 	"                       [--forward rdma://ADDR:PORT [--forward-slots N]\n"
 	"                        [--forward-policy drop|hold] [--forward-device NAME]]\n"
 	"       ringcap -i IFACE -w FILE ...   (the same, tcpdump style)\n"
+	"       ringcap -r FILE|- -w FILE [rotation options] [FILTER...]\n"
+	"       ringcap -D\n"
 	"\n"
-	"  -i IFACE          interface to capture on\n"
-	"  -w FILE|-         pcap file to write (nanosecond pcap); - = standard output\n"
+	"  -i IFACE          interface to capture on; any: every interface (LINUX_SLL2\n"
+	"                    headers); several -i: one file with a pcapng interface\n"
+	"                    block each\n"
+	"  -D                list the interfaces and what ringcap can do on each\n"
+	"  -r FILE|-         read frames from a pcap or pcapng file (- = standard\n"
+	"                    input) instead of an interface, filter, write/rotate\n"
+	"  -w FILE|-         capture file to write; - = standard output\n"
+	"  --format FMT      pcap (the default) or pcapng (the default for a FILE\n"
+	"                    ending in .pcapng): interface blocks, direction per\n"
+	"                    frame, each file's own drop counts\n"
+	"  --time-stamp-precision P  nano (the default) or micro\n"
+	"  -j TYPE, --time-stamp-type TYPE  host (the default), adapter or\n"
+	"                    adapter_unsynced: the NIC's clock (SO_TIMESTAMPING)\n"
+	"  -z CMD            run CMD FILE after each file is closed (e.g. gzip); not\n"
+	"                    through a shell\n"
 	"  -f FILTER         capture filter, tcpdump syntax (or give it after the flags)\n"
+	"  -F FILE           read the filter from FILE (# starts a comment)\n"
 	"  -s SNAPLEN        bytes kept of each frame (default and 0: 262144)\n"
 	"  -c COUNT          stop after COUNT frames\n"
 	"  --duration TIME   stop after TIME (10, 30s, 5min, 2h)\n"
@@ -34,6 +53,9 @@ const char rc_capture_usage[] =
 	"                    of bytes, as tcpdump; or 100MB, 1GiB, ...)\n"
 	"  -G TIME           new file every TIME (bare number: seconds)\n"
 	"  -W FILES          keep only the newest FILES files (needs -C or -G)\n"
+	"  -b filesize:KB | duration:SECS | files:N   dumpcap's names for -C, -G, -W\n"
+	"  -a duration:SECS | packets:N | filesize:KB | files:N   stop after that\n"
+	"                    (dumpcap's autostop; filesize with rotation: -C)\n"
 	"  --max-total SIZE  keep the files together under SIZE (needs -C or -G)\n"
 	"  -B RING_SIZE      kernel ring size (bare number: KiB, as tcpdump; default 64MiB)\n"
 	"  --block-size SIZE ring block size (default 1MiB)\n"
@@ -69,7 +91,11 @@ enum {
 	OPT_FWD_SLOTS,
 	OPT_FWD_POLICY,
 	OPT_FWD_DEVICE,
+	OPT_FORMAT,
+	OPT_TSPREC,
 };
+
+#define MAX_IFACES 64
 
 static const struct option longopts[] = {
 	{ "interface", required_argument, NULL, 'i' },
@@ -93,6 +119,13 @@ static const struct option longopts[] = {
 	{ "forward-slots", required_argument, NULL, OPT_FWD_SLOTS },
 	{ "forward-policy", required_argument, NULL, OPT_FWD_POLICY },
 	{ "forward-device", required_argument, NULL, OPT_FWD_DEVICE },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "time-stamp-precision", required_argument, NULL, OPT_TSPREC },
+	{ "time-stamp-type", required_argument, NULL, 'j' },
+	{ "list-interfaces", no_argument, NULL, 'D' },
+	{ "read", required_argument, NULL, 'r' },
+	{ "ring-buffer", required_argument, NULL, 'b' },
+	{ "autostop", required_argument, NULL, 'a' },
 	{ "no-promiscuous-mode", no_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "relinquish-privileges", required_argument, NULL, 'Z' },
@@ -181,14 +214,189 @@ int rc_args_rotate_opt(int opt, const char *arg, struct rc_rotate_conf *rot, cha
 	}
 }
 
+/* -F: the filter expression in @path, '#' to the end of a line a comment
+ * (as tcpdump reads it).  At most 64 KiB. */
+static int filter_file(const char *path, char **ret, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return bad(err, errlen, "-F: cannot read %s: %s", path, strerror(errno));
+	buf = malloc(65537);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	n = fread(buf, 1, 65537, f);
+	if (ferror(f) || n > 65536) {
+		int e = ferror(f) ? errno : EFBIG;
+
+		fclose(f);
+		free(buf);
+		return bad(err, errlen, "-F: cannot read %s: %s", path,
+			   e == EFBIG ? "longer than 64 KiB" : strerror(e));
+	}
+	fclose(f);
+	buf[n] = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '#')
+			while (i < n && buf[i] != '\n')
+				buf[i++] = ' ';
+		if (buf[i] == '\n' || buf[i] == '\t' || buf[i] == '\r')
+			buf[i] = ' ';
+	}
+	if (strlen(buf) != n) {
+		free(buf);
+		return bad(err, errlen, "-F: %s holds a NUL byte", path);
+	}
+	*ret = buf;
+	return 0;
+}
+
+/* "key:value" of -b / -a: split into @key (at most 15 bytes) and the value. */
+static const char *key_value(const char *opt, const char *arg, char *key, char *err,
+			     size_t errlen)
+{
+	const char *colon = strchr(arg, ':');
+
+	if (!colon || colon == arg || colon - arg > 15 || !colon[1]) {
+		bad(err, errlen, "%s: '%s' is not KEY:VALUE (e.g. %s)", opt, arg,
+		    !strcmp(opt, "-b") ? "filesize:100000, duration:60, files:10" :
+					 "duration:60, packets:1000, filesize:100000, files:5");
+		return NULL;
+	}
+	memcpy(key, arg, (size_t)(colon - arg));
+	key[colon - arg] = 0;
+	return colon + 1;
+}
+
+/* dumpcap's -b KEY:VALUE: the ring buffer in -C, -G, -W terms (1 kB =
+ * 1000 bytes, as dumpcap counts). */
+static int ring_buffer_opt(const char *arg, struct rc_rotate_conf *rot, char *err,
+			   size_t errlen)
+{
+	char key[16];
+	const char *v = key_value("-b", arg, key, err, errlen);
+	uint64_t n;
+
+	if (!v)
+		return -EINVAL;
+	if (!strcmp(key, "filesize")) {
+		if (rc_parse_uint(v, UINT64_MAX / 1000, &n) < 0 || n == 0)
+			return bad(err, errlen, "-b filesize: '%s' is not a size in kB", v);
+		rot->max_size = n * 1000;
+	} else if (!strcmp(key, "duration")) {
+		if (rc_parse_duration(v, RC_NSEC_PER_SEC, &n) < 0 || n < RC_NSEC_PER_SEC)
+			return bad(err, errlen, "-b duration: '%s' is not a time of at least 1s", v);
+		rot->max_time_ns = n;
+	} else if (!strcmp(key, "files")) {
+		if (rc_parse_uint(v, UINT32_MAX, &n) < 0 || n == 0)
+			return bad(err, errlen, "-b files: '%s' is not a positive number", v);
+		rot->max_files = (uint32_t)n;
+	} else {
+		return bad(err, errlen, "-b: '%s' is not supported (filesize, duration or files; "
+			   "-G for a time)", key);
+	}
+	return 0;
+}
+
+/* dumpcap's -a KEY:VALUE: when to stop. */
+static int autostop_opt(const char *arg, struct rc_capture_args *a, struct rc_pcap_conf *out,
+			char *err, size_t errlen)
+{
+	char key[16];
+	const char *v = key_value("-a", arg, key, err, errlen);
+	uint64_t n;
+
+	if (!v)
+		return -EINVAL;
+	if (!strcmp(key, "duration")) {
+		if (rc_parse_duration(v, RC_NSEC_PER_SEC, &n) < 0 || n == 0)
+			return bad(err, errlen, "-a duration: '%s' is not a duration", v);
+		a->duration_ns = n;
+	} else if (!strcmp(key, "packets")) {
+		if (rc_parse_uint(v, UINT64_MAX, &n) < 0 || n == 0)
+			return bad(err, errlen, "-a packets: '%s' is not a positive number", v);
+		a->count = n;
+	} else if (!strcmp(key, "filesize")) {
+		if (rc_parse_uint(v, UINT64_MAX / 1000, &n) < 0 || n < 5)
+			return bad(err, errlen, "-a filesize: '%s' is not a size of at least 5 kB", v);
+		out->stop_size = n * 1000;
+	} else if (!strcmp(key, "files")) {
+		if (rc_parse_uint(v, UINT32_MAX, &n) < 0 || n == 0)
+			return bad(err, errlen, "-a files: '%s' is not a positive number", v);
+		out->stop_files = (uint32_t)n;
+	} else {
+		return bad(err, errlen, "-a: '%s' is not supported (duration, packets, filesize "
+			   "or files)", key);
+	}
+	return 0;
+}
+
+static int add_iface(char **list, unsigned *n, const char *name, char *err, size_t errlen)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (!strcmp(list[i], name))
+			return bad(err, errlen, "-i %s given twice", name);
+	if (*n == MAX_IFACES)
+		return bad(err, errlen, "-i: at most %d interfaces", MAX_IFACES);
+	list[*n] = strdup(name);
+	if (!list[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+/* The interfaces given: the first in cap.iface, all of them in cap.ifaces
+ * when there are several. */
+static int set_ifaces(struct rc_capture_conf *cap, char **list, unsigned n)
+{
+	if (!n)
+		return 0;
+	cap->iface = strdup(list[0]);
+	if (!cap->iface)
+		return -ENOMEM;
+	if (n > 1) {
+		cap->ifaces = calloc(n, sizeof(*cap->ifaces));
+		if (!cap->ifaces)
+			return -ENOMEM;
+		for (unsigned i = 0; i < n; i++) {
+			cap->ifaces[i] = list[i];
+			list[i] = NULL;
+		}
+		cap->n_ifaces = n;
+	}
+	return 0;
+}
+
+static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, unsigned *nifs,
+		 char *err, size_t errlen);
+
 int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char *err,
 			  size_t errlen)
+{
+	char *ifs[MAX_IFACES];
+	unsigned nifs = 0;
+	int r;
+
+	r = parse(argc, argv, a, ifs, &nifs, err, errlen);
+	for (unsigned i = 0; i < nifs; i++)
+		free(ifs[i]);
+	return r;
+}
+
+static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, unsigned *nifs,
+		 char *err, size_t errlen)
 {
 	struct rc_pcap_conf *out;
 	struct rc_rdma_conf *fwd;
 	uint64_t v, ring_size = 0;
 	bool fwd_opts = false;
 	bool have_ring = false, have_block = false;
+	char *ffilter = NULL;
+	bool from_file = false;  /* the filter came from -F */
 	int c, r;
 
 	memset(a, 0, sizeof(*a));
@@ -208,12 +416,63 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 
 	optind = 0; /* full re-initialisation, so tests can parse many times */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:w:f:s:c:C:G:W:B:pqnZ:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:w:f:F:s:c:C:G:W:B:pqnZ:hVDr:z:j:b:a:", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			if (!optarg[0])
 				return bad(err, errlen, "%s: empty interface name", "-i");
-			r = set_str(&a->cap.iface, optarg);
+			r = add_iface(ifs, nifs, optarg, err, errlen);
+			if (r < 0)
+				return r;
+			break;
+		case 'D':
+			a->list_ifaces = true;
+			break;
+		case 'r':
+			if (!optarg[0])
+				return bad(err, errlen, "%s: empty file name", "-r");
+			r = set_str(&a->cap.read_file, optarg);
+			if (r < 0)
+				return r;
+			break;
+		case 'z':
+			if (!optarg[0])
+				return bad(err, errlen, "%s: empty command", "-z");
+			r = set_str(&a->postrotate, optarg);
+			if (r < 0)
+				return r;
+			break;
+		case 'F':
+			if (a->cap.filter && !from_file)
+				return bad(err, errlen, "filter given twice: with -f and with -F");
+			r = filter_file(optarg, &ffilter, err, errlen);
+			if (r < 0)
+				return r;
+			free(a->cap.filter);
+			a->cap.filter = ffilter;
+			from_file = true;
+			break;
+		case 'j':
+			if (!strcmp(optarg, "host") || !strcmp(optarg, "host_lowprec") ||
+			    !strcmp(optarg, "host_hiprec"))
+				a->cap.tstamp = RC_TSTAMP_HOST;
+			else if (!strcmp(optarg, "adapter"))
+				a->cap.tstamp = RC_TSTAMP_ADAPTER;
+			else if (!strcmp(optarg, "adapter_unsynced"))
+				a->cap.tstamp = RC_TSTAMP_ADAPTER_UNSYNCED;
+			else
+				return bad(err, errlen, "-j: '%s' is not a time stamp type (host, "
+					   "host_lowprec, host_hiprec, adapter, adapter_unsynced)",
+					   optarg);
+			break;
+		case 'b':
+			r = ring_buffer_opt(optarg, &out->rotate, err, errlen);
+			if (r < 0)
+				return r;
+			break;
+		case 'a':
+			r = autostop_opt(optarg, a, out, err, errlen);
 			if (r < 0)
 				return r;
 			break;
@@ -225,6 +484,8 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 				return r;
 			break;
 		case 'f':
+			if (from_file)
+				return bad(err, errlen, "filter given twice: with -F and with -f");
 			r = set_str(&a->cap.filter, optarg);
 			if (r < 0)
 				return r;
@@ -353,6 +614,20 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 				return r;
 			fwd_opts = true;
 			break;
+		case OPT_FORMAT:
+			if (rc_file_format_parse(optarg, &out->format) < 0)
+				return bad(err, errlen,
+					   "--format: '%s' is not a file format (pcap or pcapng)", optarg);
+			break;
+		case OPT_TSPREC:
+			if (!strcmp(optarg, "micro"))
+				out->ts_micro = true;
+			else if (!strcmp(optarg, "nano"))
+				out->ts_micro = false;
+			else
+				return bad(err, errlen, "--time-stamp-precision: '%s' is not a "
+					   "precision (micro or nano)", optarg);
+			break;
 		case 'p':
 			a->cap.promisc = false;
 			break;
@@ -388,14 +663,53 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 	if (optind < argc) {
 		if (a->cap.filter)
 			return bad(err, errlen,
-				   "filter given twice: with -f and as words after the flags (%s%s)",
-				   argv[optind], optind + 1 < argc ? " ..." : "");
+				   "filter given twice: with %s and as words after the flags (%s%s)",
+				   from_file ? "-F" : "-f", argv[optind],
+				   optind + 1 < argc ? " ..." : "");
 		r = join_words(argc - optind, argv + optind, &a->cap.filter);
 		if (r < 0)
 			return r;
 	}
-	if (!a->cap.iface)
-		return bad(err, errlen, "no interface given: use -i IFACE");
+	r = set_ifaces(&a->cap, ifs, *nifs);
+	if (r < 0)
+		return r;
+	if (a->list_ifaces)
+		return RC_ARGS_OK;  /* -D: nothing else matters */
+	if (a->cap.read_file) {
+		if (a->cap.iface)
+			return bad(err, errlen, "-r reads frames from a file: -i does not go with it");
+		if (!out->path)
+			return bad(err, errlen, "-r needs -w FILE: ringcap writes the frames it reads "
+				   "(filtered, rotated); it does not print them");
+		if (fwd->peer || a->cap.backend != RC_BACKEND_AFPACKET)
+			return bad(err, errlen, "-r goes with neither --forward nor --backend");
+		if (a->cap.tstamp != RC_TSTAMP_HOST)
+			return bad(err, errlen, "-j goes with a capture, not with -r: the file's "
+				   "timestamps are what they are");
+	} else if (!a->cap.iface) {
+		return bad(err, errlen, "no interface given: use -i IFACE (or -r FILE)");
+	}
+	if (a->cap.n_ifaces > 1) {
+		for (size_t i = 0; i < a->cap.n_ifaces; i++)
+			if (!strcmp(a->cap.ifaces[i], "any"))
+				return bad(err, errlen, "-i any already captures every interface: "
+					   "give it alone");
+		if (a->cap.backend != RC_BACKEND_AFPACKET || fwd->peer)
+			return bad(err, errlen, "several -i go with neither --backend afxdp nor "
+				   "--forward");
+		if (out->path && rc_file_format_of(out) == RC_FORMAT_PCAP)
+			return bad(err, errlen, "-w %s: a pcap file holds the frames of one "
+				   "interface; for %zu interfaces write pcapng (--format pcapng, or a "
+				   "name ending in .pcapng)", out->path, a->cap.n_ifaces);
+	}
+	if (a->cap.tstamp != RC_TSTAMP_HOST) {
+		if (a->cap.iface && !strcmp(a->cap.iface, "any"))
+			return bad(err, errlen, "-j: 'any' has no one adapter clock (host only, as "
+				   "with tcpdump)");
+		if (a->cap.backend == RC_BACKEND_AFXDP)
+			return bad(err, errlen, "-j: the afxdp backend stamps frames in its XDP "
+				   "program (host only)");
+	}
 	if (!fwd->peer) {
 		if (fwd_opts)
 			return bad(err, errlen, "--forward-slots, --forward-policy and "
@@ -411,7 +725,21 @@ int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char
 		if (rc_rotate_conf_active(&out->rotate))
 			return bad(err, errlen, "-C, -G, -W and --max-total rotate the -w file: "
 				   "give -w FILE");
+		if (a->postrotate || out->stop_size || out->stop_files)
+			return bad(err, errlen, "-z and -a filesize/files act on the -w file: "
+				   "give -w FILE");
 		a->cap.n_pcaps = 0;
+	} else if (a->postrotate && !strcmp(out->path, "-")) {
+		return bad(err, errlen, "-z runs on the files -w writes; with -w - there are none");
+	}
+	if (out->stop_files && !rc_rotate_conf_active(&out->rotate))
+		return bad(err, errlen, "-a files: stops after that many files, which needs "
+			   "rotation (-b, -C or -G)");
+	if (out->stop_size && rc_rotate_conf_active(&out->rotate)) {
+		/* dumpcap: with a ring buffer, filesize switches files */
+		if (!out->rotate.max_size || out->stop_size < out->rotate.max_size)
+			out->rotate.max_size = out->stop_size;
+		out->stop_size = 0;
 	}
 	if (a->cap.backend == RC_BACKEND_AFXDP) {
 		if (!a->cap.xdp.dedicated_port)
@@ -448,5 +776,7 @@ void rc_args_free(struct rc_capture_args *a)
 {
 	free(a->run_as);
 	a->run_as = NULL;
+	free(a->postrotate);
+	a->postrotate = NULL;
 	rc_capture_conf_clear(&a->cap);
 }

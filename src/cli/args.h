@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `ringcap capture` arguments, tcpdump-compatible where tcpdump uses the
- * same letter.  Parsing is separate from running so that every bad input
- * is unit-tested (tests/unit/test_args.c).
+ * same letter, with dumpcap's -b and -a as aliases.  Parsing is separate
+ * from running so that every bad input is unit-tested
+ * (tests/unit/test_args.c); its only I/O is reading -F's file.
  */
 #ifndef RC_ARGS_H
 #define RC_ARGS_H
@@ -19,6 +20,8 @@ struct rc_capture_args {
 	uint64_t duration_ns;         /* --duration, 0 = unlimited */
 	bool quiet;                   /* -q */
 	char *run_as;                 /* -Z USER, or NULL */
+	char *postrotate;             /* -z CMD: run on every file closed, or NULL */
+	bool list_ifaces;             /* -D: list the interfaces and stop */
 	bool help;
 	bool version;
 };

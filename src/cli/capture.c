@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * `ringcap capture`: one capture, one pcap output, tcpdump's habits.
+ * `ringcap capture`: one capture, one file output, tcpdump's habits: one
+ * interface, several, or "any"; or frames read from a file (-r); -z's
+ * commands after each file (postrotate.h); -D lists the interfaces
+ * (ifaces.c).
  *
  * The main thread owns signals (signalfd), the once-a-second status line
  * and the --duration limit; one worker thread walks the ring and writes the
@@ -31,22 +34,40 @@
 #include "../engine/run.h"
 #include "args.h"
 #include "cli.h"
+#include "postrotate.h"
 
 static inline uint64_t mono_ns(void)
 {
 	return rc_clock_ns(CLOCK_MONOTONIC);
 }
 
-static const char *dlt_desc(int dlt)
+/* "EN10MB (Ethernet)", as tcpdump says it. */
+static const char *dlt_desc(int dlt, char *buf, size_t len)
 {
-	switch (dlt) {
-	case DLT_EN10MB:
-		return "EN10MB (Ethernet)";
-	case DLT_RAW:
-		return "RAW (Raw IP)";
-	default:
-		return "unknown";
+	const char *name = pcap_datalink_val_to_name(dlt);
+	const char *desc = pcap_datalink_val_to_description(dlt);
+
+	snprintf(buf, len, "%s (%s)", name ? name : "?", desc ? desc : "unknown");
+	return buf;
+}
+
+/* "eth0" or "eth0, eth1"; with their link types when they differ. */
+static const char *iface_list(const struct rc_source *src, char *buf, size_t len)
+{
+	size_t n = 0;
+	bool same = true;
+
+	for (unsigned i = 1; i < src->n_ifaces; i++)
+		same &= src->ifaces[i].dlt == src->ifaces[0].dlt;
+	buf[0] = 0;
+	for (unsigned i = 0; i < src->n_ifaces && n < len; i++) {
+		const char *lt = pcap_datalink_val_to_name(src->ifaces[i].dlt);
+
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", src->ifaces[i].name);
+		if (!same && n < len)
+			n += (size_t)snprintf(buf + n, len - n, " (%s)", lt ? lt : "?");
 	}
+	return buf;
 }
 
 struct run {
@@ -57,6 +78,7 @@ struct run {
 	bool status_line;
 	bool forwarding;
 	bool files;
+	const char *read_file;   /* -r */
 };
 
 static void status_line(struct run *run, bool final);
@@ -103,6 +125,24 @@ static void summary(struct run *run)
 	uint64_t captured;
 
 	rc_run_total_stats(run->r, &t);
+	if (run->read_file) {
+		/* a file read: no kernel, no ring */
+		fprintf(stderr, "%" PRIu64 " packet%s read from %s\n",
+			st->received + st->user_filtered, st->received + st->user_filtered == 1 ?
+			"" : "s", strcmp(run->read_file, "-") ? run->read_file : "standard input");
+		if (st->user_filtered)
+			fprintf(stderr, "%" PRIu64 " packets rejected by the filter\n",
+				st->user_filtered);
+		fprintf(stderr, "%" PRIu64 " packet%s written\n", ss->frames,
+			ss->frames == 1 ? "" : "s");
+		if (ss->lost)
+			fprintf(stderr, "%" PRIu64 " packets were not written because of an output "
+				"error\n", ss->lost);
+		if (ss->files > 1 || ss->removed)
+			fprintf(stderr, "%" PRIu64 " files written, %" PRIu64 " removed by "
+				"rotation\n", ss->files, ss->removed);
+		return;
+	}
 	/* forwarding only, no file: what was taken from the ring */
 	captured = run->files ? ss->frames : t.delivered;
 	fprintf(stderr, "%" PRIu64 " packet%s captured\n", captured, captured == 1 ? "" : "s");
@@ -253,7 +293,8 @@ int rc_cli_capture(int argc, char **argv)
 	struct rc_capture_args a;
 	struct run run = { 0 };
 	struct rc_events *ev = NULL;
-	char err[1024] = "", sz[32];
+	struct rc_postrotate *post = NULL;
+	char err[1024] = "", sz[32], lt[128], names[1024];
 	_cleanup_close_ int sfd = -1, done_fd = -1, ready_fd = -1;
 	int r, end, ret = RC_EXIT_OK;
 	bool stopping = false;
@@ -272,6 +313,10 @@ int rc_cli_capture(int argc, char **argv)
 		fputs("Try 'ringcap capture --help'.\n", stderr);
 		rc_args_free(&a);
 		return RC_EXIT_USAGE;
+	}
+	if (a.list_ifaces) {
+		rc_args_free(&a);
+		return rc_cli_list_ifaces();
 	}
 
 	for (size_t i = 0; i < a.cap.n_pcaps; i++)
@@ -298,8 +343,18 @@ int rc_cli_capture(int argc, char **argv)
 		if (a.run_as)
 			r = run_as(a.run_as, err, sizeof(err));
 	}
+	if (r >= 0 && a.postrotate) {
+		/* after -Z: the commands run as the user the files belong to */
+		r = rc_postrotate_new(a.postrotate, ev, &post);
+		if (r < 0)
+			snprintf(err, sizeof(err), "-z: cannot start: %s", strerror(-r));
+	}
 	if (r >= 0) {
 		run.r->events = ev;
+		if (post) {
+			run.r->closed = rc_postrotate_file;
+			run.r->closed_arg = post;
+		}
 		r = rc_run_open_outputs(run.r, err, sizeof(err));
 	}
 	if (r < 0) {
@@ -308,6 +363,10 @@ int rc_cli_capture(int argc, char **argv)
 		else
 			log_err("%s", err);
 		rc_run_free(run.r);
+		if (post) {
+			rc_postrotate_finish(post);
+			rc_postrotate_free(post);
+		}
 		rc_events_free(ev);
 		rc_args_free(&a);
 		return RC_EXIT_USAGE;
@@ -325,6 +384,7 @@ int rc_cli_capture(int argc, char **argv)
 	}
 	run.forwarding = a.cap.n_rdmas > 0;
 	run.files = a.cap.n_pcaps > 0;
+	run.read_file = a.cap.read_file;
 
 	run.start_ns = run.last_ns = mono_ns();
 	r = rc_run_start(run.r, a.count, 2 * a.cap.ring.retire_tov_ms + 200, ready_fd, done_fd);
@@ -356,18 +416,25 @@ int rc_cli_capture(int argc, char **argv)
 		goto out;
 	}
 
-	if (a.cap.backend == RC_BACKEND_AFXDP)
+	if (a.cap.read_file)
+		log_info("reading from file %s, link-type %s, snapshot length %u bytes",
+			 strcmp(a.cap.read_file, "-") ? a.cap.read_file : "-",
+			 dlt_desc(run.r->workers[0].src->dlt, lt, sizeof(lt)),
+			 run.r->workers[0].src->snaplen);
+	else if (a.cap.backend == RC_BACKEND_AFXDP)
 		log_info("listening on %s, link-type %s, snapshot length %u bytes, AF_XDP on %u "
 			 "RX queue%s, UMEM %s per queue", a.cap.iface,
-			 dlt_desc(run.r->workers[0].src->dlt), a.cap.snaplen, run.r->nworkers,
-			 run.r->nworkers == 1 ? "" : "s",
+			 dlt_desc(run.r->workers[0].src->dlt, lt, sizeof(lt)), a.cap.snaplen,
+			 run.r->nworkers, run.r->nworkers == 1 ? "" : "s",
 			 rc_format_size(sz, sizeof(sz),
 					(uint64_t)a.cap.xdp.frame_count * a.cap.xdp.frame_size));
 	else
-		log_info("listening on %s, link-type %s, snapshot length %u bytes, ring %s",
-			 a.cap.iface, dlt_desc(run.r->workers[0].src->dlt),
+		log_info("listening on %s, link-type %s, snapshot length %u bytes, ring %s%s",
+			 iface_list(run.r->workers[0].src, names, sizeof(names)),
+			 dlt_desc(run.r->workers[0].src->dlt, lt, sizeof(lt)),
 			 run.r->workers[0].src->snaplen, rc_format_size(sz, sizeof(sz),
-					(uint64_t)a.cap.ring.block_nr * a.cap.ring.block_size));
+					(uint64_t)a.cap.ring.block_nr * a.cap.ring.block_size),
+			 a.cap.n_ifaces > 1 ? " each" : "");
 	run.status_line = !a.quiet && isatty(STDERR_FILENO);
 
 	for (;;) {
@@ -424,10 +491,15 @@ int rc_cli_capture(int argc, char **argv)
 	}
 	end = rc_run_join(run.r);
 	status_line(&run, true);
+	if (post)
+		rc_postrotate_finish(post);  /* every file's command, and wait for them */
 	rc_events_drain(ev, say_event, NULL);
 	if (run.forwarding)
 		rc_run_notices(run.r, say_notice, NULL);
-	if (end == RC_WORKER_SOURCE_FAILED) {
+	if (end == RC_WORKER_SOURCE_FAILED && a.cap.read_file) {
+		log_err("%s", run.r->workers[0].w.err);
+		ret = RC_EXIT_FAILURE;
+	} else if (end == RC_WORKER_SOURCE_FAILED) {
 		log_err("capture on %s stopped: %s", a.cap.iface, run.r->workers[0].w.err);
 		ret = RC_EXIT_FAILURE;
 	} else if (rc_run_sink_error(run.r)) {
@@ -436,6 +508,11 @@ int rc_cli_capture(int argc, char **argv)
 	summary(&run);
 out:
 	rc_run_free(run.r);
+	if (post) {
+		rc_postrotate_finish(post);
+		rc_postrotate_free(post);
+	}
+	rc_events_drain(ev, say_event, NULL);
 	rc_events_free(ev);
 	rc_args_free(&a);
 	return ret;

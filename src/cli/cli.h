@@ -21,6 +21,7 @@ int rc_cli_capture(int argc, char **argv);
 int rc_cli_ctl(int argc, char **argv);     /* status, stats */
 int rc_cli_config(int argc, char **argv);  /* config check FILE */
 int rc_cli_rdma_recv(int argc, char **argv);
+int rc_cli_list_ifaces(void);              /* -D */
 
 /* Block INT, TERM, HUP (unless ignored) and, with @usr1, USR1 and USR2, and
  * return a signalfd for them (-errno on failure). */

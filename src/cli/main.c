@@ -14,6 +14,8 @@
 static const char usage[] =
 	"usage: ringcap capture -i IFACE -w FILE|- [options] [FILTER...]\n"
 	"       ringcap -i IFACE -w FILE|- [options] [FILTER...]\n"
+	"       ringcap -r FILE|- -w FILE [options] [FILTER...]\n"
+	"       ringcap -D\n"
 	"       ringcap status [-S SOCKET] [--timeout TIME]\n"
 	"       ringcap stats [--json] [-S SOCKET]\n"
 	"       ringcap reload | rotate [-S SOCKET] [--timeout TIME]\n"

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 void rc_capture_conf_init(struct rc_capture_conf *c)
@@ -33,6 +34,34 @@ void rc_pcap_conf_clear(struct rc_pcap_conf *p)
 	free(p->path);
 	free(p->filter);
 	memset(p, 0, sizeof(*p));
+}
+
+enum rc_file_format rc_file_format_of(const struct rc_pcap_conf *p)
+{
+	size_t n;
+
+	if (p->format != RC_FORMAT_AUTO)
+		return p->format;
+	n = p->path ? strlen(p->path) : 0;
+	if (n >= 7 && !strcasecmp(p->path + n - 7, ".pcapng"))
+		return RC_FORMAT_PCAPNG;
+	return RC_FORMAT_PCAP;
+}
+
+const char *rc_file_format_name(enum rc_file_format f)
+{
+	return f == RC_FORMAT_PCAPNG ? "pcapng" : f == RC_FORMAT_PCAP ? "pcap" : "auto";
+}
+
+int rc_file_format_parse(const char *s, enum rc_file_format *ret)
+{
+	if (!strcmp(s, "pcap"))
+		*ret = RC_FORMAT_PCAP;
+	else if (!strcmp(s, "pcapng"))
+		*ret = RC_FORMAT_PCAPNG;
+	else
+		return -EINVAL;
+	return 0;
 }
 
 void rc_rdma_conf_clear(struct rc_rdma_conf *r)
@@ -88,6 +117,10 @@ void rc_capture_conf_clear(struct rc_capture_conf *c)
 {
 	free(c->name);
 	free(c->iface);
+	for (size_t i = 0; i < c->n_ifaces; i++)
+		free(c->ifaces[i]);
+	free(c->ifaces);
+	free(c->read_file);
 	free(c->filter);
 	for (size_t i = 0; i < c->n_pcaps; i++)
 		rc_pcap_conf_clear(&c->pcaps[i]);
@@ -107,6 +140,8 @@ static bool pcap_conf_equal(const struct rc_pcap_conf *a, const struct rc_pcap_c
 {
 	return str_eq(a->path, b->path) && str_eq(a->filter, b->filter) &&
 	       a->file_mode == b->file_mode && a->snaplen == b->snaplen &&
+	       rc_file_format_of(a) == rc_file_format_of(b) && a->ts_micro == b->ts_micro &&
+	       a->stop_size == b->stop_size && a->stop_files == b->stop_files &&
 	       !memcmp(&a->rotate, &b->rotate, sizeof(a->rotate));
 }
 
@@ -122,7 +157,9 @@ bool rc_capture_conf_equal(const struct rc_capture_conf *a, const struct rc_capt
 {
 	if (!str_eq(a->name, b->name) || !str_eq(a->iface, b->iface) ||
 	    a->backend != b->backend || a->snaplen != b->snaplen ||
-	    a->promisc != b->promisc || memcmp(&a->ring, &b->ring, sizeof(a->ring)) ||
+	    a->promisc != b->promisc || a->tstamp != b->tstamp ||
+	    !str_eq(a->read_file, b->read_file) ||
+	    memcmp(&a->ring, &b->ring, sizeof(a->ring)) ||
 	    memcmp(&a->xdp, &b->xdp, sizeof(a->xdp)) ||
 	    a->workers != b->workers || a->fanout != b->fanout ||
 	    a->fanout_defrag != b->fanout_defrag || a->fanout_rollover != b->fanout_rollover ||
@@ -130,6 +167,11 @@ bool rc_capture_conf_equal(const struct rc_capture_conf *a, const struct rc_capt
 		return false;
 	if (!ignore_filter && !str_eq(a->filter, b->filter))
 		return false;
+	if (a->n_ifaces != b->n_ifaces)
+		return false;
+	for (size_t i = 0; i < a->n_ifaces; i++)
+		if (!str_eq(a->ifaces[i], b->ifaces[i]))
+			return false;
 	for (size_t i = 0; i < a->n_pcaps; i++)
 		if (!pcap_conf_equal(&a->pcaps[i], &b->pcaps[i]))
 			return false;

@@ -58,8 +58,22 @@ struct rc_rotate_conf {
 	uint64_t max_total;    /* keep all files under N bytes, 0 = unlimited */
 };
 
+/* What an output file is written as. */
+enum rc_file_format {
+	RC_FORMAT_AUTO,        /* pcapng when the name ends in .pcapng, else pcap */
+	RC_FORMAT_PCAP,        /* libpcap's classic format */
+	RC_FORMAT_PCAPNG,      /* pcapng: interface blocks, statistics per file */
+};
+
 struct rc_pcap_conf {
 	char *path;            /* template; "-" is stdout */
+	enum rc_file_format format;
+	bool ts_micro;         /* microsecond timestamps (default: nanoseconds) */
+	/* stop conditions (CLI, dumpcap's -a): the capture ends instead of
+	 * writing a frame that would take a file past stop_size bytes, or
+	 * instead of starting file stop_files + 1; 0 = none */
+	uint64_t stop_size;
+	uint32_t stop_files;
 	struct rc_rotate_conf rotate;
 	uint32_t file_mode;    /* e.g. 0640 */
 	uint32_t snaplen;      /* 0 = the capture's */
@@ -84,6 +98,13 @@ struct rc_rdma_conf {
 #define RC_RDMA_MAX_SLOTS 1024u   /* a sender's slots, and what a collector accepts */
 #define RC_RDMA_HOLD_DEFAULT 8u
 
+/* Where frame timestamps come from (tcpdump's -j). */
+enum rc_tstamp_type {
+	RC_TSTAMP_HOST,              /* the kernel's clock, when the frame arrives */
+	RC_TSTAMP_ADAPTER,           /* the NIC's, synchronized to the system clock */
+	RC_TSTAMP_ADAPTER_UNSYNCED,  /* the NIC's own clock (SOF_TIMESTAMPING_RAW_HARDWARE) */
+};
+
 enum rc_fanout_mode {
 	RC_FANOUT_HASH,        /* PACKET_FANOUT_HASH: a flow stays on one worker */
 	RC_FANOUT_LB,          /* round robin */
@@ -95,11 +116,16 @@ enum rc_fanout_mode {
 
 struct rc_capture_conf {
 	char *name;
-	char *iface;
+	char *iface;               /* the interface; the first one when several */
+	char **ifaces;             /* CLI, several -i: every one, in order (n_ifaces > 1) */
+	size_t n_ifaces;
 	enum rc_backend backend;
 	char *filter;          /* tcpdump syntax, NULL or "" = everything */
 	uint32_t snaplen;
 	bool promisc;
+	enum rc_tstamp_type tstamp;
+	char *read_file;           /* CLI -r: frames from this capture file ("-": stdin)
+				    * instead of an interface */
 	struct rc_ring_conf ring;
 	struct rc_xdp_conf xdp;
 	uint32_t workers;          /* >1: a PACKET_FANOUT group, one ring per worker;
@@ -138,6 +164,12 @@ bool rc_capture_conf_equal(const struct rc_capture_conf *a, const struct rc_capt
 void rc_capture_conf_init(struct rc_capture_conf *c);
 void rc_capture_conf_clear(struct rc_capture_conf *c);
 void rc_pcap_conf_clear(struct rc_pcap_conf *p);
+
+/* The format @p is written in, AUTO resolved by its path. */
+enum rc_file_format rc_file_format_of(const struct rc_pcap_conf *p);
+const char *rc_file_format_name(enum rc_file_format f);
+/* "pcap" / "pcapng" -> the format; -EINVAL otherwise. */
+int rc_file_format_parse(const char *s, enum rc_file_format *ret);
 void rc_rdma_conf_clear(struct rc_rdma_conf *r);
 
 /* Split "ADDR:PORT" / "[ADDR]:PORT" (rdma://  prefix allowed) into @host

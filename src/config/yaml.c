@@ -1050,13 +1050,17 @@ static void remember_path(struct ctx *x, const char *path, const yaml_node_t *at
 	remember_file(x, path, at, template, rc_outpaths_workers(c), owner);
 }
 
+static const struct choice file_formats[] = {
+	{ "pcap", RC_FORMAT_PCAP }, { "pcapng", RC_FORMAT_PCAPNG },
+};
+
 static void parse_pcap(struct ctx *x, const char *parent, const struct map_key *ps,
 		       const struct rc_capture_conf *c, struct rc_pcap_conf *p)
 {
-	enum { P_PATH, P_ROTATE, P_MODE, P_FILTER, P_SNAPLEN, P__N };
+	enum { P_PATH, P_ROTATE, P_MODE, P_FILTER, P_SNAPLEN, P_FORMAT, P__N };
 	struct map_key s[P__N] = {
 		KEY(P_PATH, "path"), KEY(P_ROTATE, "rotate"), KEY(P_MODE, "file_mode"),
-		KEY(P_FILTER, "filter"), KEY(P_SNAPLEN, "snaplen"),
+		KEY(P_FILTER, "filter"), KEY(P_SNAPLEN, "snaplen"), KEY(P_FORMAT, "format"),
 	};
 	char path[PATH_LEN], fpath[PATH_LEN];
 
@@ -1070,6 +1074,14 @@ static void parse_pcap(struct ctx *x, const char *parent, const struct map_key *
 		remember_path(x, fpath, s[P_PATH].val, p->path, c);
 	}
 	get_mode(x, path, &s[P_MODE], &p->file_mode); /* 0 = unset: the default */
+	if (s[P_FORMAT].val) {
+		int v;
+
+		join(fpath, path, "format");
+		if (get_choice(x, fpath, s[P_FORMAT].val, file_formats,
+			       RC_ARRAY_SIZE(file_formats), "file format", &v) > 0)
+			p->format = (enum rc_file_format)v;
+	}
 	get_u32(x, path, &s[P_SNAPLEN], 1, RC_SNAPLEN_DEFAULT, &p->snaplen);
 	if (get_filter(x, path, &s[P_FILTER], &p->filter) > 0 && p->filter) {
 		join(fpath, path, "filter");
@@ -1721,7 +1733,8 @@ int rc_config_check_interfaces(const struct rc_config *c, struct rc_diag *diag)
 	for (size_t i = 0; i < c->n_captures; i++) {
 		const struct rc_capture_conf *cap = &c->captures[i];
 
-		if (!cap->iface || if_nametoindex(cap->iface))
+		/* "any": every interface (afpacket) */
+		if (!cap->iface || !strcmp(cap->iface, "any") || if_nametoindex(cap->iface))
 			continue;
 		if (errno == ENODEV || errno == ENXIO)
 			rc_diag_add(diag, c->path, cap->iface_line, cap->iface_col,

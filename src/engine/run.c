@@ -15,9 +15,12 @@
 #include "../capture/afxdp.h"
 #endif
 #include "../capture/filter.h"
+#include "../capture/multi.h"
+#include "../capture/offline.h"
+#include "../common/cleanup.h"
 #include "../common/clock.h"
 #include "../common/counter.h"
-#include "../sink/pcap.h"
+#include "../sink/file.h"
 #include "../rdma/sender.h"
 #include "../sink/rotate.h"
 
@@ -38,6 +41,36 @@ static uint16_t fanout_mode(enum rc_fanout_mode m)
 	default:
 		return PACKET_FANOUT_HASH;
 	}
+}
+
+/* Several interfaces (-i ... -i): a socket and ring each, one source. */
+static int open_several(const struct rc_capture_conf *c, struct rc_source **ret, char *err,
+			size_t errlen)
+{
+	struct rc_source *subs[RC_MAX_IFACES];
+	unsigned n = 0;
+	int rv = 0;
+
+	if (c->n_ifaces > RC_MAX_IFACES) {
+		snprintf(err, errlen, "at most %u interfaces in one capture", RC_MAX_IFACES);
+		return -E2BIG;
+	}
+	for (; n < c->n_ifaces; n++) {
+		struct rc_capture_conf one = *c;
+
+		one.iface = c->ifaces[n];
+		one.ifaces = NULL;
+		one.n_ifaces = 0;
+		rv = rc_afpacket_open(&one, NULL, &subs[n], err, errlen);
+		if (rv < 0)
+			break;
+	}
+	if (rv < 0) {
+		while (n--)
+			subs[n]->ops->free(subs[n]);
+		return rv;
+	}
+	return rc_multi_source_new(subs, n, ret);
 }
 
 int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err, size_t errlen)
@@ -85,6 +118,14 @@ int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err,
 			rv = rc_afxdp_open(c, k, &r->workers[k].src, err, errlen);
 		else
 #endif
+		if (c->read_file)
+			rv = rc_offline_open(c, &r->workers[k].src, err, errlen);
+		else if (c->n_ifaces > 1)
+			/* one worker serves them all (the CLI has one) */
+			rv = r->nworkers == 1 ? open_several(c, &r->workers[k].src, err, errlen) :
+				rc_source_fail(err, errlen, -EINVAL,
+					       "several interfaces go with one worker");
+		else
 			rv = rc_afpacket_open(c, r->nworkers > 1 ? &fo : NULL,
 					      &r->workers[k].src, err, errlen);
 		if (rv < 0) {
@@ -95,7 +136,7 @@ int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err,
 	r->fanout_group = fo.group_id;
 	if (fo.joined) {
 		/* every member is in the group: now they may take frames */
-		const char *expr = rc_filter_needs_userspace(c->filter) ? NULL : c->filter;
+		const char *expr = r->workers[0].src->user_filter ? NULL : c->filter;
 
 		rv = rc_run_set_filter(r, expr, err, errlen);
 		if (rv < 0) {
@@ -126,6 +167,29 @@ static int worker_output(const struct rc_pcap_conf *in, unsigned k, unsigned n,
 	return 0;
 }
 
+/* The source's counters for the statistics a file records (pcapng ISB):
+ * interface @i of worker @arg's source.  On the worker thread. */
+static int source_counters(void *arg, unsigned i, struct rc_sink_counters *ret)
+{
+	struct rc_run_worker *rw = arg;
+	struct rc_source *src = rw->src;
+	struct rc_source_stats st = { 0 };
+	int r;
+
+	if (src->ops->iface_stats)
+		r = src->ops->iface_stats(src, i, &st);
+	else
+		r = i == 0 ? src->ops->stats(src, &st) : -ENOENT;
+	if (r < 0)
+		return r;
+	/* a filter run in user space (AF_XDP, files read): what it rejected
+	 * was seen too */
+	ret->ifrecv = st.received + st.xdp_filtered + st.user_filtered;
+	ret->ifdrop = st.kernel_drops;
+	ret->filteraccept = st.received;
+	return 0;
+}
+
 /* Where the sink's events go and how they name it. */
 static void setup_sink(struct rc_run *r, unsigned k, struct rc_sink *s)
 {
@@ -140,13 +204,25 @@ static void setup_sink(struct rc_run *r, unsigned k, struct rc_sink *s)
 int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen)
 {
 	const struct rc_capture_conf *c = r->conf;
-	/* a vlan test the kernel cannot run goes to the outputs; AF_XDP runs
-	 * every filter in user space already */
-	bool user_filter = c->backend != RC_BACKEND_AFXDP && rc_filter_needs_userspace(c->filter);
 
 	for (unsigned k = 0; k < r->nworkers; k++) {
 		struct rc_run_worker *rw = &r->workers[k];
+		/* a filter the kernel cannot run (a vlan test) goes to the
+		 * outputs; AF_XDP runs every filter in user space already */
+		bool user_filter = c->backend != RC_BACKEND_AFXDP && rw->src->user_filter;
+		struct rc_file_iface ifs[RC_MAX_IFACES];
+		struct rc_file_input in = {
+			.ifaces = ifs,
+			.n_ifaces = RC_MIN(rw->src->n_ifaces, RC_MAX_IFACES),
+			.snaplen = rw->src->snaplen,
+			.filter = user_filter ? NULL : c->filter,
+			.packet_time = rw->src->packet_time,
+		};
 
+		for (unsigned i = 0; i < in.n_ifaces; i++)
+			ifs[i] = (struct rc_file_iface){ rw->src->ifaces[i].name,
+							 rw->src->ifaces[i].desc,
+							 rw->src->ifaces[i].dlt };
 		rw->sinks = calloc(c->n_pcaps + c->n_rdmas + 1, sizeof(*rw->sinks));
 		if (!rw->sinks)
 			return -ENOMEM;
@@ -169,12 +245,17 @@ int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen)
 					snprintf(both, sizeof(both), "%s", c->filter);
 				pc.filter = both;
 			}
-			rv = rc_pcap_sink_new(&pc, rw->src->dlt, rw->src->snaplen, &rw->sinks[i], err,
-					      errlen);
+			rv = rc_file_sink_new(&pc, &in, &rw->sinks[i], err, errlen);
 			if (rv < 0)
 				return rv;
+			if (rc_file_format_of(&pc) == RC_FORMAT_PCAPNG)
+				rw->src->want_dir = true;  /* its packet blocks say it */
 			rw->nsinks++;
 			setup_sink(r, k, rw->sinks[i]);
+			rw->sinks[i]->counters = source_counters;
+			rw->sinks[i]->counters_arg = rw;
+			rw->sinks[i]->closed = r->closed;
+			rw->sinks[i]->closed_arg = r->closed_arg;
 		}
 		/* forwarding goes after the files: a block is on disk before it
 		 * is on the wire */
@@ -326,6 +407,7 @@ void rc_run_output(struct rc_run *r, unsigned k, unsigned i, struct rc_run_outpu
 	}
 	s = rw->sinks[i];
 	memset(ret, 0, sizeof(*ret));
+	ret->kind = s->ops->name;
 	s->ops->current(s, ret->path, sizeof(ret->path));
 	if (s->ops->state) {
 		ret->state = s->ops->state(s, ret->why, sizeof(ret->why));

@@ -41,6 +41,7 @@ struct rc_run_stats {
 
 /* One output of one worker, as status shows it. */
 struct rc_run_output {
+	const char *kind;                /* the sink's ops name: "file", "rdma" */
 	enum rc_sink_state state;
 	char path[4096];                 /* the file being (or last) written */
 	char why[600];                   /* unless writing: what is wrong */
@@ -71,6 +72,10 @@ struct rc_run {
 	struct rc_events *events;   /* where outputs report changes of state */
 	const char *label;          /* "capture NAME" in the daemon; NULL in the CLI */
 	bool retry;                 /* outputs try again after a failure (daemon) */
+	/* told of every file an output has closed complete (-z); on a
+	 * worker thread, must not block */
+	void (*closed)(void *arg, const char *path);
+	void *closed_arg;
 };
 
 int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err,

@@ -63,6 +63,15 @@ static void deliver(struct rc_worker *w, struct rc_batch *b)
 	w->src->ops->done(w->src, b);
 }
 
+/* The next batch: what a source does not know of it stays 0. */
+static inline int take(struct rc_worker *w, struct rc_batch *b)
+{
+	b->iface = 0;
+	b->drops = 0;
+	b->drops_at = 0;
+	return w->src->ops->next(w->src, b);
+}
+
 static void tick(struct rc_worker *w)
 {
 	uint64_t now = rc_clock_ns(CLOCK_MONOTONIC);
@@ -106,10 +115,18 @@ static void maybe_rotate(struct rc_worker *w)
 	}
 }
 
+/* -c COUNT reached, or every output still writing has met its stop
+ * condition (-a filesize/files). */
 static bool count_reached(struct rc_worker *w)
 {
-	return w->count_limit &&
-	       __atomic_load_n(w->count_shared, __ATOMIC_RELAXED) >= w->count_limit;
+	unsigned done = 0;
+
+	if (w->count_limit &&
+	    __atomic_load_n(w->count_shared, __ATOMIC_RELAXED) >= w->count_limit)
+		return true;
+	for (unsigned i = 0; i < w->nsinks; i++)
+		done += !w->gone[i] && w->sinks[i]->done;
+	return done && done == w->live_sinks;
 }
 
 /* After quiesce: hand out everything that got into the ring. */
@@ -123,7 +140,7 @@ static void drain(struct rc_worker *w)
 	if (w->src->ops->quiesce(w->src) < 0)
 		return;
 	while (!w->src->ops->drained(w->src) && !count_reached(w)) {
-		if (w->src->ops->next(w->src, &b) == 1) {
+		if (take(w, &b) == 1) {
 			deliver(w, &b);
 			continue;
 		}
@@ -164,7 +181,7 @@ static void *worker_main(void *arg)
 			end = RC_WORKER_COUNT_REACHED;
 			break;
 		}
-		r = w->src->ops->next(w->src, &b);
+		r = take(w, &b);
 		if (r == 1) {
 			deliver(w, &b);
 			if (count_reached(w)) {
@@ -190,9 +207,13 @@ static void *worker_main(void *arg)
 			}
 		}
 		r = w->src->ops->wait(w->src, w->wake_fd, 100);
+		if (r == -ENODATA) {
+			end = RC_WORKER_SOURCE_DONE;
+			break;
+		}
 		if (r < 0) {
 			w->error = r;
-			snprintf(w->err, sizeof(w->err), "%s",
+			snprintf(w->err, sizeof(w->err), "%s", w->src->failed[0] ? w->src->failed :
 				 r == -ENODEV ? "the interface went away" : strerror(-r));
 			end = RC_WORKER_SOURCE_FAILED;
 			break;

@@ -35,7 +35,9 @@
 enum rc_worker_end {
 	RC_WORKER_RUNNING = 0,
 	RC_WORKER_STOPPED,        /* asked to stop; drained */
-	RC_WORKER_COUNT_REACHED,  /* -c COUNT frames delivered */
+	RC_WORKER_COUNT_REACHED,  /* -c COUNT frames delivered, or an output's stop
+				   * condition (-a filesize/files) met */
+	RC_WORKER_SOURCE_DONE,    /* the source has no more frames (a file read to its end) */
 	RC_WORKER_SINKS_FAILED,   /* every sink has stopped */
 	RC_WORKER_SOURCE_FAILED,  /* interface gone, socket error */
 };

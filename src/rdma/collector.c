@@ -87,7 +87,7 @@ void rc_collector_free(struct rc_collector *c)
 #include "../common/clock.h"
 #include "../common/cleanup.h"
 #include "../common/counter.h"
-#include "../sink/pcap.h"
+#include "../sink/file.h"
 #include "verbs.h"
 #include "wire.h"
 
@@ -248,7 +248,14 @@ static int open_output(struct rc_collector *c, int dlt, uint32_t snaplen, char *
 
 	if (c->sink)
 		return c->dlt == dlt ? 0 : -EPROTO;
-	r = rc_pcap_sink_new(&c->out, dlt, snaplen, &c->sink, err, sizeof(err));
+	{
+		const struct rc_file_iface ifc = { "rdma", "frames forwarded over RDMA by ringcap "
+						   "(ringcap rdma-recv)", dlt };
+		const struct rc_file_input in = { .ifaces = &ifc, .n_ifaces = 1,
+						  .snaplen = snaplen };
+
+		r = rc_file_sink_new(&c->out, &in, &c->sink, err, sizeof(err));
+	}
 	if (r < 0) {
 		snprintf(why, whylen, "%s", err);
 		return r;

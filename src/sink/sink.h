@@ -78,6 +78,14 @@ struct rc_sink_stats {
 _Static_assert(sizeof(struct rc_sink_stats) % sizeof(uint64_t) == 0,
 	       "rc_sink_stats holds uint64_t counters only");
 
+/* A source's counters, as a file format records them (pcapng's ISB):
+ * cumulative, for one of the source's interfaces. */
+struct rc_sink_counters {
+	uint64_t ifrecv;        /* frames the capture saw on the interface */
+	uint64_t ifdrop;        /* frames the kernel dropped: no room in the ring */
+	uint64_t filteraccept;  /* frames the capture filter accepted */
+};
+
 enum rc_sink_state {
 	RC_SINK_IDLE,        /* not started yet */
 	RC_SINK_WRITING,     /* writing (a file is open, or a connection is up) */
@@ -107,6 +115,8 @@ struct rc_sink_ops {
 struct rc_sink {
 	const struct rc_sink_ops *ops;
 	bool dead;               /* stopped for good (set by the sink) */
+	bool done;               /* met a stop condition (-a filesize/files): writes
+				  * nothing more, and the capture may end (worker) */
 	char err[512];
 	/* set by the owner before start: where events go and how to name
 	 * this output in them ("capture alpha worker 0 output 1"), and
@@ -114,6 +124,14 @@ struct rc_sink {
 	struct rc_events *events;
 	char label[128];
 	bool retry;
+	/* set by the owner before start, both optional.  counters(): the
+	 * source's counters of interface @iface (file sinks record them per
+	 * file); called on the worker thread, must not block.  closed():
+	 * a file is complete and closed (-z); worker thread, must not block. */
+	int (*counters)(void *arg, unsigned iface, struct rc_sink_counters *ret);
+	void *counters_arg;
+	void (*closed)(void *arg, const char *path);
+	void *closed_arg;
 };
 
 /* Post an event about sink @s, prefixed with its label. */

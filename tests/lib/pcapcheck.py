@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""pcapcheck - check classic pcap files written in ringcap's tests.
+"""pcapcheck - check pcap and pcapng files written in ringcap's tests.
 
 Reads classic libpcap files (usec or nsec, either byte order; stdlib only)
+and pcapng files (their packet blocks are read as the records of a
+nanosecond pcap file; `ng` prints their blocks, statistics included)
 and checks frame counts, file equality, rcgen sequence numbers,
 timestamp order and how far apart two captures' timestamps of the same
 frames are.  Exit status: 0 check holds, 1 check failed (one-line
@@ -68,10 +70,13 @@ class Pcap:
             raise Malformed("%s: too short for a pcap file header "
                             "(%d of 24 bytes)" % (path, len(data)))
         magic = bytes(data[0:4])
+        self.ng = None
+        if magic == b"\x0a\x0d\x0d\x0a":
+            self.ng = PcapNg(path, data, torn_tail)
+            self.torn = self.ng.torn
+            data = self.ng.as_pcap()
+            magic = bytes(data[0:4])
         if magic not in MAGICS:
-            if magic == b"\x0a\x0d\x0d\x0a":
-                raise Malformed("%s: pcapng files are not supported "
-                                "(classic pcap only)" % path)
             raise Malformed("%s: not a pcap file (magic %s)"
                             % (path, magic.hex()))
         self.endian, self.precision = MAGICS[magic]
@@ -134,6 +139,191 @@ class Pcap:
         u32 = struct.Struct(self.endian + "I").unpack_from
         buf = self.buf
         return sum(u32(buf, off + 8)[0] for off in self.offsets)
+
+
+class PcapNg:
+    """A pcapng file's blocks: sections, interfaces, packets, statistics.
+
+    Every block is checked (length fields, the trailing copy of the length,
+    option lengths).  Packets are kept as (interface, ts_ns, caplen, len,
+    data offset, flags, dropcount); as_pcap() turns them into one classic
+    nanosecond pcap, which needs every interface to have one link type.
+    """
+
+    SHB, IDB, EPB, SPB, ISB = 0x0A0D0D0A, 1, 6, 3, 5
+
+    def __init__(self, path, data, torn_tail=False):
+        self.path = path
+        self.buf = data
+        self.torn = 0
+        self.blocks = []         # (type, offset, length), in file order
+        self.sections = []       # per SHB: {"options": ..., "ifaces": [...]}
+        self.packets = []
+        self.isbs = []
+        off = 0
+        size = len(data)
+        while off < size:
+            btype = self._u32(data, off, off) if off + 4 <= size else None
+            if btype == self.SHB and off + 12 <= size:
+                # the section's byte order first: the length depends on it
+                magic = data[off + 8:off + 12]
+                if magic == b"\x4d\x3c\x2b\x1a":
+                    self.e = "<"
+                elif magic == b"\x1a\x2b\x3c\x4d":
+                    self.e = ">"
+                else:
+                    raise Malformed("%s: bad byte-order magic at %d"
+                                    % (path, off))
+            if off + 12 > size or self._u32(data, off + 4, off) > size - off:
+                if torn_tail:
+                    self.torn = size - off
+                    break
+                raise Malformed("%s: block at byte offset %d is cut short"
+                                % (path, off))
+            btype = self._u32(data, off, off)
+            if btype != self.SHB and not self.sections:
+                raise Malformed("%s: the first block is not a section "
+                                "header" % path)
+            blen = self._u32(data, off + 4, off)
+            if blen < 12 or blen % 4:
+                raise Malformed("%s: block at %d has length %d"
+                                % (path, off, blen))
+            if self._u32(data, off + blen - 4, off) != blen:
+                raise Malformed("%s: block at %d: the trailing length "
+                                "differs" % (path, off))
+            self.blocks.append((btype, off, blen))
+            body = data[off + 8:off + blen - 4]
+            self._block(btype, body, off)
+            off += blen
+
+    def _u32(self, data, at, blk):
+        e = getattr(self, "e", "<")
+        if at + 4 > len(data):
+            raise Malformed("%s: block at %d is cut short" % (self.path, blk))
+        return struct.unpack_from(e + "I", data, at)[0]
+
+    def _opts(self, body, at, blk):
+        """{code: [raw values]} of the options from body[at:]."""
+        out = {}
+        while at + 4 <= len(body):
+            code, olen = struct.unpack_from(self.e + "HH", body, at)
+            if code == 0:
+                break
+            if at + 4 + olen > len(body):
+                raise Malformed("%s: block at %d: option %d runs past the "
+                                "block" % (self.path, blk, code))
+            out.setdefault(code, []).append(body[at + 4:at + 4 + olen])
+            at += 4 + ((olen + 3) & ~3)
+        return out
+
+    def _u64(self, raw):
+        return struct.unpack(self.e + "Q", raw)[0]
+
+    def _time(self, raw):
+        hi, lo = struct.unpack(self.e + "II", raw)
+        return (hi << 32) | lo
+
+    def _block(self, btype, body, blk):
+        e = self.e
+        if btype == self.SHB:
+            opts = self._opts(body, 16, blk)
+            txt = lambda c: opts[c][0].decode(errors="replace") if c in opts else None
+            self.sections.append({"hardware": txt(2), "os": txt(3),
+                                  "userappl": txt(4), "ifaces": [],
+                                  "offset": blk})
+        elif btype == self.IDB:
+            lt, _r, snap = struct.unpack_from(e + "HHI", body, 0)
+            opts = self._opts(body, 8, blk)
+            tsresol = opts[9][0][0] if 9 in opts else 6
+            if tsresol & 0x80:
+                raise Malformed("%s: binary if_tsresol not handled" % self.path)
+            filt = None
+            if 11 in opts and opts[11][0][:1] == b"\0":
+                filt = opts[11][0][1:].decode(errors="replace")
+            txt = lambda c: opts[c][0].decode(errors="replace") if c in opts else None
+            self.sections[-1]["ifaces"].append({
+                "linktype": lt, "snaplen": snap, "name": txt(2),
+                "description": txt(3), "tsresol": tsresol, "filter": filt})
+        elif btype in (self.EPB, self.SPB):
+            ifs = self.sections[-1]["ifaces"]
+            if btype == self.EPB:
+                ifid, hi, lo, cap, olen = struct.unpack_from(e + "IIIII", body, 0)
+                dat = 20
+            else:
+                ifid, hi, lo = 0, 0, 0
+                olen = struct.unpack_from(e + "I", body, 0)[0]
+                cap = min(olen, ifs[0]["snaplen"] if ifs else olen)
+                dat = 4
+            if ifid >= len(ifs):
+                raise Malformed("%s: packet block at %d names interface %d "
+                                "of %d" % (self.path, blk, ifid, len(ifs)))
+            if dat + cap > len(body):
+                raise Malformed("%s: packet block at %d: caplen %d runs past "
+                                "the block" % (self.path, blk, cap))
+            flags = drops = None
+            if btype == self.EPB:
+                opts = self._opts(body, dat + ((cap + 3) & ~3), blk)
+                if 2 in opts:
+                    flags = struct.unpack(e + "I", opts[2][0])[0]
+                if 4 in opts:
+                    drops = self._u64(opts[4][0])
+            units = 10 ** ifs[ifid]["tsresol"]
+            ts = (hi << 32) | lo
+            ts_ns = ts * 1000000000 // units
+            self.packets.append((len(self.sections) - 1, ifid, ts_ns, cap,
+                                 olen, blk + 8 + dat, flags, drops))
+        elif btype == self.ISB:
+            ifid, hi, lo = struct.unpack_from(e + "III", body, 0)
+            opts = self._opts(body, 12, blk)
+            names = {2: "starttime", 3: "endtime", 4: "ifrecv", 5: "ifdrop",
+                     6: "filteraccept", 7: "osdrop", 8: "usrdeliv"}
+            isb = {"section": len(self.sections) - 1, "iface": ifid,
+                   "time": (hi << 32) | lo, "offset": blk}
+            for code, name in names.items():
+                if code in opts:
+                    isb[name] = (self._time(opts[code][0]) if code in (2, 3)
+                                 else self._u64(opts[code][0]))
+            self.isbs.append(isb)
+
+    def as_pcap(self):
+        """The packets as one classic nanosecond pcap file (host order)."""
+        lts = {i["linktype"] for s in self.sections for i in s["ifaces"]}
+        if len(lts) > 1:
+            raise Malformed("%s: interfaces of several link types (%s): "
+                            "not one pcap" % (self.path, sorted(lts)))
+        lt = lts.pop() if lts else LINKTYPE_ETHERNET
+        snap = max([i["snaplen"] for s in self.sections for i in s["ifaces"]]
+                   or [262144])
+        out = [struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, snap, lt)]
+        for _s, _i, ts, cap, olen, doff, _f, _d in self.packets:
+            out.append(struct.pack("<IIII", ts // 1000000000, ts % 1000000000,
+                                   cap, olen))
+            out.append(self.buf[doff:doff + cap])
+        return b"".join(out)
+
+    def summary(self):
+        per_if = {}
+        dirs = {"in": 0, "out": 0, "unknown": 0}
+        drops = 0
+        for sec, ifid, _ts, _c, _o, _d, flags, dc in self.packets:
+            per_if[(sec, ifid)] = per_if.get((sec, ifid), 0) + 1
+            d = (flags or 0) & 3
+            dirs["in" if d == 1 else "out" if d == 2 else "unknown"] += 1
+            drops += dc or 0
+        names = {self.SHB: "SHB", self.IDB: "IDB", self.EPB: "EPB",
+                 self.SPB: "SPB", self.ISB: "ISB"}
+        order = []      # runs: [name, count]
+        for t, _o, _l in self.blocks:
+            name = names.get(t, "0x%x" % t)
+            if order and order[-1][0] == name:
+                order[-1][1] += 1
+            else:
+                order.append([name, 1])
+        return {"file": self.path, "sections": self.sections,
+                "block_types": order, "packets": len(self.packets),
+                "packets_per_iface": [[s, i, n] for (s, i), n
+                                      in sorted(per_if.items())],
+                "directions": dirs, "dropcount": drops, "isbs": self.isbs}
 
 
 def l2_layout(linktype):
@@ -204,6 +394,17 @@ def cmd_count(args):
     for path in args.files:
         total += len(load(path, args.torn_tail))
     print(total)
+
+
+def cmd_ng(args):
+    import json
+    out = []
+    for path in args.files:
+        pc = Pcap(path)
+        if pc.ng is None:
+            raise Malformed("%s: not a pcapng file" % path)
+        out.append(pc.ng.summary())
+    print(json.dumps(out, indent=1))
 
 
 def cmd_info(args):
@@ -596,6 +797,13 @@ def build_parser():
                    "mid-write) is left out and said on stderr instead of an "
                    "error")
     s.set_defaults(func=cmd_count)
+
+    s = sub.add_parser("ng", help="print the blocks of pcapng FILE... as "
+                       "JSON: sections with their interfaces, the order of "
+                       "block types, packets (per interface, directions, "
+                       "drop counts) and statistics blocks")
+    s.add_argument("files", nargs="+", metavar="FILE")
+    s.set_defaults(func=cmd_ng)
 
     s = sub.add_parser("info", help="print frames=, snaplen=, linktype=, "
                        "precision=, bytes= (sum of captured lengths)")

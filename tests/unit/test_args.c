@@ -63,7 +63,21 @@ struct good_case {
 	uint32_t max_files;
 	uint32_t block_size, block_nr, frame_size, retire_ms;
 	bool no_promisc, quiet, help, version;
+	enum rc_file_format format;   /* as rc_file_format_of() resolves it; 0: pcap */
+	bool micro;
+	unsigned n_ifaces;            /* > 1: cap.ifaces */
+	const char *ifaces[3];
+	const char *read_file, *postrotate;
+	bool list;
+	enum rc_tstamp_type tstamp;
+	uint64_t stop_size;
+	uint32_t stop_files;
 };
+
+/* -F's file: a filter with a comment over two lines */
+#define FFILE "/tmp/rc-test-args-filter.txt"
+#define FFILE_TEXT "udp port 53 # dns\nand src host 198.18.0.1\n"
+#define FFILE_FILTER "udp port 53       and src host 198.18.0.1 "
 
 #define IW "-i", "eth0", "-w", "x.pcap"
 
@@ -157,8 +171,61 @@ static const struct good_case good_cases[] = {
 	  .iface = "eth3", .path = "a.pcap", .filter = "tcp", .snaplen = 1500, .count = 9,
 	  .duration_ns = 300 * SEC, .max_size = 50000000, .max_files = 3, .block_size = 1 << 20,
 	  .block_nr = 32, .no_promisc = true, .quiet = true },
-	{ "last -i wins", { "-i", "eth0", "-i", "eth1", "-w", "x.pcap" }, .iface = "eth1",
+	{ "two -i, pcapng", { "-i", "eth0", "-i", "eth1", "-w", "x.pcapng" }, .iface = "eth0",
+	  .path = "x.pcapng", .format = RC_FORMAT_PCAPNG, .n_ifaces = 2,
+	  .ifaces = { "eth0", "eth1" } },
+	{ "three -i, --format pcapng", { "-i", "a", "-i", "b", "-i", "c", "-w", "-", "--format",
+	  "pcapng" }, .iface = "a", .path = "-", .format = RC_FORMAT_PCAPNG, .n_ifaces = 3,
+	  .ifaces = { "a", "b", "c" } },
+	{ "-i any", { "-i", "any", "-w", "x.pcap" }, .iface = "any", .path = "x.pcap" },
+	{ "-D alone", { "-D" }, .list = true },
+	{ "-D with others", { "-D", "-i", "eth0" }, .iface = "eth0", .list = true },
+	{ "-r FILE", { "-r", "in.pcapng", "-w", "out.pcap", "udp" }, .path = "out.pcap",
+	  .read_file = "in.pcapng", .filter = "udp" },
+	{ "-r - (stdin) with rotation", { "-r", "-", "-w", "o.pcapng", "-C", "10" },
+	  .path = "o.pcapng", .read_file = "-", .format = RC_FORMAT_PCAPNG,
+	  .max_size = 10000000 },
+	{ "-z gzip", { IW, "-C", "1", "-z", "gzip" }, .iface = "eth0", .path = "x.pcap",
+	  .max_size = 1000000, .postrotate = "gzip" },
+	{ "-F FILE", { IW, "-F", FFILE }, .iface = "eth0", .path = "x.pcap",
+	  .filter = FFILE_FILTER },
+	{ "-j adapter_unsynced", { IW, "-j", "adapter_unsynced" }, .iface = "eth0",
+	  .path = "x.pcap", .tstamp = RC_TSTAMP_ADAPTER_UNSYNCED },
+	{ "--time-stamp-type adapter", { IW, "--time-stamp-type", "adapter" }, .iface = "eth0",
+	  .path = "x.pcap", .tstamp = RC_TSTAMP_ADAPTER },
+	{ "-j host_hiprec is host", { IW, "-j", "host_hiprec" }, .iface = "eth0",
 	  .path = "x.pcap" },
+	{ "-b filesize:1000 is 1 MB", { IW, "-b", "filesize:1000" }, .iface = "eth0",
+	  .path = "x.pcap", .max_size = 1000000 },
+	{ "-b filesize -b files: a ring", { IW, "-b", "filesize:1000", "-b", "files:5" },
+	  .iface = "eth0", .path = "x.pcap", .max_size = 1000000, .max_files = 5 },
+	{ "-b duration:60", { IW, "-b", "duration:60" }, .iface = "eth0", .path = "x.pcap",
+	  .max_time_ns = 60 * SEC },
+	{ "-a duration:30 is --duration", { IW, "-a", "duration:30" }, .iface = "eth0",
+	  .path = "x.pcap", .duration_ns = 30 * SEC },
+	{ "-a packets:100 is -c", { IW, "-a", "packets:100" }, .iface = "eth0",
+	  .path = "x.pcap", .count = 100 },
+	{ "-a filesize:2000 stops at 2 MB", { IW, "-a", "filesize:2000" }, .iface = "eth0",
+	  .path = "x.pcap", .stop_size = 2000000 },
+	{ "-a filesize with -b filesize: the smaller switches files",
+	  { IW, "-b", "filesize:3000", "-a", "filesize:2000" }, .iface = "eth0",
+	  .path = "x.pcap", .max_size = 2000000 },
+	{ "-a files:3 with -C", { IW, "-C", "1", "-a", "files:3" }, .iface = "eth0",
+	  .path = "x.pcap", .max_size = 1000000, .stop_files = 3 },
+	{ "a .pcapng name writes pcapng", { "-i", "eth0", "-w", "x.pcapng" }, .iface = "eth0",
+	  .path = "x.pcapng", .format = RC_FORMAT_PCAPNG },
+	{ "a .PCAPNG name writes pcapng", { "-i", "eth0", "-w", "X.PCAPNG" }, .iface = "eth0",
+	  .path = "X.PCAPNG", .format = RC_FORMAT_PCAPNG },
+	{ "--format pcapng", { IW, "--format", "pcapng" }, .iface = "eth0", .path = "x.pcap",
+	  .format = RC_FORMAT_PCAPNG },
+	{ "--format pcap over a .pcapng name", { "-i", "eth0", "-w", "x.pcapng", "--format=pcap" },
+	  .iface = "eth0", .path = "x.pcapng", .format = RC_FORMAT_PCAP },
+	{ "--format pcapng to stdout", { "-i", "eth0", "-w", "-", "--format", "pcapng" },
+	  .iface = "eth0", .path = "-", .format = RC_FORMAT_PCAPNG },
+	{ "--time-stamp-precision micro", { IW, "--time-stamp-precision", "micro" },
+	  .iface = "eth0", .path = "x.pcap", .micro = true },
+	{ "--time-stamp-precision=nano", { IW, "--time-stamp-precision=nano" },
+	  .iface = "eth0", .path = "x.pcap" },
 	{ "--help", { "--help" }, RC_ARGS_EXIT, .help = true },
 	{ "-h with other flags", { "-i", "eth0", "-h" }, RC_ARGS_EXIT, .help = true },
 	{ "--version", { "--version" }, RC_ARGS_EXIT, .version = true },
@@ -183,8 +250,31 @@ static void test_good(void **state)
 		return;
 	}
 	assert_string_equal(err, "");
-	assert_non_null(a.cap.iface);
-	assert_string_equal(a.cap.iface, tc->iface);
+	assert_int_equal(a.list_ifaces, tc->list);
+	if (tc->list) {
+		if (tc->iface)
+			assert_string_equal(a.cap.iface, tc->iface);
+		rc_args_free(&a);
+		return;
+	}
+	if (tc->iface) {
+		assert_non_null(a.cap.iface);
+		assert_string_equal(a.cap.iface, tc->iface);
+	} else {
+		assert_null(a.cap.iface);
+	}
+	assert_int_equal(a.cap.n_ifaces, tc->n_ifaces);
+	for (unsigned i = 0; i < tc->n_ifaces; i++)
+		assert_string_equal(a.cap.ifaces[i], tc->ifaces[i]);
+	if (tc->read_file)
+		assert_string_equal(a.cap.read_file, tc->read_file);
+	else
+		assert_null(a.cap.read_file);
+	if (tc->postrotate)
+		assert_string_equal(a.postrotate, tc->postrotate);
+	else
+		assert_null(a.postrotate);
+	assert_int_equal(a.cap.tstamp, tc->tstamp);
 	assert_int_equal(a.cap.n_pcaps, 1);
 	out = &a.cap.pcaps[0];
 	assert_non_null(out->path);
@@ -212,6 +302,10 @@ static void test_good(void **state)
 			 tc->retire_ms ? tc->retire_ms : RC_RETIRE_TOV_DEFAULT_MS);
 	assert_int_equal(a.cap.promisc, !tc->no_promisc);
 	assert_int_equal(a.quiet, tc->quiet);
+	assert_int_equal(rc_file_format_of(out), tc->format ? tc->format : RC_FORMAT_PCAP);
+	assert_int_equal(out->ts_micro, tc->micro);
+	assert_int_equal(out->stop_size, tc->stop_size);
+	assert_int_equal(out->stop_files, tc->stop_files);
 	/* whatever was parsed is a ring the kernel can be asked for */
 	assert_int_equal(rc_ring_conf_validate(&a.cap.ring, err, sizeof(err)), 0);
 	rc_args_free(&a);
@@ -230,7 +324,7 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{ "nothing at all", { NULL }, { "no interface", "-i" } },
-	{ "missing -i", { "-w", "x.pcap" }, { "no interface", "-i IFACE" } },
+	{ "missing -i", { "-w", "x.pcap" }, { "no interface", "-i IFACE", "-r FILE" } },
 	{ "missing -w", { "-i", "eth0" }, { "no output", "-w FILE" } },
 	{ "missing -w, filter only", { "-i", "eth0", "udp" }, { "no output", "-w" } },
 	{ "empty -i", { "-i", "", "-w", "x.pcap" }, { "-i", "empty interface" } },
@@ -306,6 +400,63 @@ static const struct bad_case bad_cases[] = {
 	  { "filter given twice", "-f", "udp ..." } },
 	{ "filter both ways, one word", { IW, "-f", "tcp", "udp" },
 	  { "filter given twice", "(udp)" } },
+	{ "--format pcapx", { IW, "--format", "pcapx" }, { "--format", "'pcapx'", "pcap or pcapng" } },
+	{ "--time-stamp-precision milli", { IW, "--time-stamp-precision", "milli" },
+	  { "--time-stamp-precision", "'milli'", "micro or nano" } },
+	{ "-i twice", { "-i", "eth0", "-i", "eth0", "-w", "x.pcapng" }, { "-i eth0 given twice" } },
+	{ "-i any with another", { "-i", "eth0", "-i", "any", "-w", "x.pcapng" },
+	  { "-i any already captures every interface" } },
+	{ "two -i into pcap", { "-i", "eth0", "-i", "eth1", "-w", "x.pcap" },
+	  { "-w x.pcap", "one interface", "--format pcapng" } },
+	{ "two -i into pcap on stdout", { "-i", "eth0", "-i", "eth1", "-w", "-" },
+	  { "-w -", "one interface", "pcapng" } },
+	{ "two -i with afxdp", { "-i", "eth0", "-i", "eth1", "-w", "x.pcapng", "--backend",
+	  "afxdp", "--dedicated-port" }, { "several -i go with neither --backend afxdp" } },
+	{ "two -i with --forward", { "-i", "eth0", "-i", "eth1", "-w", "x.pcapng", "--forward",
+	  "rdma://198.18.0.1:7718" }, { "several -i", "--forward" } },
+	{ "-r with -i", { "-r", "in.pcap", "-i", "eth0", "-w", "x.pcap" },
+	  { "-r reads frames from a file", "-i" } },
+	{ "-r without -w", { "-r", "in.pcap" }, { "-r needs -w FILE" } },
+	{ "-r with --forward", { "-r", "in.pcap", "-w", "x", "--forward", "rdma://h:1" },
+	  { "-r goes with neither --forward nor --backend" } },
+	{ "-r with -j", { "-r", "in.pcap", "-w", "x", "-j", "adapter" },
+	  { "-j goes with a capture, not with -r" } },
+	{ "-r empty", { "-r", "", "-w", "x" }, { "-r: empty file name" } },
+	{ "-z empty", { IW, "-z", "" }, { "-z: empty command" } },
+	{ "-z with -w -", { "-i", "eth0", "-w", "-", "-z", "gzip" },
+	  { "-z runs on the files -w writes" } },
+	{ "-z without -w", { "-i", "eth0", "--forward", "rdma://h:1", "-z", "gzip" },
+	  { "-z and -a filesize/files act on the -w file" } },
+	{ "-F: no such file", { IW, "-F", "/nonexistent/rc-filter" },
+	  { "-F: cannot read /nonexistent/rc-filter", "No such file" } },
+	{ "-F and -f", { IW, "-F", FFILE, "-f", "tcp" }, { "filter given twice: with -F and with -f" } },
+	{ "-f and -F", { IW, "-f", "tcp", "-F", FFILE }, { "filter given twice: with -f and with -F" } },
+	{ "-F and words", { IW, "-F", FFILE, "tcp" },
+	  { "filter given twice: with -F and as words", "(tcp)" } },
+	{ "-j bogus", { IW, "-j", "bogus" }, { "-j: 'bogus' is not a time stamp type",
+	  "adapter_unsynced" } },
+	{ "-j adapter on any", { "-i", "any", "-w", "x", "-j", "adapter" },
+	  { "-j: 'any' has no one adapter clock" } },
+	{ "-j adapter with afxdp", { IW, "-j", "adapter_unsynced", "--backend", "afxdp",
+	  "--dedicated-port" }, { "-j: the afxdp backend stamps frames in its XDP program" } },
+	{ "-b without a colon", { IW, "-b", "filesize" }, { "-b: 'filesize' is not KEY:VALUE" } },
+	{ "-b without a value", { IW, "-b", "files:" }, { "-b: 'files:' is not KEY:VALUE" } },
+	{ "-b interval", { IW, "-b", "interval:60" }, { "-b: 'interval' is not supported", "-G" } },
+	{ "-b filesize:0", { IW, "-b", "filesize:0" }, { "-b filesize: '0' is not a size in kB" } },
+	{ "-b duration:0", { IW, "-b", "duration:0" }, { "-b duration: '0'", "at least 1s" } },
+	{ "-b files:x", { IW, "-b", "files:x" }, { "-b files: 'x' is not a positive number" } },
+	{ "-b files alone", { IW, "-b", "files:5" }, { "-W", "-C", "-G" } },
+	{ "-a bogus", { IW, "-a", "bogus:1" }, { "-a: 'bogus' is not supported" } },
+	{ "-a without a colon", { IW, "-a", "duration" }, { "-a: 'duration' is not KEY:VALUE" } },
+	{ "-a duration:x", { IW, "-a", "duration:x" }, { "-a duration: 'x' is not a duration" } },
+	{ "-a packets:0", { IW, "-a", "packets:0" }, { "-a packets: '0' is not a positive number" } },
+	{ "-a filesize:1", { IW, "-a", "filesize:1" },
+	  { "-a filesize: '1' is not a size of at least 5 kB" } },
+	{ "-a files:0", { IW, "-C", "1", "-a", "files:0" }, { "-a files: '0' is not a positive" } },
+	{ "-a files without rotation", { IW, "-a", "files:3" },
+	  { "-a files: stops after that many files", "rotation" } },
+	{ "-a filesize without -w", { "-i", "eth0", "--forward", "rdma://h:1", "-a",
+	  "filesize:100" }, { "-z and -a filesize/files act on the -w file" } },
 	{ "unknown short option", { IW, "-x" }, { "unknown option", "-x" } },
 	{ "unknown long option", { IW, "--bogus" }, { "unknown option", "--bogus" } },
 	{ "unknown option in a group", { IW, "-qK" }, { "unknown option", "-K" } },
@@ -492,6 +643,12 @@ static void test_rotate_validate(void **state)
 
 int main(void)
 {
+	FILE *f = fopen(FFILE, "w");
+
+	if (!f || fputs(FFILE_TEXT, f) < 0 || fclose(f) != 0) {
+		perror(FFILE);
+		return 1;
+	}
 	static const struct CMUnitTest plain[] = {
 		cmocka_unit_test(test_reparse_after_error),
 		cmocka_unit_test(test_short_error_buffer),

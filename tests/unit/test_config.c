@@ -213,6 +213,11 @@ static const struct bad_case bad_cases[] = {
 	  { "4:14: captures[0].workers: -2 is out of range (1 to 64)" } },
 	{ "huge number", CAP("    workers: 99999999999999999999999\n"),
 	  { "4:14: captures[0].workers: 99999999999999999999999 is out of range (1 to 64)" } },
+	{ "output format pcapx", OUT("          format: pcapx\n"),
+	  { "7:19: captures[0].outputs[0].pcap.format: unknown file format 'pcapx' "
+	    "(expected pcap or pcapng)" } },
+	{ "output format a list", OUT("          format: [pcapng]\n"),
+	  { "7:19: captures[0].outputs[0].pcap.format: expected a file format, got a list" } },
 	{ "output snaplen 300000", OUT("          snaplen: 300000\n"),
 	  { "7:20: captures[0].outputs[0].pcap.snaplen: 300000 is out of range (1 to 262144)" } },
 	{ "duration below minimum", "daemon:\n  status_interval: 500ms\n" CAP(""),
@@ -634,6 +639,7 @@ static const char full_yaml[] =
 	"          file_mode: \"0644\"\n"
 	"          filter: \"udp port 53\"\n"
 	"          snaplen: 512\n"
+	"          format: pcapng\n"
 	"      - pcap:\n"
 	"          path: /var/lib/ringcap/all.pcap\n"
 	"  - name: span.2\n"
@@ -685,7 +691,10 @@ static void test_full_example(void **state)
 	assert_int_equal(p->file_mode, 0644);
 	assert_string_equal(p->filter, "udp port 53");
 	assert_int_equal(p->snaplen, 512);
+	assert_int_equal(p->format, RC_FORMAT_PCAPNG);
 	p = &a->pcaps[1];
+	assert_int_equal(p->format, RC_FORMAT_AUTO);
+	assert_int_equal(rc_file_format_of(p), RC_FORMAT_PCAP);
 	assert_string_equal(p->path, "/var/lib/ringcap/all.pcap");
 	assert_false(rc_rotate_conf_active(&p->rotate));
 	assert_int_equal(p->file_mode, 0600); /* from defaults */

@@ -61,6 +61,7 @@ struct fspec {
 	uint16_t tci, tpid;
 	uint32_t sec, nsec;
 	uint8_t tag;     /* seeds the payload bytes */
+	uint8_t pkttype; /* sll_pkttype: PACKET_HOST (0), ... */
 };
 
 struct blk {
@@ -130,7 +131,7 @@ static struct tpacket3_hdr *blk_add(struct blk *b, const struct fspec *f)
 	sll->sll_protocol = htons(ETH_P_IP);
 	sll->sll_ifindex = 7;
 	sll->sll_hatype = 1; /* ARPHRD_ETHER */
-	sll->sll_pkttype = 0;
+	sll->sll_pkttype = f->pkttype;
 	sll->sll_halen = 6;
 	memcpy(sll->sll_addr, mac_src, 6);
 	d = (uint8_t *)h + MACOFF;
@@ -626,6 +627,128 @@ static void test_empty_block_released_at_once(void **state)
 	assert_int_equal(f->r.cur, 0);
 	assert_int_equal(f->r.st.empty_blocks, 3);
 	assert_int_equal(f->r.st.blocks, 4);
+}
+
+/* Each frame's direction and reception type from its sockaddr_ll; a
+ * block the kernel marked TP_STATUS_LOSING (frames dropped before it)
+ * is flagged for the source, also when an empty block carried the mark. */
+static void test_direction_and_losing(void **state)
+{
+	struct fix *f = *state;
+	struct fspec s[5] = { plain(70, 1), plain(80, 2), plain(90, 3), plain(100, 4),
+			      plain(110, 5) };
+	static const uint8_t want[5] = {
+		RC_DIR_IN | RC_RX_UNICAST, RC_DIR_OUT, RC_DIR_IN | RC_RX_BROADCAST,
+		RC_DIR_IN | RC_RX_MULTICAST, RC_DIR_IN | RC_RX_PROMISC,
+	};
+	struct blk e, k;
+	struct rc_batch b;
+
+	f->r.want_dir = true;
+	s[0].pkttype = PACKET_HOST;
+	s[1].pkttype = PACKET_OUTGOING;
+	s[2].pkttype = PACKET_BROADCAST;
+	s[3].pkttype = PACKET_MULTICAST;
+	s[4].pkttype = PACKET_OTHERHOST;
+	kfill(f, 0, 1, s, 5, NULL);
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 1);
+	assert_int_equal(b.n, 5);
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(b.frames[i].dir, want[i]);
+	assert_false(f->r.losing);
+	assert_int_equal(rc_lease_put(b.lease), 1);
+
+	/* frames lost before block 1 */
+	blk_open(&k, fblock(f, 1), BLK);
+	blk_add(&k, &s[0]);
+	blk_close(&k, 2, TP_STATUS_LOSING, true);
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 1);
+	assert_true(f->r.losing);
+	f->r.losing = false;  /* the source asked the kernel */
+	assert_int_equal(rc_lease_put(b.lease), 1);
+
+	/* an empty block carries the mark: it goes with the next frames */
+	blk_open(&e, fblock(f, 2), BLK);
+	blk_close(&e, 3, TP_STATUS_BLK_TMO | TP_STATUS_LOSING, true);
+	kfill(f, 3, 4, s, 2, NULL);
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 1);
+	assert_int_equal(b.lease->unit, 3);
+	assert_true(f->r.losing);
+	assert_int_equal(rc_lease_put(b.lease), 1);
+}
+
+/* A cooked ("any") frame starts at its network header; the walker puts
+ * the LINUX_SLL2 header in front of it from the frame's sockaddr_ll, once:
+ * a second walk (the RDMA collector's) gives the same frame. */
+static void test_cooked_sll2(void **state)
+{
+	struct fix *f = *state;
+	const uint32_t netoff = TPACKET_ALIGN(TPACKET3_HDRLEN) + 16u + RESERVE;
+	struct fspec fs[2] = { plain(84, 1), plain(300, 2) };
+	struct rc_frame again[2];
+	struct blk k;
+	struct rc_batch b;
+	uint64_t vlan = 0, bytes = 0;
+	bool malformed;
+
+	f->r.cooked = true;
+	f->r.want_dir = true;
+	fs[0].pkttype = PACKET_OUTGOING;
+	fs[1].pkttype = PACKET_HOST;
+	fs[1].status = TP_STATUS_VLAN_VALID;  /* a stripped tag: SLL2 has no room for it */
+	fs[1].tci = 42;
+	blk_open(&k, fblock(f, 0), BLK);
+	for (unsigned i = 0; i < 2; i++) {
+		struct tpacket3_hdr *h;
+		uint8_t *d;
+
+		/* a slot as long as the cooked frame's: MACOFF + MACLEN = netoff */
+		fs[i].snap = fs[i].len + MACLEN;
+		h = blk_add(&k, &fs[i]);
+		d = (uint8_t *)h + netoff;
+		/* what a SOCK_DGRAM socket's ring holds: the IP packet at tp_net */
+		h->tp_mac = h->tp_net = (uint16_t)netoff;
+		h->tp_snaplen = h->tp_len = fs[i].len;
+		for (uint32_t j = 0; j < fs[i].len; j++)
+			d[j] = wire_byte(fs[i].tag, j + MACLEN);
+	}
+	blk_close(&k, 1, 0, true);
+	assert_int_equal(rc_tpv3_ring_next(&f->r, &b), 1);
+	assert_int_equal(b.n, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct rc_frame *fr = &b.frames[i];
+		const uint8_t *d = fr->data;
+		uint32_t ifindex;
+
+		assert_int_equal(fr->h.len, fs[i].len + 20);
+		assert_int_equal(fr->h.caplen, fs[i].len + 20);
+		assert_int_equal(d[0], 0x08);  /* protocol: IPv4, network order */
+		assert_int_equal(d[1], 0x00);
+		assert_int_equal(d[2] | d[3], 0);
+		memcpy(&ifindex, d + 4, 4);
+		assert_int_equal(ntohl(ifindex), 7);
+		assert_int_equal(d[8] << 8 | d[9], 1);  /* ARPHRD_ETHER */
+		assert_int_equal(d[10], fs[i].pkttype);
+		assert_int_equal(d[11], 6);
+		assert_memory_equal(d + 12, mac_src, 6);
+		assert_int_equal(d[18] | d[19], 0);
+		for (uint32_t j = 0; j < fs[i].len; j++)
+			assert_int_equal(d[20 + j], wire_byte(fs[i].tag, j + MACLEN));
+	}
+	assert_int_equal(b.frames[0].dir, RC_DIR_OUT);
+	assert_int_equal(b.frames[1].dir, RC_DIR_IN | RC_RX_UNICAST);
+	assert_int_equal(f->r.st.vlan_restored, 0);
+	/* the block describes the frames as they are now */
+	assert_int_equal(rc_tpv3_block_walk((struct tpacket_block_desc *)fblock(f, 0), BLK,
+					    SNAP_ALL, again, 2, &malformed, &vlan, &bytes), 2);
+	assert_false(malformed);
+	assert_int_equal(vlan, 0);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_ptr_equal(again[i].data, b.frames[i].data);
+		assert_int_equal(again[i].h.caplen, b.frames[i].h.caplen);
+		assert_int_equal(again[i].h.len, b.frames[i].h.len);
+	}
+	assert_int_equal(rc_lease_put(b.lease), 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1279,6 +1402,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_held_block_not_read, fix_setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_empty_block_released_at_once, fix_setup,
 						fix_teardown),
+		cmocka_unit_test_setup_teardown(test_direction_and_losing, fix_setup, fix_teardown),
+		cmocka_unit_test_setup_teardown(test_cooked_sll2, fix_setup, fix_teardown),
 		cmocka_unit_test_setup_teardown(test_seq_gap_counted_when_seen, fix_setup,
 						fix_teardown),
 		cmocka_unit_test_setup_teardown(test_vlan_without_headroom, fix_setup, fix_teardown),

@@ -437,14 +437,28 @@ static int close_file(struct file_sink *s)
 	return 0;
 }
 
+/*
+ * The ring or the budget is full: the oldest files go - but only if the
+ * name still is the file this run wrote.  A file put in its place, or
+ * reached through a directory swapped for a link, is someone else's.
+ */
 static void prune(struct file_sink *s)
 {
-	char *old;
+	struct rc_rotor_file f;
 
-	while (rc_rotor_pop_excess(&s->rotor, &old) == 1) {
-		if (unlink(old) == 0 || errno == ENOENT)
+	while (rc_rotor_pop_excess_file(&s->rotor, &f) == 1) {
+		struct stat st;
+
+		if (lstat(f.path, &st) < 0) {
+			if (errno == ENOENT)
+				RC_COUNTER_ADD(s->st.removed, 1);  /* gone already */
+		} else if (!f.ino || st.st_dev != f.dev || st.st_ino != f.ino) {
+			rc_sink_event(&s->base, RC_LOG_WARNING, "%.800s is no longer the file this "
+				      "run wrote there; not removing it", f.path);
+		} else if (unlink(f.path) == 0 || errno == ENOENT) {
 			RC_COUNTER_ADD(s->st.removed, 1);
-		free(old);
+		}
+		free(f.path);
 	}
 }
 
@@ -668,6 +682,12 @@ static int open_file(struct file_sink *s, uint64_t t_ns)
 	if (r < 0) {
 		s->io.ops->abandon(&s->io);
 		return stop_writing(s, -r, "out of memory", 0);
+	}
+	{
+		struct stat st;
+
+		if (fstat(s->io.fd, &st) == 0 && S_ISREG(st.st_mode))
+			rc_rotor_set_id(&s->rotor, st.st_dev, st.st_ino);
 	}
 	RC_COUNTER_ADD(s->st.files, 1);
 	RC_COUNTER_ADD(s->st.bytes, s->head_len);

@@ -85,8 +85,7 @@ int rc_rotor_push(struct rc_rotor *r, const char *path)
 	copy = strdup(path);
 	if (!copy)
 		return -ENOMEM;
-	r->files[r->n].path = copy;
-	r->files[r->n].bytes = 0;
+	r->files[r->n] = (struct rc_rotor_file){ .path = copy };
 	r->n++;
 	r->next_seq++;
 	return 0;
@@ -109,17 +108,35 @@ void rc_rotor_drop_current(struct rc_rotor *r)
 	free(r->files[r->n].path);
 }
 
-int rc_rotor_pop_excess(struct rc_rotor *r, char **ret_path)
+void rc_rotor_set_id(struct rc_rotor *r, uint64_t dev, uint64_t ino)
+{
+	if (!r->n)
+		return;
+	r->files[r->n - 1].dev = dev;
+	r->files[r->n - 1].ino = ino;
+}
+
+int rc_rotor_pop_excess_file(struct rc_rotor *r, struct rc_rotor_file *ret)
 {
 	bool over_count = r->conf.max_files && r->n > r->conf.max_files;
 	bool over_total = r->conf.max_total && r->total > r->conf.max_total;
 
 	if ((!over_count && !over_total) || r->n < 2)
 		return 0;
-	*ret_path = r->files[0].path;
+	*ret = r->files[0];
 	r->total -= r->files[0].bytes;
 	memmove(&r->files[0], &r->files[1], (r->n - 1) * sizeof(r->files[0]));
 	r->n--;
+	return 1;
+}
+
+int rc_rotor_pop_excess(struct rc_rotor *r, char **ret_path)
+{
+	struct rc_rotor_file f;
+
+	if (rc_rotor_pop_excess_file(r, &f) != 1)
+		return 0;
+	*ret_path = f.path;
 	return 1;
 }
 

@@ -44,6 +44,7 @@ bool rc_rotate_number_of(const char *base, const char *name, uint64_t *ret);
 struct rc_rotor_file {
 	char *path;
 	uint64_t bytes;
+	uint64_t dev, ino;   /* which file it was (0, 0: not known) */
 };
 
 struct rc_rotor {
@@ -60,6 +61,11 @@ void rc_rotor_fini(struct rc_rotor *r);
 /* A new file is being written; takes a copy of @path. */
 int rc_rotor_push(struct rc_rotor *r, const char *path);
 
+/* The file being written is @dev/@ino: a file at its name later that is
+ * another one (replaced, or reached through a directory swapped for a
+ * link) is not this run's, and is never removed. */
+void rc_rotor_set_id(struct rc_rotor *r, uint64_t dev, uint64_t ino);
+
 /* The file being written has grown to @bytes. */
 void rc_rotor_update(struct rc_rotor *r, uint64_t bytes);
 
@@ -72,6 +78,8 @@ void rc_rotor_drop_current(struct rc_rotor *r);
  * free).  Never returns the file being written.  0 when within limits.
  */
 int rc_rotor_pop_excess(struct rc_rotor *r, char **ret_path);
+/* The same, with what is known of the file (its path is the caller's). */
+int rc_rotor_pop_excess_file(struct rc_rotor *r, struct rc_rotor_file *ret);
 
 /* Size rule: would a record of @rec bytes push a non-empty file over? */
 static inline bool rc_rotor_size_due(const struct rc_rotor *r, uint64_t cur_bytes,

@@ -7,6 +7,8 @@
 #  - `-C 1 -W 2` run three times: every earlier run's file is still there,
 #    byte for byte, and the numbers go on after the highest one;
 #  - a symlink planted at the next name is never written through;
+#  - the ring (-W) deletes only the files this run wrote: not a file put at
+#    a name it used, not one reached through a directory swapped for a link;
 #  - ringcapd: a reload that restarts a capture (files: 6 -> 8) leaves its
 #    current file as it was, and the restarted capture numbers on.
 source "$(dirname "$0")/../lib/ringcap.sh"
@@ -66,6 +68,29 @@ for run in 1 2 3; do
 done
 ls -l "$RC_TMP/r"
 [ ! -s "$RC_TMP/victim" ] || rc_fail "a symlink at the next name was written through"
+
+# --- the ring deletes only what this run wrote, even at a name it used ------
+mkdir -p "$RC_TMP/w/sub" "$RC_TMP/victims"
+echo VICTIM >"$RC_TMP/victims/w_00002.pcap"
+rc_start_capture "$RC_TMP/w.log" -i "$RC_CAP" -w "$RC_TMP/w/sub/w.pcap" -C 20kB -W 2 -q
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 50 -s 200 -r 5000 >/dev/null
+for _ in $(seq 40); do [ -e "$RC_TMP/w/sub/w_00002.pcap" ] && break; sleep 0.05; done
+# a file of someone else's at a name the ring used, and the directory
+# swapped for a link to another directory whose next-oldest name exists
+mv "$RC_TMP/w/sub/w_00001.pcap" "$RC_TMP/w/moved.pcap"
+echo PRECIOUS >"$RC_TMP/w/sub/w_00001.pcap"
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 300 -s 200 -r 5000 >/dev/null
+mv "$RC_TMP/w/sub" "$RC_TMP/w/sub.old"
+ln -s ../victims "$RC_TMP/w/sub"
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 300 -s 200 -r 5000 >/dev/null
+kill -INT "$RINGCAP_PID"; wait "$RINGCAP_PID" || true
+cat "$RC_TMP/w.log"
+[ "$(cat "$RC_TMP/w/sub.old/w_00001.pcap" 2>/dev/null)" = PRECIOUS ] ||
+	rc_fail "the ring deleted a file put at a name it had used"
+[ "$(cat "$RC_TMP/victims/w_00002.pcap" 2>/dev/null)" = VICTIM ] ||
+	rc_fail "the ring deleted a file through a directory swapped for a link"
+grep -q "is no longer the file this run wrote there; not removing it" "$RC_TMP/w.log" ||
+	rc_fail "the ring did not say why it kept a file"
 
 # --- ringcapd: a reload that restarts the capture --------------------------
 mkdir "$RC_TMP/d"

@@ -241,6 +241,18 @@ static int run_as(const char *user, char *err, size_t errlen)
 	return rc_privs_drop_all(user, uid, gid, err, errlen);
 }
 
+/* A stop that sees no progress for this long gives up on the worker. */
+#define STOP_IDLE_NS (3000ULL * 1000000ULL)
+
+/* Moves while any worker makes progress. */
+static uint64_t run_progress(struct rc_run *r)
+{
+	struct rc_run_stats t;
+
+	rc_run_total_stats(r, &t);
+	return t.delivered + t.heartbeat;
+}
+
 /* An event from a worker or an output: said when it happens. */
 static void say_event(void *arg, enum rc_log_level lvl, const char *msg)
 {
@@ -297,7 +309,8 @@ int rc_cli_capture(int argc, char **argv)
 	char err[1024] = "", sz[32], lt[128], names[1024];
 	_cleanup_close_ int sfd = -1, done_fd = -1, ready_fd = -1;
 	int r, end, ret = RC_EXIT_OK;
-	bool stopping = false;
+	bool stopping = false, stuck = false;
+	uint64_t stop_seen = 0, last_progress = 0;
 
 	r = rc_args_parse_capture(argc, argv, &a, err, sizeof(err));
 	if (r == RC_ARGS_EXIT) {
@@ -443,7 +456,7 @@ int rc_cli_capture(int argc, char **argv)
 			{ .fd = done_fd, .events = POLLIN },
 			{ .fd = rc_events_fd(ev), .events = POLLIN },
 		};
-		int timeout = run.forwarding ? 100 : 1000;
+		int timeout = run.forwarding || stopping ? 100 : 1000;
 		uint64_t now = mono_ns();
 
 		if (run.forwarding)
@@ -455,6 +468,7 @@ int rc_cli_capture(int argc, char **argv)
 			if (now >= end_at) {
 				stopping = true;
 				rc_run_request_stop(run.r);
+				stop_seen = mono_ns();
 				continue;
 			}
 			if ((end_at - now) / 1000000 < 1000)
@@ -482,12 +496,40 @@ int rc_cli_capture(int argc, char **argv)
 				} else if (!stopping) {
 					stopping = true;
 					rc_run_request_stop(run.r);
+					stop_seen = mono_ns();
+				} else {
+					/* a second signal: the operator will not wait */
+					stuck = true;
+					break;
 				}
 			}
 			continue;
 		}
+		if (stopping) {
+			/* a writer that makes no progress (a reader that stopped
+			 * reading, a hung mount) must not keep us here for good */
+			uint64_t p = run_progress(run.r);
+
+			if (p != last_progress) {
+				last_progress = p;
+				stop_seen = mono_ns();
+			} else if (mono_ns() - stop_seen >= STOP_IDLE_NS) {
+				stuck = true;
+				break;
+			}
+		}
 		if (r == 0 && !stopping && mono_ns() - run.last_ns >= 1000000000ULL)
 			status_line(&run, false);
+	}
+	if (stuck) {
+		status_line(&run, true);
+		rc_events_drain(ev, say_event, NULL);
+		log_err("the capture thread does not stop: it is stuck writing (a reader that "
+			"stopped reading, a hung mount?); exiting without it, the files as they are");
+		summary(&run);
+		rc_events_free(ev);
+		rc_args_free(&a);
+		return RC_EXIT_FAILURE;  /* never freed: its threads may still use it */
 	}
 	end = rc_run_join(run.r);
 	status_line(&run, true);
@@ -504,6 +546,14 @@ int rc_cli_capture(int argc, char **argv)
 		ret = RC_EXIT_FAILURE;
 	} else if (rc_run_sink_error(run.r)) {
 		ret = RC_EXIT_FAILURE;
+	} else {
+		struct rc_run_stats t;
+
+		/* an output that could not write (a FIFO without a reader) lost
+		 * frames: a fault while running, whatever else went well */
+		rc_run_total_stats(run.r, &t);
+		if (t.sink.lost)
+			ret = RC_EXIT_FAILURE;
 	}
 	summary(&run);
 out:

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "../capture/xdp_env.h"
+#include "../common/cleanup.h"
 #include "../common/clock.h"
 #include "../common/event.h"
 #include "../common/log.h"
@@ -86,6 +87,14 @@ struct daemon {
 	bool loading, load_again;
 	uint64_t load_gen;          /* loads started */
 	struct reload_load load;
+	/* runs whose worker did not stop (stuck in a write or an open that does
+	 * not return), by capture name: never freed while a thread may still
+	 * use them, and their capture is not started again until they end,
+	 * or two writers would share its files */
+	struct stuck_run {
+		char name[128];
+		struct rc_run *run;
+	} stuck[16];
 	struct rc_ctl *ctl;
 	struct rc_events *events;
 	uint64_t start_ns;
@@ -96,6 +105,14 @@ struct daemon {
 	uid_t uid;
 	gid_t gid;
 };
+
+static struct rc_run *stuck_run(struct daemon *d, const char *name)
+{
+	for (size_t i = 0; i < RC_ARRAY_SIZE(d->stuck); i++)
+		if (d->stuck[i].run && !strcmp(d->stuck[i].name, name))
+			return d->stuck[i].run;
+	return NULL;
+}
 
 static inline uint64_t mono_ns(void)
 {
@@ -179,6 +196,12 @@ static int capture_open(struct daemon *d, struct capture *s)
 
 	capture_forget(s);
 	s->waiting = false;
+	if (stuck_run(d, s->conf->name)) {
+		s->waiting = true;
+		capture_set_state(s, "stuck", "its last run's worker is still in a write or an open "
+				  "that does not return; the capture starts again when it ends");
+		return -EBUSY;
+	}
 	r = rc_run_open(s->conf, &s->run, err, sizeof(err));
 	if (r == -ENODEV && !if_nametoindex(s->conf->iface)) {
 		/* not an error: it starts when the interface appears (rtnetlink) */
@@ -255,22 +278,51 @@ static void log_tally(struct capture *s, const char *why)
 		}
 }
 
-#define JOIN_GRACE_MS 3000u
+/* Stuck runs that have ended after all are freed; their captures may
+ * start again (wake_waiting). */
+static void reap_stuck(struct daemon *d)
+{
+	for (size_t i = 0; i < RC_ARRAY_SIZE(d->stuck); i++) {
+		struct stuck_run *t = &d->stuck[i];
+
+		if (!t->run || rc_run_join_timeout(t->run, 0) == -ETIMEDOUT)
+			continue;
+		log_info("capture %s: the worker that did not stop has ended", t->name);
+		rc_run_free(t->run);
+		t->run = NULL;
+	}
+}
+
+#define STOP_IDLE_MS 3000u    /* a worker that made no progress that long is stuck */
+#define STOP_MAX_MS 10000u    /* systemd's TimeoutStopSec is 15 s */
 
 /* Stop a running capture; its counters stay until it is started again. */
-static void capture_stop(struct capture *s, const char *why)
+static void capture_stop(struct daemon *d, struct capture *s, const char *why)
 {
-	uint32_t wait;
-
 	if (!capture_running(s))
 		return;
 	rc_run_request_stop(s->run);
-	wait = 2 * s->conf->ring.retire_tov_ms + 500 + JOIN_GRACE_MS;
-	if (rc_run_join_timeout(s->run, wait) == -ETIMEDOUT) {
-		log_err("capture %s: a worker did not stop within %u ms (stuck in a write or an "
-			"open that does not return); leaving it behind", s->conf->name, wait);
-		capture_set_state(s, "stuck", "a worker did not stop");
-		s->run = NULL;   /* never freed: its thread may still use it */
+	/* a slow disk that still takes the records is waited for */
+	if (rc_run_join_progress(s->run, 2 * s->conf->ring.retire_tov_ms + STOP_IDLE_MS,
+				 STOP_MAX_MS) == -ETIMEDOUT) {
+		size_t i;
+
+		log_err("capture %s: a worker made no progress for %u ms (stuck in a write or an "
+			"open that does not return); leaving it behind, its counters as they are",
+			s->conf->name, 2 * s->conf->ring.retire_tov_ms + STOP_IDLE_MS);
+		log_tally(s, "left behind");
+		capture_set_state(s, "stuck", "a worker did not stop; the capture starts again "
+				  "when it ends");
+		for (i = 0; i < RC_ARRAY_SIZE(d->stuck) && d->stuck[i].run; i++)
+			;
+		if (i < RC_ARRAY_SIZE(d->stuck)) {
+			snprintf(d->stuck[i].name, sizeof(d->stuck[i].name), "%s", s->conf->name);
+			d->stuck[i].run = s->run;
+		}
+		s->run = NULL;   /* never freed here: its thread may still use it */
+		s->waiting = true;
+		free(s->last_beat);
+		s->last_beat = NULL;
 		return;
 	}
 	rc_run_release(s->run);
@@ -437,7 +489,7 @@ static void reap(struct daemon *d)
 		if (serr)
 			snprintf(why + strlen(why), sizeof(why) - strlen(why), ": %.500s", serr);
 		log_err("capture %s failed: %s", s->conf->name, why);
-		capture_stop(s, why);
+		capture_stop(d, s, why);
 		capture_set_state(s, "failed", why);
 		if (t.end == RC_WORKER_SOURCE_FAILED) {
 			/* it may come back: then the capture resumes, in new files */
@@ -457,7 +509,7 @@ static void wake_waiting(struct daemon *d)
 	for (size_t i = 0; i < d->ncaptures; i++) {
 		struct capture *s = &d->captures[i];
 
-		if (!s->waiting || !if_nametoindex(s->conf->iface))
+		if (!s->waiting || !if_nametoindex(s->conf->iface) || stuck_run(d, s->conf->name))
 			continue;
 		log_info("capture %s: interface %s is there; starting", s->conf->name,
 			 s->conf->iface);
@@ -653,9 +705,9 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 			if (!strcmp(ncfg->captures[j].name, old->conf->name))
 				nc = &ncfg->captures[j];
 		if (!nc)
-			capture_stop(old, "removed from the configuration");
+			capture_stop(d, old, "removed from the configuration");
 		else if (capture_running(old) && rc_run_change_of(old->conf, nc) == RC_RUN_RESTART)
-			capture_stop(old, "settings changed, restarting");
+			capture_stop(d, old, "settings changed, restarting");
 	}
 	for (size_t j = 0; j < ncfg->n_captures; j++) {
 		struct capture *ns = &next[j], *old;
@@ -901,6 +953,7 @@ static int run_daemon(struct daemon *d)
 		rc_ctl_process(d->ctl, pfd + 6, nctl, ctl_request, d);
 		if ((pfd[2].revents & POLLIN) && read(d->tfd, &v, sizeof(v)) == sizeof(v)) {
 			now = mono_ns();
+			reap_stuck(d);
 			wake_waiting(d);
 			for (size_t i = 0; i < d->ncaptures; i++)
 				if (capture_running(&d->captures[i]))
@@ -934,7 +987,7 @@ static int run_daemon(struct daemon *d)
 	}
 	rc_ctl_answer(d->ctl, UINT64_MAX, "error: ringcapd is stopping; not reloaded\n");
 	for (size_t i = 0; i < d->ncaptures; i++)
-		capture_stop(&d->captures[i], "daemon stopping");
+		capture_stop(d, &d->captures[i], "daemon stopping");
 	rc_events_drain(d->events, log_event, d);
 	if (d->cfg->prometheus_path)
 		write_prometheus(d); /* the final counters */
@@ -1005,7 +1058,7 @@ int main(int argc, char **argv)
 	rc_xdp_process_init();
 	r = run_daemon(&d);
 	for (size_t i = 0; i < d.ncaptures; i++) {
-		capture_stop(&d.captures[i], "start-up failed");
+		capture_stop(&d, &d.captures[i], "start-up failed");
 		capture_forget(&d.captures[i]);
 	}
 	rc_xdp_process_fini();

@@ -355,7 +355,44 @@ int rc_run_join_timeout(struct rc_run *r, uint32_t ms)
 			worst = end;
 	}
 	r->running = false;
+	r->stuck = false;  /* every worker has ended: it may be freed after all */
 	return worst;
+}
+
+/* A number that moves while any worker makes progress. */
+static uint64_t progress(struct rc_run *r)
+{
+	uint64_t p = 0;
+
+	for (unsigned k = 0; k < r->nworkers; k++)
+		p += RC_COUNTER_GET(r->workers[k].w.heartbeat) +
+		     RC_COUNTER_GET(r->workers[k].w.delivered);
+	return p;
+}
+
+int rc_run_join_progress(struct rc_run *r, uint32_t idle_ms, uint32_t max_ms)
+{
+	uint64_t start = rc_clock_ns(CLOCK_MONOTONIC), last = progress(r), moved = start;
+
+	for (;;) {
+		uint64_t now, p;
+		int end = rc_run_join_timeout(r, 200);
+
+		if (end != -ETIMEDOUT)
+			return end;
+		r->stuck = false;  /* not yet: only when we give up */
+		now = rc_clock_ns(CLOCK_MONOTONIC);
+		p = progress(r);
+		if (p != last) {
+			last = p;
+			moved = now;
+		}
+		if (now - moved >= (uint64_t)idle_ms * 1000000ULL ||
+		    now - start >= (uint64_t)max_ms * 1000000ULL) {
+			r->stuck = true;
+			return -ETIMEDOUT;
+		}
+	}
 }
 
 void rc_run_free(struct rc_run *r)

@@ -97,6 +97,10 @@ int rc_run_join(struct rc_run *r);
  * (rc_run_free() and rc_run_release() then leave it alone: a thread may
  * still be using it). */
 int rc_run_join_timeout(struct rc_run *r, uint32_t ms);
+/* The same for a stop: waits as long as the workers make progress (frames
+ * handed out, loop turns), and gives up when none has for @idle_ms, or
+ * after @max_ms in all. */
+int rc_run_join_progress(struct rc_run *r, uint32_t idle_ms, uint32_t max_ms);
 void rc_run_free(struct rc_run *r);
 
 /* After rc_run_join(): keep the final counters and each output's last

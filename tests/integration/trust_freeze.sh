@@ -41,6 +41,17 @@ stop_within() {
 	echo "SIGTERM to exit: $ms ms"
 }
 
+# reader FIFO: a reader of FIFO in the background (RC_BG_PID), there before
+# this returns (it opens read-write: no writer's close ends it)
+reader() {
+	rc_bg sh -c "exec cat 0<>'$1' >/dev/null"
+	for _ in $(seq 100); do
+		ls -l "/proc/$RC_BG_PID/fd" 2>/dev/null | grep -q "$1" && return 0
+		sleep 0.02
+	done
+	rc_fail "the reader of $1 did not start"
+}
+
 # --- a FIFO nobody reads --------------------------------------------------
 mkfifo "$RC_TMP/cap.fifo"
 conf "$RC_TMP/cap.fifo"
@@ -78,7 +89,7 @@ rc_wait_log "$RC_TMP/hang.log" "worker 0 is not making progress" 10
 # only once the mount answers, which the test then lets it do.
 t0=$(date +%s%N)
 kill -TERM "$DAEMON_PID"
-rc_wait_log "$RC_TMP/hang.log" "did not stop within" 8
+rc_wait_log "$RC_TMP/hang.log" "made no progress for" 8
 rc_wait_log "$NOTIFY_LOG" "STOPPING=1" 2
 echo "SIGTERM to 'leaving it behind': $((($(date +%s%N) - t0) / 1000000)) ms"
 rm "$RC_TMP/hang"
@@ -97,6 +108,50 @@ ls -l "$RC_TMP/back"
 f=$(ls "$RC_TMP"/back/hung*.pcap | while read -r p; do [ -s "$p" ] && echo "$p"; done | tail -n 1)
 "${PCAPCHECK[@]}" seq "$f" --expect 300 || rc_fail "nothing written once the mount answered"
 kill "$HANGFS" 2>/dev/null || true
+
+# --- the CLI writing to a FIFO whose reader stopped reading --------------------
+mkfifo "$RC_TMP/cli.fifo"
+reader "$RC_TMP/cli.fifo"
+CAT=$RC_BG_PID
+rc_start_capture "$RC_TMP/cli.log" -i "$RC_CAP" -w "$RC_TMP/cli.fifo" -q
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 50 -r 1000 >/dev/null
+kill -STOP "$CAT"
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 5000 -s 1000 >/dev/null  # 5 MB into a 64 KiB pipe
+t0=$(date +%s%N)
+kill -TERM "$RINGCAP_PID"
+for _ in $(seq 200); do kill -0 "$RINGCAP_PID" 2>/dev/null || break; sleep 0.05; done
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill -0 "$RINGCAP_PID" 2>/dev/null && { kill -CONT "$CAT"; rc_fail "ringcap ignored SIGTERM for $ms ms with its reader stopped"; }
+rc=0
+wait "$RINGCAP_PID" || rc=$?
+kill -CONT "$CAT"
+cat "$RC_TMP/cli.log"
+echo "CLI, reader stopped: SIGTERM to exit $ms ms, status $rc"
+[ "$rc" = 1 ] || rc_fail "ringcap stuck on a stopped reader: exit status $rc, expected 1"
+grep -q "does not stop: it is stuck writing" "$RC_TMP/cli.log" || rc_fail "ringcap did not say why it gave up"
+grep -q "packets received by filter" "$RC_TMP/cli.log" || rc_fail "no summary after giving up"
+
+# --- a reload that restarts a capture whose worker is stuck --------------------
+# (the stuck run keeps its FIFO; the new run must not open it beside it)
+mkfifo "$RC_TMP/d.fifo"
+reader "$RC_TMP/d.fifo"
+CAT=$RC_BG_PID
+conf "$RC_TMP/d.fifo"
+rc_start_daemon "$RC_TMP/d.yaml" "$RC_TMP/stuck.log"
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 50 -r 1000 >/dev/null
+kill -STOP "$CAT"
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 5000 -s 1000 >/dev/null
+sed -i 's/^captures:$/defaults: { snaplen: 2000 }\ncaptures:/' "$RC_TMP/d.yaml"
+kill -HUP "$DAEMON_PID"
+rc_wait_log "$RC_TMP/stuck.log" "made no progress for" 10
+"$RINGCAP" status -S "$SOCK" --timeout 3 | tee "$RC_TMP/st-stuck.txt" || rc_fail "status with a stuck run"
+grep -q "capture c: stuck" "$RC_TMP/st-stuck.txt" || rc_fail "status does not show the capture stuck"
+writers=$(ls -l "/proc/$DAEMON_PID/fd" | grep -c "$RC_TMP/d.fifo" || true)
+[ "$writers" = 1 ] || rc_fail "$writers descriptors on the FIFO while the old run is stuck: two writers"
+kill -CONT "$CAT"
+rc_wait_log "$RC_TMP/stuck.log" "the worker that did not stop has ended" 10
+rc_wait_log "$RC_TMP/stuck.log" "capture c: running on" 10
+stop_within 3000
 
 # --- a configuration file that cannot be read at once: a FIFO -----------------
 # (the load runs off the main loop, and a FIFO is refused rather than

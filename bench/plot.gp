@@ -9,7 +9,7 @@ if (!exists("varsfile")) varsfile = 'bench/results/plot.vars'
 if (!exists("outfile")) outfile = 'bench/results/bench.png'
 load varsfile
 nfs = words(fsnames)
-array mtitle[3] = ["CPU ns per captured frame (log scale)", "loss %", "drain MB/s (a-c: while traffic arrives; d: a full ring, burst)"]
+array mtitle[3] = ["CPU ns per captured frame (log scale)", "loss %", "drain MB/s (a-c: while traffic arrives; d: a full ring, burst; e-f: until durable)"]
 
 set terminal pngcairo size 1000 * nfs + 200, 1500 font "DejaVu Sans,12"
 set output outfile

@@ -482,14 +482,10 @@ static int send_whole(struct rc_dio *d, bool keep_rest)
 	if (!whole)
 		return 0;
 	b->len = whole;
-	if (!keep_rest && rest) {
-		/* finish: the tail stays behind @whole in this buffer's memory,
-		 * which the direct write does not touch */
-		send_cur(d);
-		return 0;
-	}
 	send_cur(d);
-	if (!rest)
+	/* finish: the tail stays behind @whole in this buffer's memory, which
+	 * the direct write does not touch */
+	if (!keep_rest || !rest)
 		return 0;
 	nb = fill(d);
 	if (!nb)
@@ -517,22 +513,12 @@ int rc_dio_flush(struct rc_dio *d)
 	return d->err ? -d->err : 0;
 }
 
-static void status(const struct rc_dio *d, struct rc_dio_status *ret)
-{
-	ret->err = d->err;
-	ret->accepted = d->accepted;
-	ret->durable = d->durable;
-	ret->safe_end = d->safe_end;
-	ret->safe_tag = d->safe_tag;
-	ret->inflight = d->inflight;
-	ret->registered = d->registered;
-}
-
 void rc_dio_status(struct rc_dio *d, struct rc_dio_status *ret)
 {
 	if (d->pending)
 		reap(d, false);
-	status(d, ret);
+	*ret = (struct rc_dio_status){ d->err, d->accepted, d->durable, d->safe_end,
+				       d->safe_tag, d->inflight, d->registered };
 }
 
 int rc_dio_finish(struct rc_dio *d, struct rc_dio_status *ret)
@@ -582,7 +568,7 @@ int rc_dio_finish(struct rc_dio *d, struct rc_dio_status *ret)
 			d->b[i].state = FREE;
 	d->fd = -1;
 	if (ret)
-		status(d, ret);
+		rc_dio_status(d, ret);
 	return d->err ? -d->err : 0;
 }
 

@@ -44,7 +44,9 @@ struct rc_dio_status {
 	int err;            /* the first error (positive errno), 0: none */
 	uint64_t accepted;  /* bytes taken in since rc_dio_begin() (a call that failed
 			     * may have been taken in part) */
-	uint64_t durable;   /* bytes from offset 0 that the device has (no gap) */
+	uint64_t durable;   /* bytes from offset 0 that the device has (no gap); after
+			     * rc_dio_finish() also the tail, which is in the page
+			     * cache (less than one block) */
 	uint64_t safe_end;  /* the end of the last write call that lies in [0, durable]:
 			     * a record boundary; cut the file here after an error */
 	uint64_t safe_tag;  /* the tag of that call (0 if none) */

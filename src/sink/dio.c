@@ -517,8 +517,10 @@ void rc_dio_status(struct rc_dio *d, struct rc_dio_status *ret)
 {
 	if (d->pending)
 		reap(d, false);
-	*ret = (struct rc_dio_status){ d->err, d->accepted, d->durable, d->safe_end,
-				       d->safe_tag, d->inflight, d->registered };
+	*ret = (struct rc_dio_status){ .err = d->err, .accepted = d->accepted,
+				       .durable = d->durable, .safe_end = d->safe_end,
+				       .safe_tag = d->safe_tag, .inflight = d->inflight,
+				       .registered = d->registered };
 }
 
 int rc_dio_finish(struct rc_dio *d, struct rc_dio_status *ret)

@@ -64,7 +64,7 @@ FRAMES_1500=${FRAMES_1500:-$((FRAMES / 4))}
 FRAMES_BURST=${FRAMES_BURST:-32000}
 # the dirty-page limit: vm.dirty_bytes, or vm.dirty_ratio % of memory
 DIRTY_LIMIT=$(awk -v b="$(cat /proc/sys/vm/dirty_bytes)" -v r="$(cat /proc/sys/vm/dirty_ratio)" \
-	'/^MemTotal:/ {print b > 0 ? b : int($2 * 1024 * r / 100)}' /proc/meminfo)
+	'/^MemTotal:/ {printf "%.0f\n", (b > 0 ? b : $2 * 1024 * r / 100)}' /proc/meminfo)
 FRAMES_DISK=${FRAMES_DISK:-$((DIRTY_LIMIT * 5 / 2 / 1530))}
 PACE_PCT=${PACE_PCT:-80}
 PACE_PPS=0 # scenario f: set from dd oflag=direct (disk_limits)

@@ -270,7 +270,7 @@ KSOFT_STATS=$(ps -eo pid=,comm= | awk '$2 ~ /^ksoftirqd\// {printf "/proc/%d/sta
 ksoft_ticks() { awk '{s += $14 + $15} END {print s + 0}' $KSOFT_STATS 2>/dev/null; }
 cpu_idle_total() { awk '/^cpu /{print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
 oneline() { tr -s '\t\n' '  ' | sed 's/ *$//' | cut -c1-300; }
-meminfo_bytes() { awk -v k="$1:" '$1 == k {print $2 * 1024}' /proc/meminfo; }
+meminfo_bytes() { awk -v k="$1:" '$1 == k {printf "%.0f\n", $2 * 1024}' /proc/meminfo; }
 
 # (e, f) The disk's own limits for the bytes of a full capture, each until
 # its data is durable, its file kept until then: dd oflag=direct, buffered

@@ -131,9 +131,9 @@ def disk_table(w, fsn, s, tools, runs_of, lim_mbs, fs_plot, failed, notes):
         for r in bad:
             failed.setdefault((t["label"], r.get("err", "?")), []).append(f"{fsn} ({sc}) run {r['rep']}")
         for r in ok:
-            if r.get("noisy") == "1":
-                notes.append(f"{fsn} ({sc}) {t['label']}, run {r['rep']} ‡: other processes used "
-                             f"{r['other_pct']} % of the CPUs during the traffic in every try; the last try is kept")
+            notes.append(f"{fsn} ({sc}) {t['label']}, run {r['rep']}: other load {r['other_pct']} % of the CPUs "
+                         f"while the traffic ran (not repeated for it: in a disk scenario this holds the kernel's "
+                         f"writeback and file-system work for the capture itself)")
         for m in METRICS:
             fs_plot[m].append(a[m] if ok else None)
         if not rs:

@@ -542,7 +542,9 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 	local status=ok noisy=0
 	if [[ -n $RUN_ERR ]]; then
 		status=fail
-	elif awk -v o="$other" -v q="$QUIET_PCT" 'BEGIN { exit !(o > q) }'; then
+	elif [[ $disk == 0 ]] && awk -v o="$other" -v q="$QUIET_PCT" 'BEGIN { exit !(o > q) }'; then
+		# (e, f) are not repeated: their "other" load holds the kernel's
+		# writeback and file-system threads working for this very capture
 		if [[ $last == 1 ]]; then noisy=1; else status=disturbed; fi
 	fi
 
@@ -562,6 +564,9 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 		"file_cached=${file_cached:-0}" "pace_pps=$([[ -n ${SPACED[$sc]:-} ]] && echo "$PACE_PPS" || echo 0)" \
 		"fixed=${fixed:--}" "err=${RUN_ERR:--}"
 	rm -f "$out"
+	# (e, f): the file system's work for the delete (discard) is done now,
+	# not during the next capture
+	[[ $disk == 0 ]] || sync
 }
 
 # --- the run -----------------------------------------------------------------

@@ -386,7 +386,9 @@ def main():
             for n in nas:
                 w(f"| {n['label']} | {n['why']} | | | | | | | | |" + (" |" if burst else ""))
             w("")
-        plot_blocks.append((fsn, fs_plot, bwa[0] if bwa else 0))
+        limits = ([f"its write() limit: {bwa[0]:.0f} MB/s"] if bwa else []) + \
+                 ([f"dd oflag=direct: {lim_mbs['dd-direct']:.0f} MB/s"] if "dd-direct" in lim_mbs else [])
+        plot_blocks.append((fsn, fs_plot, "; ".join(limits) or "no limit measured"))
 
     w("## Notes")
     w("")
@@ -456,7 +458,7 @@ def main():
         f.write(f"ntools = {len(tools)}\n")
         f.write(f"nscen = {len(scens)}\n")
         f.write(f"fsnames = '{' '.join(b[0] for b in plot_blocks)}'\n")
-        f.write(f"array bwlimit[{len(plot_blocks)}] = [" + ", ".join(f"{b[2]:.0f}" for b in plot_blocks) + "]\n")
+        f.write(f"array bwlabel[{len(plot_blocks)}] = [" + ", ".join(f'"{b[2]}"' for b in plot_blocks) + "]\n")
     return 0
 
 

@@ -10,6 +10,11 @@ if (!exists("varsfile")) varsfile = 'bench/results/plot.vars'
 if (!exists("outfile")) outfile = 'bench/results/bench.png'
 load varsfile
 nfs = words(fsnames)
+# plot.vars from before bwlabel[]: a number per file system
+if (!exists("bwlabel")) {
+	array bwlabel[nfs]
+	do for [f = 1:nfs] { bwlabel[f] = sprintf("its write() limit: %.0f MB/s", bwlimit[f]) }
+}
 array mtitle[3] = ["CPU ns per captured frame (log scale)", "loss %", "drain MB/s (a-c: while traffic arrives; d: a full ring, burst; e-f: until durable)"]
 
 set terminal pngcairo size 1000 * nfs + 200, 1500 font "DejaVu Sans,12"

@@ -222,6 +222,8 @@ clean:
 -include bpf/bpf.mk
 # RDMA forwarding (libibverbs, librdmacm) and the Soft-RoCE VM test's packages
 -include src/rdma/rdma.mk
+# direct I/O through io_uring (liburing)
+-include src/sink/dio.mk
 -include tests/vm/vm.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

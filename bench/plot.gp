@@ -2,14 +2,20 @@
 # bench.png from plot.dat (bench/report.py): one column of panels per file
 # system, one row per metric, a cluster of bars per scenario, one bar per
 # tool setting with its min..max as error bar.
-# plot.vars (also from report.py) sets ntools, nscen, fsnames and bwlimit[].
+# plot.vars (also from report.py) sets ntools, nscen, fsnames and bwlabel[] (the file
+# system's limits, as text).
 #   gnuplot -e "datafile='bench/results/plot.dat'; varsfile='bench/results/plot.vars'; outfile='bench/results/bench.png'" bench/plot.gp
 if (!exists("datafile")) datafile = 'bench/results/plot.dat'
 if (!exists("varsfile")) varsfile = 'bench/results/plot.vars'
 if (!exists("outfile")) outfile = 'bench/results/bench.png'
 load varsfile
 nfs = words(fsnames)
-array mtitle[3] = ["CPU ns per captured frame (log scale)", "loss %", "drain MB/s (a-c: while traffic arrives; d: a full ring, burst)"]
+# plot.vars from before bwlabel[]: a number per file system
+if (!exists("bwlabel")) {
+	array bwlabel[nfs]
+	do for [f = 1:nfs] { bwlabel[f] = sprintf("its write() limit: %.0f MB/s", bwlimit[f]) }
+}
+array mtitle[3] = ["CPU ns per captured frame (log scale)", "loss %", "drain MB/s (a-c: while traffic arrives; d: a full ring, burst; e-f: until durable)"]
 
 set terminal pngcairo size 1000 * nfs + 200, 1500 font "DejaVu Sans,12"
 set output outfile
@@ -54,7 +60,7 @@ do for [m = 0:2] {
 		set origin (f - 1) * pw, (2 - m) * ph
 		set size pw, ph
 		set title sprintf("%s, output on %s", mtitle[m + 1], word(fsnames, f))
-		if (m == 2) { set title sprintf("%s, output on %s (its write() limit: %.0f MB/s)", mtitle[m + 1], word(fsnames, f), bwlimit[f]) }
+		if (m == 2) { set title sprintf("%s, output on %s (%s)", mtitle[m + 1], word(fsnames, f), bwlabel[f]) }
 		unset logscale y
 		set yrange [0:*]
 		if (m == 0) { set logscale y; set yrange [10:*] }

@@ -54,7 +54,20 @@ def derive(r):
         # how fast it wrote out its ring afterwards (bench/drain.py)
         win_ns = dns
         r = dict(r, win_bytes=r.get("drain_bytes", 0), win_rx=0)
+    disk = r.get("disk") == "1"
+    dur = num(r.get("durable_ns"), 0)
+    fbytes = num(r.get("fbytes"), 0)
+    flen = num(r.get("flen"), 0)
     return {
+        # (e, f): from the first frame until syncfs() returned after the exit
+        "durable": fbytes * 1e3 / dur if disk and dur else None,
+        "dur_s": dur / 1e9 if disk and dur else None,
+        "file_mb": fbytes / 1e6 if disk else None,
+        "arrival": num(r["win_rx"]) * (flen + 16) * 1e3 / win_ns if disk and win_ns and flen else None,
+        "pps": num(r["win_rx"]) * 1e9 / win_ns if disk and win_ns else None,
+        "cache_mb": num(r.get("cached_delta"), 0) / 1e6 if disk else None,
+        "fcache_mb": num(r.get("file_cached"), 0) / 1e6 if disk else None,
+        "fcache_pct": 100 * num(r.get("file_cached"), 0) / fbytes if disk and fbytes else None,
         "dcpu": 100 * num(r.get("drain_cpu_ns"), 0) / dns if burst and dns else None,
         "dms": dns / 1e6 if burst and dns else None,
         # while the traffic ran: the tool's threads on a CPU, and runnable
@@ -65,7 +78,8 @@ def derive(r):
         "captured": cap,
         "loss": 100 * (sent - cap) / sent if sent else None,
         "cpu": cpu * 1e9 / cap if cap else None,
-        "drain": num(r["win_bytes"]) * 1e3 / win_ns if win_ns else None,
+        "drain": (fbytes * 1e3 / dur if dur else None) if disk else
+                 (num(r["win_bytes"]) * 1e3 / win_ns if win_ns else None),
         "rate": num(r["win_rx"]) * 1e3 / win_ns if win_ns and not burst else None,
         "drops": num(r.get("tool_drop")),
         "busy": num(r.get("busy_pct")),
@@ -90,6 +104,53 @@ def fmt(a, nd, spread=True):
     return f"{f.format(med)} ({f.format(lo)}..{f.format(hi)})"
 
 
+def disk_table(w, fsn, s, tools, runs_of, lim_mbs, fs_plot, failed, notes):
+    """(e, f): a table of what reached the disk, and when."""
+    sc = s["scen"]
+    w(f"### {fsn}, ({sc}) {s['label']}")
+    w("")
+    ddd = lim_mbs.get("dd-direct")
+    if s.get("paced") == "1":
+        pace = [num(r.get("pace_pps")) for t in tools for r in runs_of(fsn, sc, t["id"]) if num(r.get("pace_pps"))]
+        if pace:
+            w(f"Paced at {pace[0]:.0f} frames/s ({pace[0] * 1530 / 1e6:.0f} MB/s of pcap) by "
+              f"`rcgen -i GEN -n {s['frames']} -s {s['flen']} -r PPS`.")
+            w("")
+    w("| tool | frames sent | frames captured | loss % | tool drops | arrival MB/s | file MB | durable s "
+      "| durable MB/s | % of dd oflag=direct | page cache +MB | file in page cache MB (%) | CPU ns / captured frame |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for t in tools:
+        rs = runs_of(fsn, sc, t["id"])
+        ok = [r for r in rs if r["status"] == "ok"]
+        bad = [r for r in rs if r["status"] == "fail"]
+        d = [derive(r) for r in ok]
+        a = {k: agg([x[k] for x in d]) for k in ("sent", "captured", "loss", "drops", "arrival", "file_mb",
+                                                  "dur_s", "durable", "cache_mb", "fcache_mb", "fcache_pct",
+                                                  "cpu", "drain")}
+        pct = agg([x["durable"] * 100 / ddd if x["durable"] and ddd else None for x in d])
+        for r in bad:
+            failed.setdefault((t["label"], r.get("err", "?")), []).append(f"{fsn} ({sc}) run {r['rep']}")
+        for r in ok:
+            notes.append(f"{fsn} ({sc}) {t['label']}, run {r['rep']}: other load {r['other_pct']} % of the CPUs "
+                         f"while the traffic ran (not repeated for it: in a disk scenario this holds the kernel's "
+                         f"writeback and file-system work for the capture itself)")
+        for m in METRICS:
+            fs_plot[m].append(a[m] if ok else None)
+        if not rs:
+            continue
+        if not ok:
+            why = bad[0].get("err", "?").replace("|", "/")
+            w(f"| {t['label']} | not measured: {why} |" + " |" * 11)
+            continue
+        name = t["label"] + (" ‡" if any(r.get("noisy") == "1" for r in ok) else "")
+        dag = "†" if any(r.get("count_src") == "tool" for r in ok) else ""
+        w(f"| {name} | {fmt(a['sent'], 0)} | {fmt(a['captured'], 0)}{dag} | {fmt(a['loss'], 3)} "
+          f"| {fmt(a['drops'], 0)} | {fmt(a['arrival'], 0)} | {fmt(a['file_mb'], 0)} | {fmt(a['dur_s'], 1)} "
+          f"| {fmt(a['durable'], 0)} | {fmt(pct, 0)} | {fmt(a['cache_mb'], 0)} "
+          f"| {fmt(a['fcache_mb'], 0)} ({fmt(a['fcache_pct'], 0, False)}) | {fmt(a['cpu'], 1)} |")
+    w("")
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -104,6 +165,10 @@ def main():
     fss = [r for r in recs if r["kind"] == "fs"]
     runs = [r for r in recs if r["kind"] == "run"]
     wbw = [r for r in recs if r["kind"] == "writebw"]
+    dlim = [r for r in recs if r["kind"] == "disklimit"]
+    flen_of = {s["scen"]: s["flen"] for s in recs if s["kind"] == "scen"}
+    for r in runs:
+        r["flen"] = flen_of.get(r["scen"], "0")
     label = {t["id"]: t["label"] for t in tools}
 
     def runs_of(fs, sc, tid):
@@ -162,6 +227,22 @@ def main():
       "with a CPU to itself, next to the file system's write() limit (**% of write() limit**). **on CPU % while "
       "draining** is the tool's CPU time in that window (schedstat) in % of it; 100 means the drain was CPU-bound. "
       "A ring smaller than the burst loses the rest; that is counted as loss.")
+    if any(s.get("disk") == "1" for s in scens):
+        w("- **Disk scenarios (e, f)**, on the disk only: every capture file is kept until its data is durable. "
+          "**durable s** runs from the start of the traffic until the capture's data is on the disk: after the "
+          "traffic the bench waits until the file has not grown for the settling time (bench/settle.py, which also "
+          "watches Dirty + Writeback in /proc/meminfo), stops the tool and runs `sync -f FILE` (syncfs()). If the "
+          "machine's unwritten data had fallen back to what it was before the traffic (+32 MiB) while waiting, the "
+          "tool's data was durable then, and durable s ends there plus the syncfs() time (which writes what the "
+          "tool's exit added); otherwise it ends when syncfs() returns: writeback during the wait counts. "
+          "**durable MB/s** is the file's size / durable s. **page cache +MB** is the growth of Cached in "
+          "/proc/meminfo from the start of the traffic to that moment (the whole machine, so other processes add "
+          "noise); **file in page cache** is what `fincore` finds of the capture file itself then (clean pages "
+          "that stay cached until memory is needed elsewhere). **arrival MB/s** is what arrived on the interface "
+          "in pcap bytes (1530 per frame) / the time it took. Limits for the same number of bytes, each until "
+          "durable: `dd if=/dev/zero bs=1M oflag=direct conv=fsync`, `dd if=/dev/zero bs=1M conv=fsync`, and "
+          "ringcap's direct-I/O writer alone (`bench/diobw DIR BYTES 1514`: capture-shaped records from memory "
+          "through src/sink/dio.c, then fdatasync()). Before every capture and every limit, `sync`.")
     w("- **write() limit**: bench/writebw.py, 1 MiB write() calls into a new file in the same directory, as many bytes "
       "as the largest capture file of the run, no fsync. Disk: the directory is on the disk, but files are deleted "
       "before writeback would finish, so this is mostly the page cache path of that file system.")
@@ -209,9 +290,35 @@ def main():
               f"work of its own and copies nothing could reach.")
             w("")
         fs_plot = {m: [] for m in METRICS}
+        lims = [r for r in dlim if r["fs"] == fsn]
+        lim_mbs = {}
+        if lims:
+            w("**The disk's limits** for the bytes of one full capture, until durable:")
+            w("")
+            w("| writer | MB | until durable s | MB/s | left in the page cache MB |")
+            w("|---|---:|---:|---:|---:|")
+            names = {"dd-direct": "`dd oflag=direct conv=fsync`", "dd-buffered": "`dd conv=fsync` (page cache)",
+                     "diobw": "ringcap's direct-I/O writer alone (`bench/diobw`)"}
+            for what in ("dd-direct", "dd-buffered", "diobw"):
+                rs = [r for r in lims if r["what"] == what]
+                if not rs:
+                    continue
+                mbs = agg([num(r["bytes"]) * 1e3 / num(r["wall_ns"]) for r in rs])
+                lim_mbs[what] = mbs[0]
+                w(f"| {names[what]} | {num(rs[0]['bytes']) / 1e6:.0f} | "
+                  f"{fmt(agg([num(r['wall_ns']) / 1e9 for r in rs]), 1)} | {fmt(mbs, 0)} | "
+                  f"{fmt(agg([num(r['file_cached']) / 1e6 for r in rs]), 0)} |")
+            w("")
         for s in scens:
             sc = s["scen"]
             rec = int(s["flen"]) + 16
+            if s.get("disk") == "1":
+                if fsn != "disk" or not any(r["fs"] == fsn and r["scen"] == sc for r in runs):
+                    for m in METRICS:
+                        fs_plot[m].extend([None] * len(tools))
+                    continue
+                disk_table(w, fsn, s, tools, runs_of, lim_mbs, fs_plot, failed, notes)
+                continue
             w(f"### {fsn}, ({sc}) {s['label']}")
             w("")
             if bwa:
@@ -279,7 +386,9 @@ def main():
             for n in nas:
                 w(f"| {n['label']} | {n['why']} | | | | | | | | |" + (" |" if burst else ""))
             w("")
-        plot_blocks.append((fsn, fs_plot, bwa[0] if bwa else 0))
+        limits = ([f"its write() limit: {bwa[0]:.0f} MB/s"] if bwa else []) + \
+                 ([f"dd oflag=direct: {lim_mbs['dd-direct']:.0f} MB/s"] if "dd-direct" in lim_mbs else [])
+        plot_blocks.append((fsn, fs_plot, "; ".join(limits) or "no limit measured"))
 
     w("## Notes")
     w("")
@@ -336,7 +445,9 @@ def main():
                         vals += ["NaN"] * 3 if a is None else [f"{x:.4g}" for x in a]
                     short = {"a": "(a) 64 B, 1 sender", "b": "(b) 64 B, 2 senders",
                              "c": "(c) 1514 B, 2 senders",
-                             "d": "(d) 1514 B burst drain"}.get(s["scen"], s["scen"])
+                             "d": "(d) 1514 B burst drain",
+                             "e": "(e) 1514 B to disk, durable",
+                             "f": "(f) 1514 B paced, durable"}.get(s["scen"], s["scen"])
                     f.write(f'"{short}" ' + " ".join(vals) + "\n")
                 # a row outside plot.gp's x range, so that a tool without any
                 # number in this block (all runs failed) is no error for gnuplot
@@ -347,7 +458,7 @@ def main():
         f.write(f"ntools = {len(tools)}\n")
         f.write(f"nscen = {len(scens)}\n")
         f.write(f"fsnames = '{' '.join(b[0] for b in plot_blocks)}'\n")
-        f.write(f"array bwlimit[{len(plot_blocks)}] = [" + ", ".join(f"{b[2]:.0f}" for b in plot_blocks) + "]\n")
+        f.write(f"array bwlabel[{len(plot_blocks)}] = [" + ", ".join(f'"{b[2]}"' for b in plot_blocks) + "]\n")
     return 0
 
 

@@ -12,6 +12,19 @@
 # fills its ring and then let go (SIGCONT): how fast it writes a full ring
 # out when it has a CPU to itself (bench/drain.py).  The output
 # directory is a fresh tmpfs and a directory under /var/tmp on the disk.
+# Two scenarios measure what the disk really takes, on the disk only:
+# (e) 1514-byte frames from one trafgen process at full speed, FRAMES_DISK
+# of them (by default 2.5 times the dirty-page limit in pcap bytes, so that
+# a writer through the page cache must write most of it back while the
+# traffic runs), every file kept until its data is durable: the time runs
+# from the first frame until syncfs() returns after the tool has exited
+# (less the wait before the stop if by then nothing was left to write
+# back: bench/settle.py), and the file's pages left in the page cache are
+# counted (fincore); next
+# to it, the disk's own limits for the same number of bytes, until
+# durable: dd oflag=direct, buffered dd conv=fsync and ringcap's own
+# direct-I/O writer alone (bench/diobw).  (f) the same frames paced by
+# rcgen (tests/tools/rcgen.c, -r) at PACE_PCT % of dd oflag=direct.
 # Every point runs REPS times; bench/report.py turns bench/results/raw.txt
 # into bench/results/bench.md (median and min..max) and the gnuplot chart
 # bench/results/bench.png.  The columns are defined in bench.md.
@@ -20,15 +33,20 @@
 #   FRAMES=500000 REPS=1 BENCH_FS=tmpfs bench/run.sh
 #   TOOLS="rc-def td-def" SCENARIOS="a" bench/run.sh
 #   TOOLS="rc-def rc-xdp xd-def" RESULTS=bench/results/afxdp bench/run.sh
+#   TOOLS="rc-def td-64 dc-64 ns-64" SCENARIOS="e f" REPS=1 RESULTS=bench/results/disk bench/run.sh
 #
 # FRAMES       frames per run in scenarios a and b (default 2000000)
 # FRAMES_1500  frames per run in scenario c (default FRAMES / 4)
 # FRAMES_BURST frames per run in scenario d (default 32000: 49 MB, which
 #              fits into every 64 MiB ring)
+# FRAMES_DISK  frames per run in scenarios e and f (default: 2.5 x the
+#              dirty-page limit / 1530 bytes per record; 8.4 M frames,
+#              12.9 GB of pcap, with 24 GiB and vm.dirty_ratio 20)
+# PACE_PCT     scenario f's rate in % of dd oflag=direct (default 80)
 # REPS         runs per point (default 3)
 # BENCH_FS     tmpfs | disk | both (default both)
 # TOOLS        tool ids to run (default all; see the table below)
-# SCENARIOS    subset of "a b c d" (default all)
+# SCENARIOS    subset of "a b c d e f" (default all)
 # SETTLE       seconds between the end of the traffic and SIGINT (default
 #              1.5: tcpdump and dumpcap hand over their last block after 1 s)
 # RESULTS      where raw.txt, bench.md and bench.png go (bench/results)
@@ -44,9 +62,15 @@ BUILD=${BUILD:-build}
 FRAMES=${FRAMES:-2000000}
 FRAMES_1500=${FRAMES_1500:-$((FRAMES / 4))}
 FRAMES_BURST=${FRAMES_BURST:-32000}
+# the dirty-page limit: vm.dirty_bytes, or vm.dirty_ratio % of memory
+DIRTY_LIMIT=$(awk -v b="$(cat /proc/sys/vm/dirty_bytes)" -v r="$(cat /proc/sys/vm/dirty_ratio)" \
+	'/^MemTotal:/ {printf "%.0f\n", (b > 0 ? b : $2 * 1024 * r / 100)}' /proc/meminfo)
+FRAMES_DISK=${FRAMES_DISK:-$((DIRTY_LIMIT * 5 / 2 / 1530))}
+PACE_PCT=${PACE_PCT:-80}
+PACE_PPS=0 # scenario f: set from dd oflag=direct (disk_limits)
 REPS=${REPS:-3}
 BENCH_FS=${BENCH_FS:-both}
-SCENARIOS=${SCENARIOS:-a b c d}
+SCENARIOS=${SCENARIOS:-a b c d e f}
 SETTLE=${SETTLE:-1.5}
 RESULTS=${RESULTS:-bench/results}
 QUIET_PCT=${QUIET_PCT:-15}
@@ -54,12 +78,12 @@ QUIET_WAIT=${QUIET_WAIT:-900}
 RETRIES=${RETRIES:-3}
 source tests/lib/netns.sh
 rc_need_root
-rc_need trafgen tcpdump dumpcap capinfos netsniff-ng xdpdump gnuplot stdbuf findmnt
+rc_need trafgen tcpdump dumpcap capinfos netsniff-ng xdpdump gnuplot stdbuf findmnt fincore dd
 PY=/usr/bin/python3
 [[ -x "$RC_TOP/$BUILD/ringcap" ]] || rc_fail "build ringcap first (make)"
 [[ $FRAMES =~ ^[1-9][0-9]*$ && $FRAMES_1500 =~ ^[1-9][0-9]*$ && $FRAMES_BURST =~ ^[1-9][0-9]*$ &&
-	$REPS =~ ^[1-9][0-9]*$ ]] ||
-	rc_fail "FRAMES, FRAMES_1500, FRAMES_BURST and REPS must be positive integers"
+	$FRAMES_DISK =~ ^[1-9][0-9]*$ && $PACE_PCT =~ ^[1-9][0-9]*$ && $REPS =~ ^[1-9][0-9]*$ ]] ||
+	rc_fail "FRAMES, FRAMES_1500, FRAMES_BURST, FRAMES_DISK, PACE_PCT and REPS must be positive integers"
 case $BENCH_FS in
 tmpfs) FSLIST=(tmpfs) ;;
 disk) FSLIST=(disk) ;;
@@ -101,21 +125,37 @@ done
 [[ ${#TIDS[@]} -gt 0 ]] || rc_fail "TOOLS='${TOOLS:-}' selects no tool"
 
 # --- scenarios ---------------------------------------------------------------
-declare -A SLABEL SCFG SFRAMES SPROCS SFLEN SBURST
+declare -A SLABEL SCFG SFRAMES SPROCS SFLEN SBURST SDISK SPACED
 SLABEL[a]="64-byte frames, one trafgen process" SCFG[a]=udp60.cfg SFRAMES[a]=$FRAMES SPROCS[a]=1 SFLEN[a]=60
 SLABEL[b]="64-byte frames, two trafgen processes" SCFG[b]=udp60.cfg SFRAMES[b]=$FRAMES SPROCS[b]=2 SFLEN[b]=60
 SLABEL[c]="1500-byte packets (1514-byte frames), two trafgen processes" SCFG[c]=udp1514.cfg SFRAMES[c]=$FRAMES_1500 SPROCS[c]=2 SFLEN[c]=1514
 SLABEL[d]="1500-byte packets, two trafgen processes, into a stopped capture: burst drain" SCFG[d]=udp1514.cfg SFRAMES[d]=$FRAMES_BURST SPROCS[d]=2 SFLEN[d]=1514 SBURST[d]=1
+SLABEL[e]="1514-byte frames, one trafgen process, sustained to disk until durable" SCFG[e]=udp1514.cfg SFRAMES[e]=$FRAMES_DISK SPROCS[e]=1 SFLEN[e]=1514 SDISK[e]=1
+SLABEL[f]="1514-byte frames paced at $PACE_PCT % of dd oflag=direct (rcgen -r), to disk until durable" SCFG[f]=- SFRAMES[f]=$FRAMES_DISK SPROCS[f]=1 SFLEN[f]=1514 SDISK[f]=1 SPACED[f]=1
 SCENS=()
+NDISK=0
 for s in $SCENARIOS; do
-	[[ -n "${SLABEL[$s]:-}" ]] || rc_fail "unknown scenario '$s' (a, b, c, d)"
+	[[ -n "${SLABEL[$s]:-}" ]] || rc_fail "unknown scenario '$s' (a, b, c, d, e, f)"
 	SCENS+=("$s")
+	[[ -z ${SDISK[$s]:-} ]] || NDISK=$((NDISK + 1))
 done
+# e and f write to the disk only
+if ((NDISK == ${#SCENS[@]})); then
+	[[ $BENCH_FS != tmpfs ]] || rc_fail "scenarios e and f write to the disk (BENCH_FS=tmpfs)"
+	FSLIST=(disk)
+fi
+DISK_BYTES=$((24 + FRAMES_DISK * 1530))
+RCGEN=$RC_TOP/$BUILD/tests/rcgen DIOBW=$RC_TOP/$BUILD/bench/diobw
+if ((NDISK)); then
+	[[ -x $RCGEN ]] || rc_fail "build $BUILD/tests/rcgen first (make)"
+	[[ -x $DIOBW ]] || echo "bench: $BUILD/bench/diobw not built (no liburing): no row for ringcap's direct-I/O writer"
+fi
 
 # the largest file one run writes (pcap: 24-byte file header, 16 per record);
 # with 1514-byte frames the write() limit is also measured in their shape
 BIGGEST=0 SHAPED_FLEN=0
 for s in "${SCENS[@]}"; do
+	[[ -z ${SDISK[$s]:-} ]] || continue
 	b=$((24 + SFRAMES[$s] * (SFLEN[$s] + 16)))
 	((b > BIGGEST)) && BIGGEST=$b
 	((SFLEN[$s] == 1514)) && SHAPED_FLEN=1514
@@ -206,6 +246,9 @@ for fs in "${FSLIST[@]}"; do
 		chmod 1777 "$d"
 		avail=$(df --output=avail -B1 "$d" | tail -n 1)
 		((avail > 2 * BIGGEST)) || rc_fail "$d: too little space for ${BIGGEST}-byte files"
+		# e, f: one capture file or one limit's file at a time, plus room
+		((NDISK == 0 || avail > DISK_BYTES + DISK_BYTES / 4 + (2 << 30))) ||
+			rc_fail "$d: too little space for ${DISK_BYTES}-byte files (FRAMES_DISK=$FRAMES_DISK)"
 		OUTDIR[disk]=$d
 	fi
 	FSDESC[$fs]="$(findmnt -n -o FSTYPE -T "${OUTDIR[$fs]}") on $(findmnt -n -o SOURCE -T "${OUTDIR[$fs]}" | head -n 1), ${OUTDIR[$fs]}"
@@ -229,6 +272,43 @@ KSOFT_STATS=$(ps -eo pid=,comm= | awk '$2 ~ /^ksoftirqd\// {printf "/proc/%d/sta
 ksoft_ticks() { awk '{s += $14 + $15} END {print s + 0}' $KSOFT_STATS 2>/dev/null; }
 cpu_idle_total() { awk '/^cpu /{print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
 oneline() { tr -s '\t\n' '  ' | sed 's/ *$//' | cut -c1-300; }
+meminfo_bytes() { awk -v k="$1:" '$1 == k {printf "%.0f\n", $2 * 1024}' /proc/meminfo; }
+
+# (e, f) The disk's own limits for the bytes of a full capture, each until
+# its data is durable, its file kept until then: dd oflag=direct, buffered
+# dd conv=fsync, and ringcap's direct-I/O writer alone (bench/diobw).
+# Sets PACE_PPS from dd oflag=direct.  Appends "disklimit" lines.
+disk_limits() { # REP
+	local d=${OUTDIR[disk]} f=${OUTDIR[disk]}/limit.dat mib=$(((DISK_BYTES + 1048575) >> 20))
+	local what t0 t1 cached bytes wall line
+	for what in dd-direct dd-buffered diobw; do
+		[[ $what != diobw || -x $DIOBW ]] || continue
+		wait_quiet
+		sync
+		rm -f "$f"
+		t0=$(date +%s%N)
+		case $what in
+		dd-direct) dd if=/dev/zero of="$f" bs=1M count="$mib" oflag=direct conv=fsync status=none ;;
+		dd-buffered) dd if=/dev/zero of="$f" bs=1M count="$mib" conv=fsync status=none ;;
+		diobw) line=$("$DIOBW" "$d" "$DISK_BYTES" 1514) ;;
+		esac
+		t1=$(date +%s%N)
+		bytes=$((mib << 20)) wall=$((t1 - t0)) cached=0
+		if [[ $what == diobw ]]; then
+			# bench/diobw: bytes, write ns, cpu ns, fdatasync ns, cached bytes, registered
+			read -r bytes wall _ sync_ns cached _ <<<"$line"
+			wall=$((wall + sync_ns))
+		else
+			cached=$(fincore -b -n -o RES "$f" | tr -d ' ')
+		fi
+		rm -f "$f"
+		raw disklimit "fs=disk" "rep=$1" "what=$what" "bytes=$bytes" "wall_ns=$wall" "file_cached=$cached"
+		echo "disk limit, run $1: $what $(awk -v b="$bytes" -v w="$wall" 'BEGIN{printf "%.0f MB/s", b / w * 1e3}') until durable, $((cached >> 20)) MiB left in the page cache"
+		[[ $what != dd-direct ]] ||
+			PACE_PPS=$(awk -v b="$bytes" -v w="$wall" -v p="$PACE_PCT" 'BEGIN{printf "%d", b / w * 1e9 * p / 100 / 1530}')
+	done
+	echo "disk: scenario f paces at $PACE_PPS frames/s ($PACE_PCT % of dd oflag=direct)"
+}
 
 # the tool's own counts from its final summary: "captured dropped"
 tool_counts() { # ID LOG
@@ -292,9 +372,18 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 	local fs=$1 sc=$2 rep=$3 id=$4 last=$5
 	local out=${OUTDIR[$fs]}/out.pcap log=$W/tool.log res=$W/ru
 	local cmd=${TCMD[$id]} mpid spid="" i ready=0 tg_rc=0 left burst=${SBURST[$sc]:-0}
+	local disk=${SDISK[$sc]:-0} sender
 	cmd=${cmd//RINGCAP/$RINGCAP} cmd=${cmd//CAP/$RC_CAP} cmd=${cmd//OUT/$out}
 	RUN_ERR=""
 	rm -f "$out" "$res" "$res".* "$log" "$W/smp" "$W/smp.ready" "$W/tg.log" "$W/drain"
+	if [[ -n ${SPACED[$sc]:-} ]]; then
+		sender=(ip netns exec "$RC_NS" "$RCGEN" -i "$RC_GEN" -n "${SFRAMES[$sc]}" -s "${SFLEN[$sc]}" -r "$PACE_PPS")
+	else
+		sender=(ip netns exec "$RC_NS" trafgen --dev "$RC_GEN" --conf "bench/${SCFG[$sc]}"
+			-n "${SFRAMES[$sc]}" -P "${SPROCS[$sc]}")
+	fi
+	# (e, f): nothing dirty from before is written back during this run
+	[[ $disk == 0 ]] || sync
 	[[ $id == xd-* ]] && bpffs_up
 
 	# shellcheck disable=SC2086  # the command line is split on purpose
@@ -337,9 +426,11 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 	rx0=$(cap_stat rx_packets) rd0=$(cap_stat rx_dropped)
 	gt0=$(gen_stat tx_packets) gd0=$(gen_stat tx_dropped)
 	rm -f "$W/tg.ru"
+	local cached0 cached1=0 t_exit=0 t_sync=0 file_cached=0 dirty0 durable_ns=0
+	cached0=$(meminfo_bytes Cached)
+	dirty0=$(($(meminfo_bytes Dirty) + $(meminfo_bytes Writeback)))
 	ks0=$(ksoft_ticks) tc0=$(task_cpu_ns "$tpid") tw0=$(task_wait_ns "$tpid") st0=$(stat_busy) w0=$(date +%s%N)
-	$PY bench/measure.py "$W/tg.ru" -- ip netns exec "$RC_NS" trafgen --dev "$RC_GEN" \
-		--conf "bench/${SCFG[$sc]}" -n "${SFRAMES[$sc]}" -P "${SPROCS[$sc]}" >"$W/tg.log" 2>&1 || true
+	$PY bench/measure.py "$W/tg.ru" -- "${sender[@]}" >"$W/tg.log" 2>&1 || true
 	w1=$(date +%s%N) st1=$(stat_busy) tc1=$(task_cpu_ns "$tpid") tw1=$(task_wait_ns "$tpid") ks1=$(ksoft_ticks)
 	local tg_u=0 tg_s=0 tg_self=0
 	if [[ -f $W/tg.ru ]]; then
@@ -373,8 +464,17 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 
 	# (d): SETTLE lets every tool's kernel ring hand over its last block
 	# (libpcap's block timeout is 1 s), then the stopped tool goes on and
-	# drain.py times how long it takes to write out what it holds
-	sleep "$SETTLE"
+	# drain.py times how long it takes to write out what it holds.
+	# (e, f): until the file has not grown for SETTLE (bench/settle.py)
+	local last_growth=0 clean=0
+	if [[ $disk == 1 ]]; then
+		rm -f "$W/settle"
+		$PY bench/settle.py "$out" "$(awk -v s="$SETTLE" 'BEGIN{printf "%d", s * 1000}')" "$dirty0" "$W/settle" ||
+			RUN_ERR=${RUN_ERR:-"bench/settle.py failed"}
+		[[ -f $W/settle ]] && read -r last_growth clean _ <"$W/settle"
+	else
+		sleep "$SETTLE"
+	fi
 	local drain_ns=0 drain_bytes=0 drain_cpu=0
 	if [[ $burst == 1 ]]; then
 		if ! $PY bench/drain.py "$tpid" "$out" "$W/drain" 300; then
@@ -385,6 +485,23 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 	fi
 	stop_tool "$mpid"
 	CUR_MPID=""
+	if [[ $disk == 1 ]]; then
+		# (e, f): the file stays until its data is on the disk: syncfs()
+		# of its file system, then what is left of it in the page cache
+		t_exit=$(date +%s%N)
+		[[ -f $out ]] && sync -f "$out"
+		t_sync=$(date +%s%N)
+		# durable: when syncfs() returned; but a writer whose data had
+		# left the page cache before it was stopped (settle.py) was idle
+		# from then to the stop, and only the syncfs() counts after that
+		if ((clean > 0)); then
+			durable_ns=$((clean + t_sync - t_exit - w0))
+		else
+			durable_ns=$((t_sync - w0))
+		fi
+		cached1=$(meminfo_bytes Cached)
+		[[ -f $out ]] && file_cached=$(fincore -b -n -o RES "$out" | tr -d ' ')
+	fi
 
 	local user sys code mcpu maxrss exe ftype="-" captured="-" fbytes=0 src=file tc td fixed=""
 	if [[ -f $res ]]; then
@@ -427,7 +544,9 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 	local status=ok noisy=0
 	if [[ -n $RUN_ERR ]]; then
 		status=fail
-	elif awk -v o="$other" -v q="$QUIET_PCT" 'BEGIN { exit !(o > q) }'; then
+	elif [[ $disk == 0 ]] && awk -v o="$other" -v q="$QUIET_PCT" 'BEGIN { exit !(o > q) }'; then
+		# (e, f) are not repeated: their "other" load holds the kernel's
+		# writeback and file-system threads working for this very capture
 		if [[ $last == 1 ]]; then noisy=1; else status=disturbed; fi
 	fi
 
@@ -441,15 +560,23 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 		"exe=$exe" "threads=$threads" \
 		"traffic_ns=$((w1 - w0))" "tool_traffic_cpu_ns=$((tc1 - tc0))" "tool_wait_ns=$((tw1 - tw0))" \
 		"burst=$burst" "drain_ns=$drain_ns" "drain_bytes=$drain_bytes" "drain_cpu_ns=$drain_cpu" \
-		"children=$kids" "fixed=${fixed:--}" "err=${RUN_ERR:--}"
+		"children=$kids" "disk=$disk" "exit_ns=$((t_exit ? t_exit - w1 : 0))" "sync_ns=$((t_sync - t_exit))" \
+		"durable_ns=$durable_ns" "last_growth_ns=$((last_growth ? last_growth - w0 : 0))" \
+		"clean_ns=$((clean ? clean - w0 : 0))" "cached_delta=$((cached1 ? cached1 - cached0 : 0))" \
+		"file_cached=${file_cached:-0}" "pace_pps=$([[ -n ${SPACED[$sc]:-} ]] && echo "$PACE_PPS" || echo 0)" \
+		"fixed=${fixed:--}" "err=${RUN_ERR:--}"
 	rm -f "$out"
+	# (e, f): the file system's work for the delete (discard) is done now,
+	# not during the next capture
+	[[ $disk == 0 ]] || sync
 }
 
 # --- the run -----------------------------------------------------------------
 ver() { "$@" 2>&1 | grep -m 1 -i -o -E '[0-9]+\.[0-9]+(\.[0-9]+)?' | head -n 1; }
 raw meta "date=$(date -u +%Y-%m-%dT%H:%MZ)" "kernel=$(uname -r)" "cpus=$(nproc)" \
 	"mem_gib=$(awk '/^MemTotal:/{printf "%.0f", $2 / 1048576}' /proc/meminfo)" \
-	"frames=$FRAMES" "frames_1500=$FRAMES_1500" "frames_burst=$FRAMES_BURST" "reps=$REPS" "settle_s=$SETTLE" "quiet_pct=$QUIET_PCT" \
+	"frames=$FRAMES" "frames_1500=$FRAMES_1500" "frames_burst=$FRAMES_BURST" "frames_disk=$FRAMES_DISK" \
+	"dirty_limit=$DIRTY_LIMIT" "pace_pct=$PACE_PCT" "reps=$REPS" "settle_s=$SETTLE" "quiet_pct=$QUIET_PCT" \
 	"ringcap=$("$RINGCAP" --version 2>&1 | head -n 1)" \
 	"ringcap_sha256=$(sha256sum "$RINGCAP" | cut -c1-12)" \
 	"git=$(git describe --always --dirty 2>/dev/null || echo -)" \
@@ -467,16 +594,23 @@ for t in "${NA_TABLE[@]}"; do
 done
 for s in "${SCENS[@]}"; do
 	raw scen "scen=$s" "label=${SLABEL[$s]}" "frames=${SFRAMES[$s]}" "procs=${SPROCS[$s]}" "burst=${SBURST[$s]:-0}" \
-		"flen=${SFLEN[$s]}" "cfg=bench/${SCFG[$s]}"
+		"flen=${SFLEN[$s]}" "cfg=bench/${SCFG[$s]}" "disk=${SDISK[$s]:-0}" "paced=${SPACED[$s]:-0}"
 done
 
-total=$((${#FSLIST[@]} * ${#SCENS[@]} * REPS * ${#TIDS[@]}))
+total=0
+for fs in "${FSLIST[@]}"; do
+	for s in "${SCENS[@]}"; do
+		[[ -z ${SDISK[$s]:-} || $fs == disk ]] && total=$((total + REPS * ${#TIDS[@]}))
+	done
+done
 n=0
-echo "bench: ${#TIDS[@]} tool settings x ${#SCENS[@]} scenarios x ${#FSLIST[@]} file systems x $REPS runs = $total captures"
-echo "bench: FRAMES=$FRAMES (64-byte) FRAMES_1500=$FRAMES_1500 FRAMES_BURST=$FRAMES_BURST; veth $RC_CAP <- $RC_GEN (netns $RC_NS); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "bench: ${#TIDS[@]} tool settings x ${#SCENS[@]} scenarios x ${#FSLIST[@]} file systems x $REPS runs: $total captures"
+echo "bench: FRAMES=$FRAMES (64-byte) FRAMES_1500=$FRAMES_1500 FRAMES_BURST=$FRAMES_BURST FRAMES_DISK=$FRAMES_DISK; veth $RC_CAP <- $RC_GEN (netns $RC_NS); load $(cut -d' ' -f1-3 /proc/loadavg)"
 for fs in "${FSLIST[@]}"; do
 	raw fs "fs=$fs" "desc=${FSDESC[$fs]}"
 	for r in $(seq "$REPS"); do
+		[[ $fs != disk ]] || ((NDISK == 0)) || disk_limits "$r"
+		((BIGGEST > 0)) || continue
 		wait_quiet
 		read -r bytes wall cpu < <($PY bench/writebw.py "${OUTDIR[$fs]}" "$BIGGEST")
 		raw writebw "fs=$fs" "rep=$r" "bytes=$bytes" "wall_ns=$wall" "cpu_ns=$cpu"
@@ -489,6 +623,7 @@ for fs in "${FSLIST[@]}"; do
 		fi
 	done
 	for sc in "${SCENS[@]}"; do
+		[[ -z ${SDISK[$sc]:-} || $fs == disk ]] || continue
 		for r in $(seq "$REPS"); do
 			# the tools take turns within each repetition
 			for id in "${TIDS[@]}"; do
@@ -506,10 +641,14 @@ for fs in "${FSLIST[@]}"; do
 							# (d) burst: the drain after SIGCONT; otherwise while the traffic arrived
 							if (v["burst"] == 1) { b = v["drain_bytes"]; t = v["drain_ns"] } else { b = v["win_bytes"]; t = v["win_ns"] }
 							drain = t > 0 ? b * 1e3 / t : 0
-							printf "sent %d captured %d loss %.3f%% cpu %.1f ns/frame drain %.0f MB/s (other load %s%%%s)\n",
+							if (v["disk"] == 1)
+								drain = v["durable_ns"] > 0 ? v["fbytes"] * 1e3 / v["durable_ns"] : 0
+							printf "sent %d captured %d loss %.3f%% cpu %.1f ns/frame %s %.0f MB/s%s (other load %s%%%s)\n",
 								v["sent"], v["captured"], v["sent"] ? 100 * (v["sent"] - v["captured"]) / v["sent"] : 0,
 								v["captured"] ? cpu * 1e9 / v["captured"] : 0,
-								drain, v["other_pct"],
+								v["disk"] == 1 ? "durable" : "drain", drain,
+								v["disk"] == 1 ? sprintf(", page cache +%.0f MiB (file %.0f MiB)", v["cached_delta"] / 1048576, v["file_cached"] / 1048576) : "",
+								v["other_pct"],
 								v["noisy"] == 1 ? ", still above QUIET_PCT after " retries " tries: kept, marked" : ""
 						}'
 					[[ "$(tail -n 1 "$RAW")" == *$'\tstatus=disturbed\t'* ]] || break

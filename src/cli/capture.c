@@ -159,6 +159,12 @@ static void summary(struct run *run)
 	if (ss->lost)
 		fprintf(stderr, "%" PRIu64 " packets were not written because of an output error\n",
 			ss->lost);
+	if (t.end == RC_WORKER_COUNT_REACHED && st->received > st->kernel_drops + t.delivered +
+	    t.lost_at_stop + st->xdp_filtered)
+		/* as tcpdump, -c ends without writing what came after: said, not silent */
+		fprintf(stderr, "%" PRIu64 " packets arrived after the count (-c) was reached and "
+			"were not written\n", st->received - st->kernel_drops - t.delivered -
+			t.lost_at_stop - st->xdp_filtered);
 	if (st->seq_gaps)
 		fprintf(stderr, "%" PRIu64 " ring blocks missing (sequence gaps)\n", st->seq_gaps);
 	if (st->malformed)

@@ -56,7 +56,7 @@ int rc_log_get_level(void)
 
 void rc_logv(enum rc_log_level lvl, const char *fmt, va_list ap)
 {
-	char buf[2048];
+	char buf[2048], msg[1536];
 	int n, m, saved = errno;
 
 	if ((int)lvl > max_level)
@@ -80,10 +80,22 @@ void rc_logv(enum rc_log_level lvl, const char *fmt, va_list ap)
 	}
 	if (n < 0)
 		n = 0;
-	m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+	m = vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (m < 0)
 		m = 0;
-	n += m;
+	if (m > (int)sizeof(msg) - 1)
+		m = sizeof(msg) - 1;
+	/* a message holds names from outside (paths, interfaces, requests): a
+	 * newline or an escape sequence in one must not make a log line of its
+	 * own or drive the operator's terminal */
+	for (int i = 0; i < m && n < (int)sizeof(buf) - 6; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if (c < 0x20 || c == 0x7f)
+			n += snprintf(buf + n, sizeof(buf) - n, "\\x%02x", c);
+		else
+			buf[n++] = (char)c;
+	}
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';

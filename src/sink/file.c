@@ -150,6 +150,7 @@ struct file_sink {
 	uint64_t retry_at;        /* CLOCK_MONOTONIC ns of the next attempt */
 	uint64_t backoff;
 	uint64_t lost_while_down; /* frames missed since the output stopped writing */
+	bool again_pending;       /* a new file after an outage: say so at its first frames */
 
 	struct rc_sink_stats st;
 };
@@ -347,14 +348,14 @@ static int stop_writing(struct file_sink *s, int e, const char *why, uint64_t wa
 		wait_ns = s->backoff;
 		s->backoff = RC_MIN(s->backoff * 2, RETRY_MAX_NS);
 	}
-	s->retry_at = now + wait_ns;
+	__atomic_store_n(&s->retry_at, now + wait_ns, __ATOMIC_RELAXED);
 	snprintf(msg, sizeof(msg), "%s; trying again in %llu s", why,
 		 (unsigned long long)((wait_ns + 999999999ULL) / 1000000000ULL));
 	/* say it once per outage, not at every attempt */
 	if (get_state(s) != RC_SINK_WAITING)
 		rc_sink_event(&s->base, wait_ns == WAIT_READER_NS ? RC_LOG_WARNING : RC_LOG_ERR,
 			      "%s; frames that miss this output are counted as lost", msg);
-	set_state(s, RC_SINK_WAITING, msg);
+	set_state(s, RC_SINK_WAITING, why);  /* state() adds when the next try is */
 	return 0;
 }
 
@@ -382,19 +383,24 @@ static int fail_io(struct file_sink *s, const struct rc_batch *b, unsigned unwri
 	lost = s->cur_frames - kept;
 	RC_COUNTER_ADD(s->st.errors, 1);
 	RC_COUNTER_ADD(s->st.lost, lost);
-	s->lost_while_down = lost;
+	s->lost_while_down += lost;  /* an outage goes on until a batch is written */
+	s->again_pending = false;
 	RC_COUNTER_SET(s->st.frames, RC_COUNTER_GET(s->st.frames) - lost);
 	if (s->to_stdout)
 		snprintf(why, sizeof(why), "writing to standard output failed: %s", strerror(e));
-	else if (s->io.durable == 0)
-		snprintf(why, sizeof(why), "writing %.400s failed: %s; the file could not be "
-			 "started%s", s->path, strerror(e), s->io.regular ? " and was removed" : "");
+	else if (!s->io.regular)
+		snprintf(why, sizeof(why), "writing %.400s failed: %s", s->path, strerror(e));
+	else if (kept == 0)
+		snprintf(why, sizeof(why), "writing %.400s failed: %s; the file held no frame yet "
+			 "and was removed", s->path, strerror(e));
 	else
 		snprintf(why, sizeof(why), "writing %.400s failed: %s; the file was cut back to its "
 			 "last complete frame (%llu frames, %llu bytes kept)", s->path, strerror(e),
 			 (unsigned long long)kept, (unsigned long long)s->io.durable);
-	if (s->io.regular && s->io.durable == 0) {
-		/* only a regular file this sink created (O_EXCL), never a device or fifo */
+	if (s->io.regular && kept == 0) {
+		/* only a regular file this sink created (O_EXCL/O_TMPFILE), never a
+		 * device or fifo; one with no frame in it is no use to anyone, and
+		 * retries on a full disk would leave one each */
 		unlink(s->path);
 		rc_rotor_drop_current(&s->rotor);
 	} else {
@@ -710,14 +716,26 @@ static int open_file(struct file_sink *s, uint64_t t_ns)
 			return fail_io(s, NULL, 0);
 	}
 	rc_rotor_update(&s->rotor, s->cur_bytes);
-	if (get_state(s) == RC_SINK_WAITING) {
-		rc_sink_event(&s->base, RC_LOG_NOTICE, "writing again, to %.400s; %llu frames were "
-			      "lost while it could not write", s->to_stdout ? "standard output" : path,
-			      (unsigned long long)s->lost_while_down);
-	}
-	s->lost_while_down = 0;
+	/* "writing again" is said once frames reach the file, not at the open */
+	if (get_state(s) == RC_SINK_WAITING)
+		s->again_pending = true;
 	set_state(s, RC_SINK_WRITING, NULL);
 	return 0;
+}
+
+/* The first batch after an outage is in the file: now it is writing again. */
+static void say_again(struct file_sink *s)
+{
+	char path[sizeof(s->path)];
+
+	s->again_pending = false;
+	pthread_mutex_lock(&s->path_lock);
+	memcpy(path, s->path, sizeof(path));
+	pthread_mutex_unlock(&s->path_lock);
+	rc_sink_event(&s->base, RC_LOG_NOTICE, "writing again, to %.400s; %llu frames were lost "
+		      "while it could not write", s->to_stdout ? "standard output" : path,
+		      (unsigned long long)s->lost_while_down);
+	s->lost_while_down = 0;
 }
 
 /* A stop condition is met: the file ends complete, nothing more is written. */
@@ -944,6 +962,8 @@ write_frames(struct file_sink *s, const struct rc_batch *b, const enum fmt F, co
 	if (flush_file(s) < 0)
 		return fail_io(s, NULL, 0);
 	s->backoff = RETRY_MIN_NS;  /* writing works: the next outage starts afresh */
+	if (rc_unlikely(s->again_pending) && frames)
+		say_again(s);
 	if (s->rotor.conf.max_total || s->rotor.conf.max_files) {
 		rc_rotor_update(&s->rotor, s->cur_bytes);
 		prune(s);
@@ -1073,6 +1093,17 @@ static enum rc_sink_state file_sink_state(struct rc_sink *sink, char *buf, size_
 	st = get_state(s);
 	snprintf(buf, len, "%s", s->why);
 	pthread_mutex_unlock(&s->path_lock);
+	if (st == RC_SINK_WAITING) {
+		uint64_t now = rc_clock_ns(CLOCK_MONOTONIC);
+		uint64_t at = __atomic_load_n(&s->retry_at, __ATOMIC_RELAXED);
+		size_t n = strlen(buf);
+
+		if (n < len && at > now)
+			snprintf(buf + n, len - n, "; trying again in %llu s",
+				 (unsigned long long)((at - now + 999999999ULL) / 1000000000ULL));
+		else if (n < len)
+			snprintf(buf + n, len - n, "; trying again now");
+	}
 	return st;
 }
 

@@ -3,6 +3,7 @@
 # The CLI tells the truth about what it wrote and runs with what it needs:
 #  - disk full: every number ringcap prints about lost frames is the same
 #    number, and it is exact (written + lost = received - dropped);
+#  - -c COUNT: the frames that arrived after the count are counted and said;
 #  - a ring block too small for the interface's frames: the file header's
 #    snapshot length is what the frames were cut to, and the user is told;
 #  - -Z USER: the capture runs as USER once the socket is open, the files
@@ -35,6 +36,21 @@ others=$(grep -o '[0-9][0-9]* frames lost' "$RC_TMP/full.log" | awk '{print $1}'
 for n in $others; do
 	[ "$n" = "$lost" ] || rc_fail "one line says $n frames lost, the summary $lost"
 done
+
+# --- -c: what came after the count is said, not silent ------------------------
+rc_start_capture "$RC_TMP/count.log" -i "$RC_CAP" -w "$RC_TMP/count.pcap" -c 100 -q
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 5000 -r 100000 >/dev/null
+wait "$RINGCAP_PID" || rc_fail "-c: exit status $?"
+cat "$RC_TMP/count.log"
+cap=$(rc_summary "$RC_TMP/count.log" captured)
+rcv=$(rc_summary "$RC_TMP/count.log" "received by filter")
+drp=$(rc_summary "$RC_TMP/count.log" "dropped by kernel")
+after=$(sed -n 's/^\([0-9]*\) packets arrived after the count (-c) was reached and were not written$/\1/p' "$RC_TMP/count.log")
+[ "$cap" = 100 ] || rc_fail "-c 100 captured $cap"
+if [ "$rcv" -gt $((cap + drp)) ]; then
+	[ -n "$after" ] && [ $((cap + drp + after)) = "$rcv" ] ||
+		rc_fail "-c: $cap captured + $drp dropped + ${after:-nothing said} after the count != $rcv received"
+fi
 
 # --- a ring block smaller than the interface's frames -------------------------
 ip link set "$RC_CAP" mtu 9000

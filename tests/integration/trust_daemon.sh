@@ -92,8 +92,13 @@ echo "full output after 4000 frames: written, lost = $wl"
 [ "${wl#* }" -ge $((lost1 + 500)) ] || rc_fail "frames sent while the output was down were not counted"
 # free space: it writes again, into a new file, without a restart
 rm "$RC_TMP/small/ballast"
-rc_wait_log "$RC_TMP/d.log" "writing again, to $RC_TMP/small/full_00001.pcap" 40
+for _ in $(seq 400); do
+	"$RINGCAP" status -S "$SOCK" | grep -q "output 1: $RC_TMP/small/full_00001.pcap (writing)" && break
+	sleep 0.1
+done
 rc_in_ns_a "$RCGEN" -i "$A_GEN" -n 500 -s 1000 -r 20000 --start-seq 4000 >/dev/null
+# said once frames reach the new file, with what was lost meanwhile
+rc_wait_log "$RC_TMP/d.log" "writing again, to $RC_TMP/small/full_00001.pcap; [0-9]* frames were lost" 5
 sleep 0.5
 "$RINGCAP" status -S "$SOCK" | tee "$RC_TMP/st2.txt"
 grep -q "output 1: $RC_TMP/small/full_00001.pcap (writing)" "$RC_TMP/st2.txt" ||

@@ -62,8 +62,12 @@ grep -q "cap.fifo (not writing: .*is a FIFO with no reader" "$RC_TMP/st.txt" ||
 	rc_fail "status does not say why the FIFO output is not writing"
 # a reader comes: it gets what is captured from then on
 rc_bg sh -c "exec cat '$RC_TMP/cap.fifo' >'$RC_TMP/fifo.pcap'"
-rc_wait_log "$RC_TMP/fifo.log" "writing again, to $RC_TMP/cap.fifo" 10
+for _ in $(seq 100); do
+	"$RINGCAP" status -S "$SOCK" | grep -q "cap.fifo (writing)" && break
+	sleep 0.1
+done
 rc_in_ns "$RCGEN" -i "$RC_GEN" -n 200 -r 20000 >/dev/null
+rc_wait_log "$RC_TMP/fifo.log" "writing again, to $RC_TMP/cap.fifo" 5
 sleep 0.5
 stop_within 3000
 "${PCAPCHECK[@]}" seq "$RC_TMP/fifo.pcap" --expect 200 || rc_fail "the FIFO's reader did not get the frames"

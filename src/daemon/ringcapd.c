@@ -502,6 +502,39 @@ static void reap(struct daemon *d)
 	}
 }
 
+/*
+ * A running capture follows the device it opened, by its index; the name in
+ * the configuration may come to mean another device (renamed away, another
+ * one renamed to it).  Then the capture stops and starts again on whatever
+ * the name means now, or waits for it.
+ */
+static void check_renamed(struct daemon *d)
+{
+	for (size_t i = 0; i < d->ncaptures; i++) {
+		struct capture *s = &d->captures[i];
+		const struct rc_source *src;
+		char name[IF_NAMESIZE];
+		int now;
+
+		if (!capture_running(s) || !s->run->workers[0].src)
+			continue;
+		src = s->run->workers[0].src;
+		if (src->n_ifaces != 1 || !src->ifaces || src->ifaces[0].ifindex <= 0)
+			continue;  /* "any", several interfaces, AF_XDP queues */
+		now = (int)if_nametoindex(s->conf->iface);
+		if (now == src->ifaces[0].ifindex)
+			continue;
+		if (!now && !if_indextoname((unsigned)src->ifaces[0].ifindex, name))
+			continue;  /* deleted, not renamed: the worker says so itself */
+		log_warn("capture %s: %s is now %s (the device it captured has index %d); "
+			 "following the name", s->conf->name, s->conf->iface,
+			 now ? "another device" : "no device", src->ifaces[0].ifindex);
+		capture_stop(d, s, "the interface's name moved to another device");
+		s->waiting = true;
+		capture_set_state(s, "waiting", "its interface's name moved to another device");
+	}
+}
+
 /* Interfaces appeared (rtnetlink said so, or the 1 s tick looks): start
  * the captures that were waiting for them. */
 static void wake_waiting(struct daemon *d)
@@ -682,11 +715,35 @@ static void load_done(struct daemon *d)
 
 /* Take the configuration @ncfg (owned from here on): 0, or -errno after
  * saying why in the log (and to @out, the control client, if set). */
+/* Strings that may be NULL, compared. */
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
 static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 {
 	struct capture *next;
 	char err[1024];
 
+	/* who the daemon is and where its socket and lock are were settled at
+	 * start: a changed value is kept for the next start, and said */
+	if (!same_str(d->cfg->runtime_dir, ncfg->runtime_dir) ||
+	    !same_str(d->cfg->user, ncfg->user) || !same_str(d->cfg->group, ncfg->group)) {
+		log_warn("daemon.runtime_directory, daemon.user and daemon.group take effect at the "
+			 "next start; this daemon keeps %s, user '%s'",
+			 d->cfg->runtime_dir ? d->cfg->runtime_dir : "/run/ringcap",
+			 d->cfg->user ? d->cfg->user : "");
+		if (out)
+			fprintf(out, "note: daemon.runtime_directory, daemon.user and daemon.group take "
+				"effect at the next start\n");
+		free(ncfg->runtime_dir);
+		free(ncfg->user);
+		free(ncfg->group);
+		ncfg->runtime_dir = d->cfg->runtime_dir ? strdup(d->cfg->runtime_dir) : NULL;
+		ncfg->user = d->cfg->user ? strdup(d->cfg->user) : NULL;
+		ncfg->group = d->cfg->group ? strdup(d->cfg->group) : NULL;
+	}
 	next = calloc(ncfg->n_captures ? ncfg->n_captures : 1, sizeof(*next));
 	if (!next) {
 		log_err("out of memory, not reloading");
@@ -946,14 +1003,17 @@ static int run_daemon(struct daemon *d)
 		}
 		if ((pfd[1].revents & POLLIN) && read(d->done_fd, &v, sizeof(v)) == sizeof(v))
 			reap(d);
-		if ((pfd[4].revents & POLLIN) && netlink_drain(d->nl_fd))
+		if ((pfd[4].revents & POLLIN) && netlink_drain(d->nl_fd)) {
+			check_renamed(d);
 			wake_waiting(d);
+		}
 		if ((pfd[5].revents & POLLIN) && read(d->load_fd, &v, sizeof(v)) == sizeof(v))
 			load_done(d);
 		rc_ctl_process(d->ctl, pfd + 6, nctl, ctl_request, d);
 		if ((pfd[2].revents & POLLIN) && read(d->tfd, &v, sizeof(v)) == sizeof(v)) {
 			now = mono_ns();
 			reap_stuck(d);
+			check_renamed(d);
 			wake_waiting(d);
 			for (size_t i = 0; i < d->ncaptures; i++)
 				if (capture_running(&d->captures[i]))

@@ -7,6 +7,8 @@
 #    frames land in both captures' files;
 #  - the interface is deleted: the capture waits again, its counters stay;
 #    it comes back: the capture resumes in a new file, the old one intact;
+#  - renamed away: the capture follows the name, waits, and resumes on the
+#    device that takes the name;
 #  - `ringcap config check` warns about the missing interface but says OK,
 #    and a real configuration error is still exit 2;
 #  - `ringcap rotate` starts new files at once; `ringcap reload` returns the
@@ -73,6 +75,19 @@ sleep 0.5
 "${PCAPCHECK[@]}" seq "$RC_TMP/out/b.pcap" --expect 1000 || rc_fail "b's first file changed"
 "${PCAPCHECK[@]}" seq "$RC_TMP/out/b_00001.pcap" --expect 500 --start 1000 ||
 	rc_fail "b did not resume in a new file"
+
+# b's interface is renamed away: the capture follows the name, not the
+# device, and resumes when a device of that name is there again
+ip link set "$B_CAP" down
+ip link set "$B_CAP" name "rcy$id"
+rc_defer "ip link del 'rcy$id' 2>/dev/null"
+rc_wait_log "$RC_TMP/d.log" "capture b: $B_CAP is now no device" 5
+"$RINGCAP" status -S "$SOCK" | grep -q "capture b: waiting" || rc_fail "capture b does not wait after a rename"
+ip link del "rcy$id"
+ip netns del "$B_NS"; ip netns add "$B_NS"
+ip netns exec "$B_NS" sh -c 'for k in default all; do echo 1 >/proc/sys/net/ipv6/conf/$k/disable_ipv6; done'
+make_b
+rc_wait_log "$RC_TMP/d.log" "capture b: running on $B_CAP" 5
 
 # ringcap rotate: a new file for every output, now
 "$RINGCAP" rotate -S "$SOCK" | grep -q "rotating the files of 2 captures" || rc_fail "ringcap rotate"

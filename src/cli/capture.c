@@ -83,11 +83,6 @@ struct run {
 
 static void status_line(struct run *run, bool final);
 
-static void say_notice(void *arg, const char *msg)
-{
-	status_line(arg, true);  /* clear the status line first */
-	log_info("%s", msg);
-}
 
 static void status_line(struct run *run, bool final)
 {
@@ -353,11 +348,8 @@ int rc_cli_capture(int argc, char **argv)
 	}
 
 	/* everything that can fail before capture starts is the caller's input */
-	r = rc_run_open(&a.cap, &run.r, err, sizeof(err));
+	r = rc_run_open(&a.cap, ev, NULL, &run.r, err, sizeof(err));
 	if (r >= 0) {
-		for (unsigned k = 0; k < run.r->nworkers; k++)
-			if (run.r->workers[k].src->notes[0])
-				log_warn("%s", run.r->workers[k].src->notes);
 		/* -Z: the sockets are open; the files are made by the user */
 		if (a.run_as)
 			r = run_as(a.run_as, err, sizeof(err));
@@ -369,7 +361,6 @@ int rc_cli_capture(int argc, char **argv)
 			snprintf(err, sizeof(err), "-z: cannot start: %s", strerror(-r));
 	}
 	if (r >= 0) {
-		run.r->events = ev;
 		if (post) {
 			run.r->closed = rc_postrotate_file;
 			run.r->closed_arg = post;
@@ -465,9 +456,6 @@ int rc_cli_capture(int argc, char **argv)
 		int timeout = run.forwarding || stopping ? 100 : 1000;
 		uint64_t now = mono_ns();
 
-		if (run.forwarding)
-			rc_run_notices(run.r, say_notice, &run);
-
 		if (a.duration_ns && !stopping) {
 			uint64_t end_at = run.start_ns + a.duration_ns;
 
@@ -542,8 +530,6 @@ int rc_cli_capture(int argc, char **argv)
 	if (post)
 		rc_postrotate_finish(post);  /* every file's command, and wait for them */
 	rc_events_drain(ev, say_event, NULL);
-	if (run.forwarding)
-		rc_run_notices(run.r, say_notice, NULL);
 	if (end == RC_WORKER_SOURCE_FAILED && a.cap.read_file) {
 		log_err("%s", run.r->workers[0].w.err);
 		ret = RC_EXIT_FAILURE;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../common/event.h"
 #include "../common/log.h"
 #include "../rdma/collector.h"
 #include "args.h"
@@ -32,9 +33,10 @@ static const char usage[] =
 	"  -w FILE|-           pcap file (strftime %-conversions allowed); - = stdout\n"
 	"  -C, -G, -W, --max-total  rotation, as for ringcap capture\n";
 
-static void notice(const char *msg)
+static void say_event(void *arg, enum rc_log_level lvl, const char *msg)
 {
-	log_info("%s", msg);
+	(void)arg;
+	rc_log(lvl, "%s", msg);
 }
 
 int rc_cli_rdma_recv(int argc, char **argv)
@@ -51,6 +53,7 @@ int rc_cli_rdma_recv(int argc, char **argv)
 	};
 	struct rc_pcap_conf out = { 0 };
 	struct rc_collector *col = NULL;
+	struct rc_events *ev = NULL;
 	struct rc_collector_stats st;
 	const char *listen = NULL;
 	char err[1024] = "";
@@ -120,11 +123,20 @@ int rc_cli_rdma_recv(int argc, char **argv)
 		return RC_EXIT_FAILURE;
 	}
 	log_info("listening on %s for RDMA senders, writing %s", listen, out.path);
-	r = rc_collector_run(col, sfd, notice, err, sizeof(err));
+	r = rc_events_new(&ev);
+	if (r < 0) {
+		log_err("cannot set up the event queue: %s", strerror(-r));
+		rc_collector_free(col);
+		return RC_EXIT_FAILURE;
+	}
+	while ((r = rc_collector_run(col, sfd, ev, err, sizeof(err))) == 1)
+		rc_events_drain(ev, say_event, NULL);
+	rc_events_drain(ev, say_event, NULL);
 	if (r < 0)
 		log_err("%s", err);
 	rc_collector_stats(col, &st);
 	rc_collector_free(col);
+	rc_events_free(ev);
 	fprintf(stderr, "%" PRIu64 " packet%s received over RDMA in %" PRIu64 " blocks, %" PRIu64
 		" bytes\n", st.frames, st.frames == 1 ? "" : "s", st.blocks, st.bytes);
 	fprintf(stderr, "%" PRIu64 " packet%s written\n", st.written, st.written == 1 ? "" : "s");

@@ -191,7 +191,7 @@ static void capture_forget(struct capture *s)
 /* Rings first (privileged); outputs come later, after the drop. */
 static int capture_open(struct daemon *d, struct capture *s)
 {
-	char err[1024];
+	char err[1024], label[128];
 	int r;
 
 	capture_forget(s);
@@ -202,7 +202,8 @@ static int capture_open(struct daemon *d, struct capture *s)
 				  "that does not return; the capture starts again when it ends");
 		return -EBUSY;
 	}
-	r = rc_run_open(s->conf, &s->run, err, sizeof(err));
+	snprintf(label, sizeof(label), "capture %s", s->conf->name);
+	r = rc_run_open(s->conf, d->events, label, &s->run, err, sizeof(err));
 	if (r == -ENODEV && !if_nametoindex(s->conf->iface)) {
 		/* not an error: it starts when the interface appears (rtnetlink) */
 		s->run = NULL;
@@ -219,25 +220,18 @@ static int capture_open(struct daemon *d, struct capture *s)
 		s->run = NULL;
 		return r;
 	}
-	for (unsigned k = 0; k < s->run->nworkers; k++)
-		if (s->run->workers[k].src->notes[0])
-			log_warn("capture %s: %s", s->conf->name, s->run->workers[k].src->notes);
-	s->run->events = d->events;
 	s->run->retry = true;
 	return 0;
 }
 
 static int capture_start(struct daemon *d, struct capture *s)
 {
-	char err[1024] = "", label[128];
+	char err[1024] = "";
 	int r;
 
 	if (!s->run)
 		return -ENODEV;
-	snprintf(label, sizeof(label), "capture %s", s->conf->name);
-	s->run->label = label;   /* used while the outputs are made, below */
 	r = rc_run_open_outputs(s->run, err, sizeof(err));
-	s->run->label = NULL;
 	if (r >= 0)
 		r = rc_run_start(s->run, 0, 2 * s->conf->ring.retire_tov_ms + 500, -1, d->done_fd);
 	if (r < 0) {
@@ -425,10 +419,6 @@ static void send_status(struct daemon *d)
 		   rc_format_size(sz, sizeof(sz), bytes), drops, lost);
 }
 
-static void log_sink_notice(void *arg, const char *msg)
-{
-	log_info("capture %s: %s", (const char *)arg, msg);
-}
 
 static void log_event(void *arg, enum rc_log_level lvl, const char *msg)
 {
@@ -1015,10 +1005,6 @@ static int run_daemon(struct daemon *d)
 			reap_stuck(d);
 			check_renamed(d);
 			wake_waiting(d);
-			for (size_t i = 0; i < d->ncaptures; i++)
-				if (capture_running(&d->captures[i]))
-					rc_run_notices(d->captures[i].run, log_sink_notice,
-						       (void *)d->captures[i].conf->name);
 			if (d->watchdog_usec)
 				watchdog(d);
 			if (now - d->last_status_ns >= d->cfg->status_interval_ns) {

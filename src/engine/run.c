@@ -73,7 +73,25 @@ static int open_several(const struct rc_capture_conf *c, struct rc_source **ret,
 	return rc_multi_source_new(subs, n, ret);
 }
 
-int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err, size_t errlen)
+/* What each source had to settle for at set-up, said once (the workers of
+ * one capture usually have the same to say). */
+static void post_notes(struct rc_run *r)
+{
+	const char *last = "";
+
+	for (unsigned k = 0; k < r->nworkers && r->events; k++) {
+		const char *n = r->workers[k].src->notes;
+
+		if (!n[0] || !strcmp(n, last))
+			continue;
+		rc_events_post(r->events, RC_LOG_WARNING, "%s%s%s", r->label, r->label[0] ? ": " : "",
+			       n);
+		last = n;
+	}
+}
+
+int rc_run_open(const struct rc_capture_conf *c, struct rc_events *events, const char *label,
+		struct rc_run **ret, char *err, size_t errlen)
 {
 	struct rc_fanout fo = { 0 };
 	struct rc_run *r;
@@ -83,6 +101,9 @@ int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err,
 	if (!r)
 		return -ENOMEM;
 	r->conf = c;
+	r->events = events;
+	if (label)
+		snprintf(r->label, sizeof(r->label), "%s", label);
 	r->nworkers = c->workers ? c->workers : 1;
 	if (c->backend == RC_BACKEND_AFXDP) {
 #ifdef RC_HAVE_AFXDP
@@ -144,6 +165,7 @@ int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err,
 			return rv;
 		}
 	}
+	post_notes(r);
 	*ret = r;
 	return 0;
 }
@@ -195,9 +217,9 @@ static void setup_sink(struct rc_run *r, unsigned k, struct rc_sink *s)
 {
 	s->events = r->events;
 	s->retry = r->retry;
-	if (r->label && r->nworkers > 1)
-		snprintf(s->label, sizeof(s->label), "%s worker %u", r->label, k);
-	else if (r->label)
+	if (r->label[0] && r->nworkers > 1)
+		snprintf(s->label, sizeof(s->label), "%.100s worker %u", r->label, k);
+	else if (r->label[0])
 		snprintf(s->label, sizeof(s->label), "%s", r->label);
 }
 
@@ -530,25 +552,6 @@ void rc_run_total_stats(struct rc_run *r, struct rc_run_stats *ret)
 	}
 }
 
-unsigned rc_run_notices(struct rc_run *r, void (*fn)(void *arg, const char *msg), void *arg)
-{
-	unsigned n = 0;
-
-	for (unsigned k = 0; k < r->nworkers && !r->released; k++) {
-		struct rc_run_worker *rw = &r->workers[k];
-
-		for (unsigned i = 0; i < rw->nsinks; i++) {
-			struct rc_sink *s = rw->sinks[i];
-			char buf[1024];  /* a sink's notice fits */
-
-			if (s->ops->notice && s->ops->notice(s, buf, sizeof(buf))) {
-				fn(arg, buf);
-				n++;
-			}
-		}
-	}
-	return n;
-}
 
 const char *rc_run_sink_error(struct rc_run *r)
 {

@@ -68,9 +68,9 @@ struct rc_run {
 	bool running;
 	bool released;              /* sources and sinks gone; counters kept */
 	bool stuck;                 /* a worker did not end in time: never freed */
+	struct rc_events *events;   /* where sources and outputs report, or NULL */
+	char label[128];            /* "capture NAME" in the daemon; empty in the CLI */
 	/* set by the owner before rc_run_open_outputs() */
-	struct rc_events *events;   /* where outputs report changes of state */
-	const char *label;          /* "capture NAME" in the daemon; NULL in the CLI */
 	bool retry;                 /* outputs try again after a failure (daemon) */
 	/* told of every file an output has closed complete (-z); on a
 	 * worker thread, must not block */
@@ -78,8 +78,12 @@ struct rc_run {
 	void *closed_arg;
 };
 
-int rc_run_open(const struct rc_capture_conf *c, struct rc_run **ret, char *err,
-		size_t errlen);
+/* Open every worker's source.  What a source had to settle for (a ring not
+ * locked in memory, frames cut to what a block holds) is posted to @events
+ * with @label ("capture NAME"; NULL or "" for none), as everything the
+ * run's sources and outputs say later is. */
+int rc_run_open(const struct rc_capture_conf *c, struct rc_events *events, const char *label,
+		struct rc_run **ret, char *err, size_t errlen);
 /* Create every output. */
 int rc_run_open_outputs(struct rc_run *r, char *err, size_t errlen);
 /* @count_limit (CLI -c) counts the frames of all workers together.  Each
@@ -128,9 +132,6 @@ int rc_run_set_filter(struct rc_run *r, const char *expr, char *err, size_t errl
 void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret);
 void rc_run_total_stats(struct rc_run *r, struct rc_run_stats *ret);
 
-/* Hand each sink's news (a forwarding connection made or lost) to @fn,
- * once per change; owner's thread.  Returns how many. */
-unsigned rc_run_notices(struct rc_run *r, void (*fn)(void *arg, const char *msg), void *arg);
 
 /* The first sink error message of any worker, or NULL. */
 const char *rc_run_sink_error(struct rc_run *r);

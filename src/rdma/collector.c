@@ -44,12 +44,12 @@ int rc_collector_new(const char *listen, const struct rc_pcap_conf *out,
 	return -EPROTONOSUPPORT;
 }
 
-int rc_collector_run(struct rc_collector *c, int stop_fd, void (*notice)(const char *msg),
+int rc_collector_run(struct rc_collector *c, int stop_fd, struct rc_events *events,
 		     char *err, size_t errlen)
 {
 	(void)c;
 	(void)stop_fd;
-	(void)notice;
+	(void)events;
 	(void)err;
 	(void)errlen;
 	return -EPROTONOSUPPORT;
@@ -130,7 +130,7 @@ struct rc_collector {
 	unsigned max_views;
 	struct rc_lease lease;      /* the pcap sink is synchronous: a formality */
 	struct rc_lease_owner owner;
-	void (*notice)(const char *msg);
+	struct rc_events *events;  /* what to tell the user, drained by the caller */
 	struct rc_collector_stats st;
 };
 
@@ -146,12 +146,12 @@ static void say(struct rc_collector *c, const char *fmt, ...)
 	char buf[512];
 	va_list ap;
 
-	if (!c->notice)
+	if (!c->events)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	c->notice(buf);
+	rc_events_post(c->events, RC_LOG_INFO, "%s", buf);
 }
 
 /* The order of verbs.h: queue pair, registration, verbs, ring, id.  A
@@ -260,6 +260,7 @@ static int open_output(struct rc_collector *c, int dlt, uint32_t snaplen, char *
 		snprintf(why, whylen, "%s", err);
 		return r;
 	}
+	c->sink->events = c->events;  /* its changes of state reach the user too */
 	c->dlt = dlt;
 	return 0;
 }
@@ -601,22 +602,26 @@ int rc_collector_new(const char *listen, const struct rc_pcap_conf *out,
 	return 0;
 }
 
-int rc_collector_run(struct rc_collector *c, int stop_fd, void (*notice)(const char *msg),
+int rc_collector_run(struct rc_collector *c, int stop_fd, struct rc_events *events,
 		     char *err, size_t errlen)
 {
 	uint64_t last_tick = rc_clock_ns(CLOCK_MONOTONIC);
 
-	c->notice = notice;
+	c->events = events;
+	if (c->sink)
+		c->sink->events = events;
 	for (;;) {
-		struct pollfd p[2 + MAX_CONNS];
-		struct rconn *who[2 + MAX_CONNS];
-		unsigned conn_idx[2 + MAX_CONNS];  /* where in conns[] who[] was */
+		struct pollfd p[3 + MAX_CONNS];
+		struct rconn *who[3 + MAX_CONNS];
+		unsigned conn_idx[3 + MAX_CONNS];  /* where in conns[] who[] was */
 		unsigned n = 0;
 		int r;
 
 		p[n] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
 		who[n++] = NULL;
 		p[n] = (struct pollfd){ .fd = c->ech->fd, .events = POLLIN };
+		who[n++] = NULL;
+		p[n] = (struct pollfd){ .fd = events ? rc_events_fd(events) : -1, .events = POLLIN };
 		who[n++] = NULL;
 		for (unsigned i = 0; i < MAX_CONNS; i++)
 			if (c->conns[i] && c->conns[i]->v.ch) {
@@ -631,12 +636,14 @@ int rc_collector_run(struct rc_collector *c, int stop_fd, void (*notice)(const c
 		}
 		if (p[0].revents)
 			return 0;
+		if (p[2].revents)
+			return 1;  /* something to tell: the caller drains, and calls again */
 		if (p[1].revents) {
 			r = handle_cm(c, err, errlen);
 			if (r < 0)
 				return r;
 		}
-		for (unsigned i = 2; i < n; i++) {
+		for (unsigned i = 3; i < n; i++) {
 			/* handle_cm() or an earlier handle_cq() may have dropped
 			 * (freed) it: compare, never dereference */
 			if (!p[i].revents || c->conns[conn_idx[i]] != who[i])

@@ -10,7 +10,7 @@
  * it shares with the sender: verbs.h.
  *
  * Thread: one, the caller's; rc_collector_run() returns when @stop_fd is
- * readable or the output failed.
+ * readable, the output failed, or there are events to log.
  */
 #ifndef RC_RDMA_COLLECTOR_H
 #define RC_RDMA_COLLECTOR_H
@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/event.h"
 #include "../config/conf.h"
 
 struct rc_collector_stats {
@@ -41,11 +42,14 @@ struct rc_collector;
  * first connection's link type and snapshot length. */
 int rc_collector_new(const char *listen, const struct rc_pcap_conf *out,
 		     struct rc_collector **ret, char *err, size_t errlen);
-/* Runs until @stop_fd is readable (0) or the output fails (-errno,
- * message in @err).  @notice, if not NULL, is told of connections made and
- * lost. */
-int rc_collector_run(struct rc_collector *c, int stop_fd,
-		     void (*notice)(const char *msg), char *err, size_t errlen);
+/*
+ * Runs until @stop_fd is readable (0), the output fails (-errno, message
+ * in @err), or it has something to say (1): connections made and lost,
+ * the output's changes of state, posted to @events for the caller to
+ * drain and log before it calls again.
+ */
+int rc_collector_run(struct rc_collector *c, int stop_fd, struct rc_events *events,
+		     char *err, size_t errlen);
 void rc_collector_stats(struct rc_collector *c, struct rc_collector_stats *ret);
 void rc_collector_free(struct rc_collector *c);
 

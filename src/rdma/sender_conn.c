@@ -84,8 +84,10 @@ int rc_rdma_sink_new(const struct rc_rdma_conf *conf, struct rc_source *src,
  * same memory, buffer more frames */
 #define COPY_SLOT_DEFAULT (64u << 10)
 
-__attribute__((format(printf, 2, 3)))
-static void set_notice(struct sender *s, const char *fmt, ...)
+/* A change of the connection's state: kept (to say each one once) and
+ * posted as an event for the code that talks to the user. */
+__attribute__((format(printf, 3, 4)))
+static void set_notice(struct sender *s, enum rc_log_level lvl, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -93,6 +95,7 @@ static void set_notice(struct sender *s, const char *fmt, ...)
 	vsnprintf(s->notice, sizeof(s->notice), fmt, ap);
 	va_end(ap);
 	s->notice_gen++;
+	rc_sink_event(&s->base, lvl, "%s", s->notice);
 }
 
 /* the RINGCAP_RDMA_TEST_SLOW_MS hook: a slow (de)registration */
@@ -187,7 +190,8 @@ static void conn_failed(struct sender *s, const char *why)
 	s->next_attempt_ns = rc_clock_ns(CLOCK_MONOTONIC) + s->backoff_ns;
 	pthread_mutex_lock(&s->mu);
 	if (was_up || !s->notice_gen || !strstr(s->notice, s->reason))
-		set_notice(s, "worker %u: not forwarding to %s: %s; retrying every %llu ms at most",
+		set_notice(s, RC_LOG_WARNING,
+			   "worker %u: not forwarding to %s: %s; retrying every %llu ms at most",
 			   s->worker, s->peer, s->reason, (unsigned long long)(BACKOFF_MAX_NS / 1000000));
 	pthread_mutex_unlock(&s->mu);
 	s->backoff_ns = RC_MIN(s->backoff_ns * 2, BACKOFF_MAX_NS);
@@ -253,7 +257,8 @@ static int setup_qp(struct sender *s)
 		int e = errno;
 
 		pthread_mutex_lock(&s->mu);
-		set_notice(s, "worker %u: registering the capture ring (%zu bytes) failed: %s; "
+		set_notice(s, RC_LOG_WARNING, "worker %u: registering the capture ring (%zu bytes) "
+			   "failed: %s; "
 			   "forwarding in copy mode", s->worker, s->mem_len, strerror(e));
 		pthread_mutex_unlock(&s->mu);
 	}
@@ -313,7 +318,8 @@ static void established(struct sender *s, const void *pd, size_t len)
 	if (s->ever_up)
 		s->st.fwd_reconnects++;
 	s->ever_up = true;
-	set_notice(s, "worker %u: forwarding to %s over %s, %u slots of %u bytes, %s", s->worker,
+	set_notice(s, RC_LOG_INFO, "worker %u: forwarding to %s over %s, %u slots of %u bytes, %s",
+		   s->worker,
 		   s->peer, ibv_get_device_name(c->id->verbs->device), c->slots, s->slot_size,
 		   !c->ring_mr ? "mode: copy"
 		   : s->unit_size ? "zero-copy from the capture ring"
@@ -479,21 +485,6 @@ static const char *rdma_current(struct rc_sink *sink, char *buf, size_t len)
 	return buf;
 }
 
-static const char *rdma_notice(struct rc_sink *sink, char *buf, size_t len)
-{
-	struct sender *s = (struct sender *)sink;
-	const char *r = NULL;
-
-	pthread_mutex_lock(&s->mu);
-	if (s->notice_seen != s->notice_gen) {
-		snprintf(buf, len, "%s", s->notice);
-		s->notice_seen = s->notice_gen;
-		r = buf;
-	}
-	pthread_mutex_unlock(&s->mu);
-	return r;
-}
-
 static void rdma_free(struct rc_sink *sink)
 {
 	struct sender *s = (struct sender *)sink;
@@ -521,7 +512,6 @@ static const struct rc_sink_ops rdma_ops = {
 	.close = rdma_close,
 	.stats = rdma_stats,
 	.current = rdma_current,
-	.notice = rdma_notice,
 	.free = rdma_free,
 };
 

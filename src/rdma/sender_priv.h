@@ -14,11 +14,11 @@
  *
  * Threads.  The capture worker calls write().  The sink's own thread owns
  * the connection: rdma_cm events, completions, credit messages, teardown
- * and reconnecting.  stats() and notice() come from the daemon's main
+ * and reconnecting.  stats() comes from the daemon's main
  * thread (or the CLI's).
  *
  * Locking: one mutex, s->mu, taken by the worker once per batch (not per
- * frame), by the sink thread, and by stats/notice.  It is only ever held
+ * frame), by the sink thread, and by stats.  It is only ever held
  * for bookkeeping and for posting, never across anything slow, so that
  * neither the capture worker nor the main thread waits for a connection.
  * The rule that makes this safe:
@@ -123,8 +123,7 @@ struct sender {
 	uint64_t next_attempt_ns, backoff_ns;
 	char reason[600];        /* why the last connection attempt ended */
 	char notice[1024];
-	uint64_t notice_gen;     /* changes of notice[] so far */
-	uint64_t notice_seen;    /* ...of which notice() has handed out */
+	uint64_t notice_gen;     /* changes of notice[] so far (each posted as an event) */
 	struct rc_sink_stats st;
 };
 

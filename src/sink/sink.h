@@ -34,10 +34,6 @@
  *   stats   any thread.
  *   state   any thread: the state and, unless writing, why (into @buf).
  *   current any thread: the file being written (into @buf), or NULL.
- *   notice  optional; one reader, any thread.  A change of state worth a
- *           log line (a forwarding connection made or lost): copies the
- *           message into @buf and returns @buf once per change; NULL when
- *           nothing new happened since the last call.
  *   free    after close.
  */
 #ifndef RC_SINK_H
@@ -108,7 +104,6 @@ struct rc_sink_ops {
 	void (*stats)(struct rc_sink *s, struct rc_sink_stats *ret);
 	enum rc_sink_state (*state)(struct rc_sink *s, char *buf, size_t len);
 	const char *(*current)(struct rc_sink *s, char *buf, size_t len);
-	const char *(*notice)(struct rc_sink *s, char *buf, size_t len);
 	void (*free)(struct rc_sink *s);
 };
 

@@ -65,6 +65,10 @@ struct rc_source_stats {
 	uint64_t user_filtered;     /* rejected by the capture filter, run in user space */
 };
 
+/* counters only (no gauge): summed field by field over workers */
+_Static_assert(sizeof(struct rc_source_stats) % sizeof(uint64_t) == 0,
+	       "rc_source_stats holds uint64_t counters only");
+
 #define RC_MAX_IFACES 64  /* interfaces of one capture (-i ... -i) */
 
 struct rc_source_iface {

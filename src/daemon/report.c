@@ -52,9 +52,9 @@ GETTER(g_fwd_no_credit, s->sink.fwd_no_credit)
 GETTER(g_fwd_reconnects, s->sink.fwd_reconnects)
 GETTER(g_fwd_held, s->sink.fwd_held)
 GETTER(g_fwd_copied, s->sink.fwd_copied)
-GETTER(g_fwd_connected, s->sink.fwd_connected)
-GETTER(g_fwd_credits, s->sink.fwd_credits)
-GETTER(g_fwd_zero_copy, s->sink.fwd_zero_copy)
+GETTER(g_fwd_connected, s->sink.g.fwd_connected)
+GETTER(g_fwd_credits, s->sink.g.fwd_credits)
+GETTER(g_fwd_zero_copy, s->sink.g.fwd_zero_copy)
 GETTER(g_delivered, s->delivered)
 GETTER(g_delivered_bytes, s->delivered_bytes)
 GETTER(g_lost_at_stop, s->lost_at_stop)
@@ -382,9 +382,9 @@ static void text_output(FILE *f, unsigned i, const struct rc_run_output *o)
 			 "%s, %s credits, %s reconnects%s",
 			 num(a, sizeof(a), s->fwd_frames), rc_format_size(z, sizeof(z), s->fwd_bytes),
 			 num(b, sizeof(b), s->fwd_blocks), num(d, sizeof(d), s->fwd_lost),
-			 s->fwd_connected ? "connected" : "not connected",
-			 num(e, sizeof(e), s->fwd_credits), num(g, sizeof(g), s->fwd_reconnects),
-			 s->fwd_copied ? "; copy mode" : s->fwd_zero_copy ? "; zero-copy" : "");
+			 s->g.fwd_connected ? "connected" : "not connected",
+			 num(e, sizeof(e), s->g.fwd_credits), num(g, sizeof(g), s->fwd_reconnects),
+			 s->fwd_copied ? "; copy mode" : s->g.fwd_zero_copy ? "; zero-copy" : "");
 		wrap(f, "", 13, line);
 		return;
 	}

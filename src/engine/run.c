@@ -529,7 +529,7 @@ void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret)
 		struct rc_sink_stats s = { 0 };
 
 		rw->sinks[i]->ops->stats(rw->sinks[i], &s);
-		add_counters(&ret->sink, &s, sizeof(s));
+		rc_sink_stats_add(&ret->sink, &s);
 	}
 	ret->delivered = RC_COUNTER_GET(rw->w.delivered);
 	ret->delivered_bytes = RC_COUNTER_GET(rw->w.delivered_bytes);
@@ -545,8 +545,12 @@ void rc_run_total_stats(struct rc_run *r, struct rc_run_stats *ret)
 	memset(ret, 0, sizeof(*ret));
 	for (unsigned k = 0; k < r->nworkers; k++) {
 		rc_run_worker_stats(r, k, &w);
-		/* every counter is a uint64_t up to heartbeat */
-		add_counters(ret, &w, offsetof(struct rc_run_stats, heartbeat));
+		/* the source's counters are uint64_t counters, all of them */
+		add_counters(&ret->src, &w.src, sizeof(w.src));
+		rc_sink_stats_add(&ret->sink, &w.sink);
+		ret->delivered += w.delivered;
+		ret->delivered_bytes += w.delivered_bytes;
+		ret->lost_at_stop += w.lost_at_stop;
 		if (w.end > ret->end)
 			ret->end = w.end;
 	}

@@ -465,14 +465,14 @@ static void rdma_stats(struct rc_sink *sink, struct rc_sink_stats *ret)
 
 	pthread_mutex_lock(&s->mu);
 	*ret = s->st;
-	ret->fwd_connected = s->c.up && !s->c.broken;
-	ret->fwd_zero_copy = ret->fwd_connected && s->c.ring_mr;
-	ret->fwd_credits = 0;
-	if (ret->fwd_connected) {
+	ret->g.fwd_connected = s->c.up && !s->c.broken;
+	ret->g.fwd_zero_copy = ret->g.fwd_connected && s->c.ring_mr;
+	ret->g.fwd_credits = 0;
+	if (ret->g.fwd_connected) {
 		uint64_t a = s->c.slots - (s->c.posted - s->c.consumed);
 		uint64_t b = s->c.slots - (s->c.posted - s->c.completed);
 
-		ret->fwd_credits = RC_MIN(a, b);
+		ret->g.fwd_credits = RC_MIN(a, b);
 	}
 	pthread_mutex_unlock(&s->mu);
 }

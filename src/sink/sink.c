@@ -39,3 +39,19 @@ void rc_sink_event(struct rc_sink *s, enum rc_log_level lvl, const char *fmt, ..
 	else
 		rc_events_post(s->events, lvl, "%s", msg);
 }
+
+void rc_sink_stats_add(struct rc_sink_stats *dst, const struct rc_sink_stats *src)
+{
+	/* the counters: every field before the gauges, all uint64_t */
+	uint64_t *d = (uint64_t *)dst;
+	const uint64_t *s = (const uint64_t *)src;
+
+	_Static_assert(offsetof(struct rc_sink_stats, g) % sizeof(uint64_t) == 0,
+		       "rc_sink_stats' counters are uint64_t");
+	for (size_t i = 0; i < offsetof(struct rc_sink_stats, g) / sizeof(uint64_t); i++)
+		d[i] += s[i];
+	/* the gauges count queue pairs and credits: they add up too */
+	dst->g.fwd_connected += src->g.fwd_connected;
+	dst->g.fwd_credits += src->g.fwd_credits;
+	dst->g.fwd_zero_copy += src->g.fwd_zero_copy;
+}

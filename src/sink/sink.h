@@ -66,13 +66,18 @@ struct rc_sink_stats {
 	uint64_t fwd_held;       /* blocks kept leased for want of credits (policy hold) */
 	uint64_t fwd_reconnects; /* connections made after the first */
 	uint64_t fwd_copied;     /* bytes copied in user space to forward them (copy mode) */
-	uint64_t fwd_connected;  /* gauge: 1 while connected */
-	uint64_t fwd_credits;    /* gauge: writes that may be posted now */
-	uint64_t fwd_zero_copy;  /* gauge: 1 while sending straight from capture memory */
+	/* Gauges: what is true now, not a count of events.  Each is a count of
+	 * RDMA queue pairs (or of their credits), so over sinks and workers
+	 * they add up to the capture's: rc_sink_stats_add() says so in code. */
+	struct rc_sink_gauges {
+		uint64_t fwd_connected;  /* queue pairs connected */
+		uint64_t fwd_credits;    /* writes that may be posted now */
+		uint64_t fwd_zero_copy;  /* queue pairs sending straight from capture memory */
+	} g;
 };
-/* nothing but uint64_t counters: summed field by field over sinks and workers */
-_Static_assert(sizeof(struct rc_sink_stats) % sizeof(uint64_t) == 0,
-	       "rc_sink_stats holds uint64_t counters only");
+
+/* @dst += @src: every counter, and the gauges by the rule above. */
+void rc_sink_stats_add(struct rc_sink_stats *dst, const struct rc_sink_stats *src);
 
 /* A source's counters, as a file format records them (pcapng's ISB):
  * cumulative, for one of the source's interfaces. */

@@ -84,8 +84,8 @@ static void fake_afxdp(struct fake *f)
 		f->out[k][1] = (struct rc_run_output){ .kind = "rdma", .state = RC_SINK_WRITING,
 						       .path = "rdma://198.18.0.2:7718",
 						       .st = { .fwd_frames = 999000, .fwd_lost = 1000,
-							       .fwd_blocks = 900, .fwd_connected = 1,
-							       .fwd_credits = 16, .fwd_zero_copy = 1 } };
+							       .fwd_blocks = 900, .g.fwd_connected = 1,
+							       .g.fwd_credits = 16, .g.fwd_zero_copy = 1 } };
 	}
 }
 

@@ -50,6 +50,14 @@ $(BUILD)/bpf/rc_xdp.skel.h: $(BUILD)/bpf/rc_xdp.bpf.o
 # first build, this line makes the first build work.
 $(BUILD)/src/capture/xdp_prog.o: $(BUILD)/bpf/rc_xdp.skel.h
 
+# the filter's translation against libpcap's interpreter, in the kernel
+# (tests/integration/afxdp_filter_translate.sh runs it as root)
+all: $(BUILD)/tests/xdpfilter_check
+$(BUILD)/tests/xdpfilter_check: $(BUILD)/tests/tools/xdpfilter_check.o \
+		$(BUILD)/src/capture/xdp_filter.o $(BUILD)/src/capture/filter.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 else
 
 ifeq ($(origin AFXDP),command line)

@@ -10,24 +10,39 @@
  * changes for the whole process (libbpf's print hook, bpffs) is xdp_env.h's,
  * started and stopped by the program, not here.
  *
- * Set-up is a row of small steps (check → resolve → link → filter → umem
- * → program → socket → slots and fill → map), each failing with a message
- * that names it.  Frames start to flow only at the last step, when the
- * socket enters the program's XSKMAP.
+ * Set-up is a row of small steps (check → resolve → link → umem →
+ * program → filter → socket → slots and fill → map), each failing with a
+ * message that names it.  Frames start to flow only at the last step, when
+ * the socket enters the program's XSKMAP.
+ *
+ * The capture filter runs in the XDP program (xdp_prog.h translates it):
+ * frames that fail it never reach the socket.  One it cannot translate runs
+ * here, on every frame, with a note that says why; on a shared port
+ * (--take-matching) that would take every frame from the host, so there it
+ * is refused instead.
  *
  * Leases: a batch is a run of RX descriptors taken in one peek, held in a
  * slot; the slot's lease returns its chunk addresses to the FILL ring when
  * the last reference goes, and the slot is free again once its lease is no
  * longer held (lease.h: that state, set after the hook, is the one truth).
  * Slots may be released in any order and from any thread (umem.h says why
- * that is safe).  Frames that fail the filter go back at once and never
- * appear in a batch.  A worker that finds only a few frames waiting leaves
+ * that is safe).  Frames that fail a user-space filter go back at once and
+ * never appear in a batch.  A worker that finds only a few frames waiting leaves
  * them a moment to gather company (see hold()): wake-ups, not frames, are
  * what costs here.
  *
  * Forwarding: the UMEM is offered to sinks that register it (the export
  * op); a batch is never one block, its frames are scattered over the
  * UMEM's chunks, and RDMA forwarding sends them by gather lists.
+ *
+ * Jumbo frames: when the MTU is larger than one UMEM frame holds, the
+ * socket is bound with XDP_USE_SG (AF_XDP multi-buffer) and the program
+ * loaded for fragments.  A frame then arrives as a run of descriptors, all
+ * but the last marked XDP_PKT_CONTD; it is copied into its batch slot's
+ * arena (one contiguous frame for the sinks) and its chunks go back to the
+ * kernel at once.  A run cut by the end of a peek is left in the ring for
+ * the next one.  Such a UMEM is not offered for forwarding (the frames the
+ * sinks see are not all in it).
  *
  * Timestamps: the program leaves bpf_ktime_get_tai_ns() in the 8 bytes
  * before each frame.  They are converted with the TAI - REALTIME offset,
@@ -85,13 +100,40 @@
 #include "umem.h"
 #include "xdp_prog.h"
 
+/* The consent, as this module checks it for every front end (the CLI and
+ * the YAML check it first, in their own words). */
+#define RC_AFXDP_CONSENT \
+	"AF_XDP takes the frames it captures away from the host's network stack: on a " \
+	"dedicated capture port (SPAN/TAP) say so with --dedicated-port (YAML xdp: " \
+	"{ dedicated_port: true }) and every frame is taken; on a port the host uses, give a " \
+	"filter and --take-matching (YAML xdp: { take_matching: true }): the frames that match " \
+	"it are taken from the host, the others reach it as before"
+#define RC_AFXDP_CONSENT_BOTH \
+	"--dedicated-port and --take-matching (dedicated_port and take_matching) exclude each " \
+	"other: a dedicated port gives every frame to the capture, --take-matching only the " \
+	"frames that match the filter"
+#define RC_AFXDP_CONSENT_FILTER \
+	"--take-matching (take_matching: true) takes the frames that match the capture " \
+	"filter from the host: give a filter"
+
 #define META_LEN 8u
 #define BATCH_MAX 1024u
 #define NSLOTS 16u
+/* each slot's room for frames put together from several descriptors */
+#define ARENA_LEN (512u << 10)
+/* AF_XDP multi-buffer (Linux 6.6); the headers here may be older */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
 /* The kernel puts a frame XDP_PACKET_HEADROOM (256) + this many bytes into
  * its chunk, so the 8-byte stamp right before it shares the frame's first
  * cache line: one miss per frame instead of two. */
 #define UMEM_HEADROOM META_LEN
+/* the largest frame of an MTU: the Ethernet header and one VLAN tag more */
+#define FRAME_OVER_MTU 18u
 #define NSEC 1000000000LL
 #define TAI_REFRESH_NS NSEC
 #define DRAIN_GRACE_NS (100LL * 1000000LL)
@@ -122,6 +164,8 @@ struct batch_slot {
 	uint32_t n;                /* free: !rc_lease_held(&lease) */
 	uint64_t *addrs;           /* the chunks behind frames[] */
 	struct rc_frame *frames;
+	uint8_t *arena;            /* multi-buffer frames, put together (or NULL) */
+	uint32_t arena_used;
 };
 
 struct afxdp {
@@ -135,7 +179,11 @@ struct afxdp {
 	struct xsk_ring_cons *rx;
 	struct rc_umem mem;        /* the UMEM and its FILL/spare queue (umem.h) */
 	struct rc_xdp_prog *prog;  /* the interface's XDP program (xdp_prog.h) */
-	uint64_t base_redirected;  /* the queue's counter when this socket joined */
+	uint32_t mtu;
+	uint64_t base_redirected;  /* the queue's counters when this socket joined */
+	uint64_t base_filtered;
+	bool dedicated;            /* --dedicated-port: everything may be taken */
+	bool sg;                   /* bound with XDP_USE_SG */
 
 	/* worker */
 	struct rc_lease_owner owner;
@@ -159,7 +207,7 @@ struct afxdp {
 	unsigned filter_gen;
 
 	/* single-writer counters (the worker) */
-	uint64_t taken;            /* descriptors taken from the RX ring */
+	uint64_t taken;            /* frames taken from the RX ring */
 	uint64_t frames, bytes, filtered, ts_fallback, batches, malformed;
 };
 
@@ -249,6 +297,122 @@ static bool hold(struct afxdp *a, uint32_t ready)
 	return false;
 }
 
+/* What one pass over the RX ring found, counted once at its end. */
+struct pass {
+	uint32_t k;                /* frames in the batch */
+	uint32_t naddr;            /* chunks the batch holds (its frames' own) */
+	uint32_t nrej;             /* chunks to give back now */
+	uint32_t frames;           /* frames taken from the ring */
+	uint32_t nfilt, nfall, bad;
+	int64_t batch_time;
+	uint64_t bytes;
+};
+
+/* Stamp and keep frame @f (@len bytes at @data, its program stamp, if any,
+ * in the 8 bytes before @stamp_at), unless the user-space filter rejects
+ * it.  Returns whether it was kept. */
+static bool keep_frame(struct afxdp *a, struct pass *ps, struct rc_frame *f, const uint8_t *data,
+		       uint32_t len, uint8_t *stamp_at)
+{
+	uint64_t stamp = 0;
+
+	f->data = data;
+	f->h.len = len;
+	f->h.caplen = len < a->base.snaplen ? len : a->base.snaplen;
+	if (a->filter && !rc_filter_match(a->filter, f)) {
+		ps->nfilt++;
+		return false;
+	}
+	if (rc_likely(stamp_at)) {
+		memcpy(&stamp, stamp_at - META_LEN, sizeof(stamp));
+		if (stamp)
+			memset(stamp_at - META_LEN, 0, META_LEN);
+	}
+	if (rc_likely(stamp)) {
+		int64_t t = (int64_t)stamp - a->tai_off;
+
+		f->h.ts.tv_sec = t / NSEC;
+		f->h.ts.tv_usec = t % NSEC;
+	} else {
+		if (!ps->batch_time)
+			ps->batch_time = (int64_t)rc_clock_ns(CLOCK_REALTIME);
+		f->h.ts.tv_sec = ps->batch_time / NSEC;
+		f->h.ts.tv_usec = ps->batch_time % NSEC;
+		ps->nfall++;
+	}
+	ps->bytes += len;
+	return true;
+}
+
+/* Is descriptor @d's data inside its chunk? */
+static bool desc_ok(const struct afxdp *a, const struct xdp_desc *d)
+{
+	uint64_t off = d->addr & (a->mem.chunk - 1);
+
+	return d->addr < a->mem.area_len && off + d->len <= a->mem.chunk && d->len != 0;
+}
+
+/*
+ * A frame in descriptors @i.. of the peek at @idx (@n in all), the first
+ * one marked XDP_PKT_CONTD: copied into the slot's arena, its chunks given
+ * back.  Returns how many descriptors it took, or 0 when it must wait for
+ * the next peek (the run goes past this one, or the arena is full).
+ */
+static uint32_t take_multi(struct afxdp *a, struct batch_slot *sl, struct pass *ps, uint32_t idx,
+			   uint32_t i, uint32_t n)
+{
+	const struct xdp_desc *first = xsk_ring_cons__rx_desc(a->rx, idx + i);
+	uint32_t j = i, total = 0;
+	bool ok = true;
+	uint8_t *to;
+
+	while (j < n && (xsk_ring_cons__rx_desc(a->rx, idx + j)->options & XDP_PKT_CONTD))
+		j++;
+	if (j == n)
+		return 0; /* its last descriptor is not in this peek */
+	for (uint32_t m = i; m <= j; m++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(a->rx, idx + m);
+
+		if (!desc_ok(a, d))
+			ok = false;
+		else
+			total += d->len;
+	}
+	if (ok && !sl->arena) {
+		sl->arena = malloc(ARENA_LEN);
+		ok = sl->arena != NULL;
+	}
+	if (ok && total > ARENA_LEN - sl->arena_used) {
+		if (sl->arena_used)
+			return 0; /* the next batch has room */
+		ok = false;       /* larger than any frame can be */
+	}
+	to = ok ? sl->arena + sl->arena_used : NULL;
+	for (uint32_t m = i; m <= j; m++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(a->rx, idx + m);
+
+		if (d->addr >= a->mem.area_len)
+			continue;
+		if (ok) {
+			memcpy(to, a->mem.area + d->addr, d->len);
+			to += d->len;
+		}
+		a->rejects[ps->nrej++] = d->addr;
+	}
+	ps->frames++;
+	if (!ok) {
+		ps->bad++;
+		return j - i + 1;
+	}
+	if (keep_frame(a, ps, &sl->frames[ps->k], sl->arena + sl->arena_used, total,
+		       (first->addr & (a->mem.chunk - 1)) >= META_LEN ? a->mem.area + first->addr :
+								      NULL)) {
+		ps->k++;
+		sl->arena_used += total;
+	}
+	return j - i + 1;
+}
+
 static int xdp_next(struct rc_source *s, struct rc_batch *ret)
 {
 	struct afxdp *a = AFX(s);
@@ -257,9 +421,8 @@ static int xdp_next(struct rc_source *s, struct rc_batch *ret)
 		take_new_filter(a);
 	for (;;) {
 		struct batch_slot *sl = free_slot(a);
-		uint32_t ready, n, idx, nrej = 0, k = 0, nfilt = 0, nfall = 0, bad = 0;
-		int64_t batch_time = 0;
-		uint64_t bytes = 0;
+		struct pass ps = { 0 };
+		uint32_t ready, n, idx, used;
 
 		if (!sl)
 			return 0; /* every slot leased to an async sink */
@@ -270,78 +433,73 @@ static int xdp_next(struct rc_source *s, struct rc_batch *ret)
 		if (!n)
 			return 0;
 		tai_refresh(a);
-		for (uint32_t i = 0; i < n; i++) {
-			const struct xdp_desc *d = xsk_ring_cons__rx_desc(a->rx, idx + i);
-			uint64_t addr = d->addr, off = addr & (a->mem.chunk - 1), stamp = 0;
+		sl->arena_used = 0;
+		for (used = 0; used < n; used++) {
+			const struct xdp_desc *d = xsk_ring_cons__rx_desc(a->rx, idx + used);
+			uint64_t addr = d->addr, off = addr & (a->mem.chunk - 1);
 			uint32_t len = d->len;
-			struct rc_frame *f = &sl->frames[k];
-			uint8_t *data;
 
-			if (i + PREFETCH_AHEAD < n) {
+			if (used + PREFETCH_AHEAD < n) {
 				const struct xdp_desc *ahead =
-					xsk_ring_cons__rx_desc(a->rx, idx + i + PREFETCH_AHEAD);
+					xsk_ring_cons__rx_desc(a->rx, idx + used + PREFETCH_AHEAD);
 
 				/* stamp and frame start share a line (UMEM_HEADROOM) */
 				if (ahead->addr >= META_LEN && ahead->addr < a->mem.area_len)
 					__builtin_prefetch(a->mem.area + ahead->addr - META_LEN);
 			}
-			/* the ring is shared with the kernel: check before use */
-			if (rc_unlikely(addr >= a->mem.area_len || off + len > a->mem.chunk || len == 0)) {
-				bad++;
-				if (addr < a->mem.area_len)
-					a->rejects[nrej++] = addr;
-				continue;
-			}
-			data = a->mem.area + addr;
-			f->data = data;
-			f->h.len = len;
-			f->h.caplen = len < s->snaplen ? len : s->snaplen;
-			if (a->filter && !rc_filter_match(a->filter, f)) {
-				a->rejects[nrej++] = addr;
-				nfilt++;
-				continue;
-			}
-			if (rc_likely(off >= META_LEN)) {
-				memcpy(&stamp, data - META_LEN, sizeof(stamp));
-				if (stamp)
-					memset(data - META_LEN, 0, META_LEN);
-			}
-			if (rc_likely(stamp)) {
-				int64_t t = (int64_t)stamp - a->tai_off;
+			if (rc_unlikely(d->options & XDP_PKT_CONTD)) {
+				uint32_t took = take_multi(a, sl, &ps, idx, used, n);
 
-				f->h.ts.tv_sec = t / NSEC;
-				f->h.ts.tv_usec = t % NSEC;
-			} else {
-				if (!batch_time)
-					batch_time = (int64_t)rc_clock_ns(CLOCK_REALTIME);
-				f->h.ts.tv_sec = batch_time / NSEC;
-				f->h.ts.tv_usec = batch_time % NSEC;
-				nfall++;
+				if (!took)
+					break;
+				used += took - 1;
+				continue;
 			}
-			sl->addrs[k++] = addr;
-			bytes += len;
+			ps.frames++;
+			/* the ring is shared with the kernel: check before use */
+			if (rc_unlikely(!desc_ok(a, d))) {
+				ps.bad++;
+				if (addr < a->mem.area_len)
+					a->rejects[ps.nrej++] = addr;
+				continue;
+			}
+			if (!keep_frame(a, &ps, &sl->frames[ps.k], a->mem.area + addr, len,
+					rc_likely(off >= META_LEN) ? a->mem.area + addr : NULL)) {
+				a->rejects[ps.nrej++] = addr;
+				continue;
+			}
+			sl->addrs[ps.naddr++] = addr;
+			ps.k++;
 		}
-		xsk_ring_cons__release(a->rx, n);
-		RC_COUNTER_ADD(a->taken, n);
-		if (nrej)
-			rc_umem_give_back(&a->mem, a->rejects, nrej);
-		if (nfilt)
-			RC_COUNTER_ADD(a->filtered, nfilt);
-		if (bad)
-			RC_COUNTER_ADD(a->malformed, bad);
-		if (nfall)
-			RC_COUNTER_ADD(a->ts_fallback, nfall);
-		if (!k)
+		/* a multi-buffer frame the peek cut, or no room left for it:
+		 * its descriptors stay in the ring for the next pass */
+		if (used < n)
+			xsk_ring_cons__cancel(a->rx, n - used);
+		xsk_ring_cons__release(a->rx, used);
+		RC_COUNTER_ADD(a->taken, ps.frames);
+		if (ps.nrej)
+			rc_umem_give_back(&a->mem, a->rejects, ps.nrej);
+		if (ps.nfilt)
+			RC_COUNTER_ADD(a->filtered, ps.nfilt);
+		if (ps.bad)
+			RC_COUNTER_ADD(a->malformed, ps.bad);
+		if (ps.nfall)
+			RC_COUNTER_ADD(a->ts_fallback, ps.nfall);
+		if (!ps.k) {
+			if (!used)
+				return 0; /* only the start of a frame so far */
 			continue;
-		sl->n = k;
+		}
+		/* the frames' own chunks; those of multi-buffer frames went back */
+		sl->n = ps.naddr;
 		rc_lease_begin(&sl->lease, RC_COUNTER_GET(a->batches));
-		RC_COUNTER_ADD(a->frames, k);
-		RC_COUNTER_ADD(a->bytes, bytes);
+		RC_COUNTER_ADD(a->frames, ps.k);
+		RC_COUNTER_ADD(a->bytes, ps.bytes);
 		RC_COUNTER_ADD(a->batches, 1);
 		ret->frames = sl->frames;
-		ret->n = k;
+		ret->n = ps.k;
 		ret->lease = &sl->lease;
-		ret->bytes = bytes;
+		ret->bytes = ps.bytes;
 		return 1;
 	}
 }
@@ -498,6 +656,7 @@ int rc_afxdp_stats(struct rc_source *s, struct rc_afxdp_stats *ret)
 	if (a->prog) {
 		r2 = rc_xdp_prog_counters(a->prog, a->queue, &c);
 		ret->redirected = c.redirected - a->base_redirected;
+		ret->kernel_filtered = c.filtered - a->base_filtered;
 	} else {
 		ret->redirected = RC_COUNTER_GET(a->taken);
 	}
@@ -523,6 +682,7 @@ static int xdp_stats(struct rc_source *s, struct rc_source_stats *ret)
 	ret->blocks = x.batches;
 	ret->malformed = RC_COUNTER_GET(a->malformed);
 	ret->xdp_filtered = x.filtered;
+	ret->xdp_kernel_filtered = x.kernel_filtered;
 	ret->xdp_fill_empty = x.fill_empty;
 	ret->xdp_invalid_descs = x.invalid_descs;
 	ret->xdp_ring_full = x.rx_ring_full;
@@ -530,23 +690,79 @@ static int xdp_stats(struct rc_source *s, struct rc_source_stats *ret)
 	return r;
 }
 
-static int xdp_set_filter(struct rc_source *s, const char *expr, char *err, size_t errlen)
+/* The user-space filter the worker takes before the next frame it looks
+ * at (NULL: none). */
+static void hand_over_filter(struct afxdp *a, struct bpf_program *p)
 {
-	struct afxdp *a = AFX(s);
-	struct bpf_program *p, *old;
-	int r;
+	struct bpf_program *old;
 
-	r = rc_filter_new(expr, s->dlt, s->snaplen, &p, err, errlen);
-	if (r < 0)
-		return r;
-	/* the worker takes it before the next frame it looks at */
 	pthread_mutex_lock(&a->filter_lock);
 	old = a->filter_next;
 	a->filter_next = p;
 	__atomic_store_n(&a->filter_gen, a->filter_gen + 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&a->filter_lock);
 	rc_filter_free(old);
+}
+
+/*
+ * Where @expr runs: in the XDP program (1), or here (0, the reason in
+ * @why).  -errno with a message in @err when it runs nowhere: libpcap
+ * refused it, it reads what AF_XDP cannot know, or only user space could
+ * run it but the port is shared.  Each frame meets the old filter or the
+ * new one, or, while they change places between the program and here,
+ * both: none is taken that neither accepts.
+ */
+static int place_filter(struct afxdp *a, const char *expr, char *why, size_t whylen, char *err,
+			size_t errlen)
+{
+	struct bpf_program *p = NULL;
+	int r;
+
+	/* user space's copy first: it also checks the expression */
+	r = rc_filter_new(expr, a->base.dlt, a->base.snaplen, &p, err, errlen);
+	if (r < 0)
+		return r;
+	if (!a->prog) {
+		hand_over_filter(a, p);
+		return 0;
+	}
+	r = rc_xdp_prog_set_filter(a->prog, expr, a->base.snaplen, why, whylen);
+	if (r == 1) {
+		rc_filter_free(p);
+		hand_over_filter(a, NULL);
+		return 1;
+	}
+	if (r < 0) {
+		rc_filter_free(p);
+		if (r == -EPROTONOSUPPORT)
+			return rc_source_fail(err, errlen, -EINVAL,
+					      "the capture filter cannot be used with AF_XDP: it reads %s",
+					      strstr(why, "reads ") ? strstr(why, "reads ") + 6 : why);
+		return rc_source_fail(err, errlen, r, "the capture filter: %s", why);
+	}
+	if (!a->dedicated) {
+		rc_filter_free(p);
+		return rc_source_fail(err, errlen, -EINVAL,
+				      "the capture filter cannot run in the XDP program (%s); with "
+				      "--take-matching every frame would then be taken from the host: "
+				      "capture with afpacket, or on a dedicated capture port with "
+				      "--dedicated-port", why);
+	}
+	hand_over_filter(a, p);
+	rc_xdp_prog_filter_ready(a->prog);
 	return 0;
+}
+
+static int xdp_set_filter(struct rc_source *s, const char *expr, char *err, size_t errlen)
+{
+	char why[512];
+	int r;
+
+	if (!AFX(s)->dedicated && (!expr || !expr[0]))
+		return rc_source_fail(err, errlen, -EINVAL,
+				      "an AF_XDP capture with --take-matching needs a filter");
+	r = place_filter(AFX(s), expr, why, sizeof(why), err, errlen);
+	return r < 0 ? r : 0;
 }
 
 /* The UMEM, which RDMA forwarding registers and sends frames from by
@@ -558,7 +774,7 @@ static int xdp_export(struct rc_source *s, const struct rc_batch *b, struct rc_e
 	struct afxdp *a = AFX(s);
 
 	(void)b;
-	if (!a->mem.xsk_umem)
+	if (!a->mem.xsk_umem || a->sg)
 		return -ENODATA;
 	ret->mem = a->mem.area;
 	ret->mem_len = a->mem.area_len;
@@ -581,6 +797,7 @@ static void xdp_free(struct rc_source *s)
 		for (unsigned i = 0; i < NSLOTS; i++) {
 			free(a->slots[i].addrs);
 			free(a->slots[i].frames);
+			free(a->slots[i].arena);
 		}
 	free(a->slots);
 	free(a->rejects);
@@ -612,15 +829,22 @@ void rc_afxdp_set_tai_offset(struct rc_source *s, int64_t offset_ns)
 /* ------------------------------------------------------------------ */
 /* set-up steps                                                        */
 
+/* What one UMEM frame of @frame_size bytes holds of a frame. */
+static uint32_t frame_room(uint32_t frame_size)
+{
+	return frame_size - XDP_PACKET_HEADROOM - UMEM_HEADROOM;
+}
+
 static int step_check(const struct rc_capture_conf *c, char *err, size_t errlen)
 {
 	const struct rc_xdp_conf *x = &c->xdp;
 
-	if (!x->dedicated_port)
-		return rc_source_fail(err, errlen, -EINVAL,
-			    "AF_XDP takes frames away from the host's network stack; only use it "
-			    "on a dedicated capture port (SPAN/TAP) and say so with "
-			    "--dedicated-port / dedicated_port: true");
+	if (!x->dedicated_port && !x->take_matching)
+		return rc_source_fail(err, errlen, -EINVAL, "%s", RC_AFXDP_CONSENT);
+	if (x->dedicated_port && x->take_matching)
+		return rc_source_fail(err, errlen, -EINVAL, "%s", RC_AFXDP_CONSENT_BOTH);
+	if (x->take_matching && (!c->filter || !c->filter[0]))
+		return rc_source_fail(err, errlen, -EINVAL, "%s", RC_AFXDP_CONSENT_FILTER);
 	if (x->frame_size != 2048 && x->frame_size != 4096)
 		return rc_source_fail(err, errlen, -EINVAL,
 			    "AF_XDP frame size %u is not a UMEM frame size (2048 or 4096)",
@@ -672,6 +896,7 @@ static struct afxdp *afxdp_alloc(const struct rc_capture_conf *c)
 	a->owner.release = slot_release;
 	a->base.dlt = DLT_EN10MB;
 	a->base.snaplen = c->snaplen;
+	a->dedicated = c->xdp.dedicated_port;
 	a->tai_off = measure_tai_offset();
 	a->tai_next_ns = (int64_t)rc_clock_ns(CLOCK_MONOTONIC_COARSE) + TAI_REFRESH_NS;
 	a->hold_ns = HOLD_START_NS;
@@ -681,12 +906,17 @@ static struct afxdp *afxdp_alloc(const struct rc_capture_conf *c)
 	return TAKE_PTR(a);
 }
 
+/*
+ * Ethernet only; and does a frame fit one UMEM chunk after the kernel's
+ * headroom?  The largest frame is the MTU plus the Ethernet header and one
+ * VLAN tag.  One that does not fit needs multi-buffer AF_XDP (a->sg);
+ * whether the kernel and driver allow it shows at bind.
+ */
 static int step_link(struct afxdp *a, const struct rc_capture_conf *c, char *err,
 		     size_t errlen)
 {
 	struct ifreq ifr = { 0 };
 	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	uint32_t room = c->xdp.frame_size - XDP_PACKET_HEADROOM - UMEM_HEADROOM;
 
 	if (fd < 0)
 		return rc_source_fail(err, errlen, -errno, "socket(AF_INET): %s", strerror(errno));
@@ -701,16 +931,36 @@ static int step_link(struct afxdp *a, const struct rc_capture_conf *c, char *err
 	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
 		return rc_source_fail(err, errlen, -errno, "cannot read the MTU of %s: %s", a->ifname,
 			    strerror(errno));
-	/* a frame must fit one chunk after the kernel's headroom: Ethernet
-	 * header and one VLAN tag on top of the MTU */
-	if ((uint32_t)ifr.ifr_mtu + 18 > room)
-		return rc_source_fail(err, errlen, -EINVAL,
-			    "the MTU of %s (%d) is too large for AF_XDP frames of %u bytes, which "
-			    "hold frames of up to %u bytes; %s", a->ifname, ifr.ifr_mtu,
-			    c->xdp.frame_size, room,
-			    c->xdp.frame_size < 4096 ? "use frame_size 4096 or lower the MTU" :
-			    "lower the MTU or capture with afpacket");
+	a->mtu = (uint32_t)ifr.ifr_mtu;
+	a->sg = a->mtu + FRAME_OVER_MTU > frame_room(c->xdp.frame_size);
 	return 0;
+}
+
+/* The message for an MTU that needs multi-buffer AF_XDP where it was
+ * refused (@why); returns -EINVAL.  Its advice works from the CLI as it
+ * stands: the MTU it names fits the frame size in use. */
+static int sg_refused(struct afxdp *a, const struct rc_capture_conf *c, const char *why,
+		      char *err, size_t errlen)
+{
+	uint32_t room = frame_room(c->xdp.frame_size), room4k = frame_room(4096);
+	char bigger[64] = "";
+
+	if (c->xdp.frame_size < 4096)
+		snprintf(bigger, sizeof(bigger), "; with --xdp-frame-size 4096, up to %u",
+			 room4k - FRAME_OVER_MTU);
+	if (c->xdp.frame_size < 4096 && a->mtu + FRAME_OVER_MTU <= room4k)
+		return rc_source_fail(err, errlen, -EINVAL,
+			    "the MTU of %s (%u) is too large for AF_XDP frames of %u bytes, which "
+			    "hold frames of up to %u bytes, and multi-buffer AF_XDP is refused here "
+			    "(%s): use --xdp-frame-size 4096 (YAML xdp: { frame_size: 4096 })",
+			    a->ifname, a->mtu, c->xdp.frame_size, room, why);
+	return rc_source_fail(err, errlen, -EINVAL,
+		    "the MTU of %s (%u) is too large for AF_XDP frames of %u bytes, which hold "
+		    "frames of up to %u bytes, and multi-buffer AF_XDP (XDP_USE_SG: Linux 6.6 or "
+		    "later and a driver that supports it) is refused here (%s): lower the MTU "
+		    "(ip link set dev %s mtu %u%s) or capture with --backend afpacket",
+		    a->ifname, a->mtu, c->xdp.frame_size, room, why, a->ifname,
+		    room - FRAME_OVER_MTU, bigger);
 }
 
 static int step_umem(struct afxdp *a, const struct rc_capture_conf *c, char *err,
@@ -756,19 +1006,24 @@ static int step_socket(struct afxdp *a, const struct rc_capture_conf *c, char *e
 		.tx_size = 0,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.xdp_flags = 0,
-		.bind_flags = XDP_USE_NEED_WAKEUP,
+		.bind_flags = XDP_USE_NEED_WAKEUP | (a->sg ? XDP_USE_SG : 0),
 	};
 	struct xdp_options opts = { 0 };
 	socklen_t len = sizeof(opts);
 	bool zc;
 	int r;
 
+	/* for tests: a kernel or driver without multi-buffer AF_XDP */
+	if (a->sg && getenv("RINGCAP_TEST_NO_SG"))
+		return sg_refused(a, c, "RINGCAP_TEST_NO_SG is set", err, errlen);
 	r = xsk_socket__create(&a->xsk, a->ifname, a->queue, a->mem.xsk_umem, &a->rx_own, NULL,
 			       &cfg);
 	if (r < 0) {
 		a->xsk = NULL;
 		if (rc_xdp_is_perm(r))
 			return rc_xdp_fail_perm(err, errlen, a->ifname, "binding the AF_XDP socket");
+		if (a->sg && (r == -EINVAL || r == -EOPNOTSUPP))
+			return sg_refused(a, c, strerror(-r), err, errlen);
 		return rc_source_fail(err, errlen, r, "binding an AF_XDP socket to %s queue %u: %s",
 			    a->ifname, a->queue, strerror(-r));
 	}
@@ -777,10 +1032,28 @@ static int step_socket(struct afxdp *a, const struct rc_capture_conf *c, char *e
 	a->mem.wake_fd = a->fd;
 	zc = getsockopt(a->fd, SOL_XDP, XDP_OPTIONS, &opts, &len) == 0 &&
 	     (opts.flags & XDP_OPTIONS_ZEROCOPY);
-	rc_source_note(&a->base, "queue %u: %s, UMEM of %llu MiB on %s", a->queue,
+	rc_source_note(&a->base, "queue %u: %s, UMEM of %llu MiB on %s%s", a->queue,
 	     zc ? "zero-copy" : "copy mode (the driver has no zero-copy AF_XDP)",
 	     (unsigned long long)(a->mem.area_len >> 20),
-	     a->mem.pages);
+	     a->mem.pages, a->sg ? ", multi-buffer (frames larger than a UMEM frame)" : "");
+	return 0;
+}
+
+static int step_filter(struct afxdp *a, const struct rc_capture_conf *c, char *err,
+		       size_t errlen)
+{
+	char why[512] = "";
+	int r = place_filter(a, c->filter, why, sizeof(why), err, errlen);
+
+	if (r < 0 || !c->filter || !c->filter[0] || a->queue != 0)
+		return r < 0 ? r : 0;
+	if (r == 1)
+		rc_source_note(&a->base, "the capture filter runs in the XDP program%s",
+			       a->dedicated ? " (frames it rejects are dropped: --dedicated-port)" :
+			       ": frames it rejects go on to the host");
+	else
+		rc_source_note(&a->base, "the capture filter cannot run in the XDP program (%s): it "
+			       "runs in user space, on every frame of the port", why);
 	return 0;
 }
 
@@ -848,20 +1121,20 @@ int rc_afxdp_open(const struct rc_capture_conf *c, unsigned queue, struct rc_sou
 	if (nq > 0 && queue >= (unsigned)nq)
 		return rc_source_fail(err, errlen, -EINVAL, "%s has %d RX queue%s; there is no queue %u",
 			 a->ifname, nq, nq == 1 ? "" : "s", queue);
-	/* filter */
-	r = rc_filter_new(c->filter, a->base.dlt, c->snaplen, &a->filter, err, errlen);
-	if (r < 0)
-		return r;
 	r = step_umem(a, c, err, errlen);
 	if (r < 0)
 		return r;
 	/* attach (or share) the interface's program */
-	r = rc_xdp_prog_get(c, a->ifindex, a->ifname, &a->base, &a->prog, err, errlen);
+	r = rc_xdp_prog_get(c, a->ifindex, a->ifname, a->sg, &a->base, &a->prog, err, errlen);
 	if (r < 0)
 		return r;
 	if (queue >= rc_xdp_prog_max_queues(a->prog))
 		return rc_source_fail(err, errlen, -EINVAL, "AF_XDP capture handles queues 0 to %u; not %u",
 			 rc_xdp_prog_max_queues(a->prog) - 1, queue);
+	/* filter: in the program before any frame can reach the socket */
+	r = step_filter(a, c, err, errlen);
+	if (r < 0)
+		return r;
 	r = step_socket(a, c, err, errlen);
 	if (r < 0)
 		return r;
@@ -876,6 +1149,7 @@ int rc_afxdp_open(const struct rc_capture_conf *c, unsigned queue, struct rc_sou
 		return rc_source_fail(err, errlen, r, "reading the XDP program's counters: %s",
 				      strerror(-r));
 	a->base_redirected = cnt.redirected;
+	a->base_filtered = cnt.filtered;
 	r = rc_xdp_prog_add_socket(a->prog, a->xsk);
 	if (r < 0)
 		return rc_source_fail(err, errlen, r,

@@ -49,6 +49,7 @@ struct rc_source_stats {
 	uint64_t link_down;     /* interface went down while capturing */
 	/* AF_XDP only */
 	uint64_t xdp_filtered;      /* rejected by the user-space filter */
+	uint64_t xdp_kernel_filtered; /* rejected by the filter in the XDP program */
 	uint64_t xdp_fill_empty;    /* the FILL ring ran dry */
 	uint64_t xdp_invalid_descs;
 	uint64_t xdp_ring_full;     /* RX ring full (also in kernel_drops) */

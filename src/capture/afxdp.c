@@ -762,7 +762,15 @@ static int xdp_set_filter(struct rc_source *s, const char *expr, char *err, size
 		return rc_source_fail(err, errlen, -EINVAL,
 				      "an AF_XDP capture with --take-matching needs a filter");
 	r = place_filter(AFX(s), expr, why, sizeof(why), err, errlen);
-	return r < 0 ? r : 0;
+	if (r < 0)
+		return r;
+	if (r == 0 && AFX(s)->prog && expr && expr[0] && AFX(s)->queue == 0) {
+		/* said once per capture: by its first queue */
+		snprintf(err, errlen, "the capture filter cannot run in the XDP program (%s): it "
+			 "runs in user space, on every frame of the port", why);
+		return 1;
+	}
+	return 0;
 }
 
 /* The UMEM, which RDMA forwarding registers and sends frames from by

@@ -14,7 +14,9 @@
  *   quiesce   worker thread.  Stop taking new frames; from then on drained()
  *             says whether every frame that got in has been handed out.
  *   stats     any thread.  Cumulative counters.
- *   set_filter  any thread.  Replace the kernel filter atomically.
+ *   set_filter  any thread.  Replace the kernel filter atomically.  0, or
+ *             1 with a note in @err (applied, and worth a log line: where
+ *             it runs, say), or -errno with the message in @err.
  *   export    optional (NULL: no memory to offer).  The capture memory
  *             behind the frames, for a sink that registers it and sends
  *             from it as it is (RDMA forwarding).  With @b NULL, any

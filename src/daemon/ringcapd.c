@@ -551,13 +551,16 @@ static int reload(struct daemon *d, FILE *out)
 			old->run = NULL;
 			old->last_beat = NULL;
 			if (!rc_capture_conf_equal(ns->run->conf, &ncfg->captures[j], false)) {
-				if (rc_run_set_filter(ns->run, ncfg->captures[j].filter, err,
-						      sizeof(err)) < 0)
+				int fr = rc_run_set_filter(ns->run, ncfg->captures[j].filter, err,
+							   sizeof(err));
+
+				if (fr < 0)
 					log_err("capture %s: new filter not applied: %s",
 						ns->conf->name, err);
 				else
-					log_info("capture %s: filter is now '%s'", ns->conf->name,
-						 ncfg->captures[j].filter ? ncfg->captures[j].filter : "");
+					log_info("capture %s: filter is now '%s'%s%s", ns->conf->name,
+						 ncfg->captures[j].filter ? ncfg->captures[j].filter : "",
+						 fr > 0 ? "; " : "", fr > 0 ? err : "");
 			}
 			ns->conf = &ncfg->captures[j];
 			ns->run->conf = ns->conf;

@@ -10,7 +10,10 @@
 # from two, (c) 1514-byte frames (1500-byte IP packets) from two, (d) the
 # same as (c) into a capture that is stopped (SIGSTOP) while the traffic
 # fills its ring and then let go (SIGCONT): how fast it writes a full ring
-# out when it has a CPU to itself (bench/drain.py).  The output
+# out when it has a CPU to itself (bench/drain.py); (f) 64-byte frames from
+# one process with a capture filter that matches one in ten (only the tools
+# that take a filter as words: ringcap, tcpdump), where the CPU per offered
+# frame counts too.  The output
 # directory is a fresh tmpfs and a directory under /var/tmp on the disk.
 # Every point runs REPS times; bench/report.py turns bench/results/raw.txt
 # into bench/results/bench.md (median and min..max) and the gnuplot chart
@@ -20,6 +23,8 @@
 #   FRAMES=500000 REPS=1 BENCH_FS=tmpfs bench/run.sh
 #   TOOLS="rc-def td-def" SCENARIOS="a" bench/run.sh
 #   TOOLS="rc-def rc-xdp xd-def" RESULTS=bench/results/afxdp bench/run.sh
+#   TOOLS="rc-def rc-xdp rc-xdpsh" SCENARIOS=f REPS=1 BENCH_FS=tmpfs \
+#     RESULTS=bench/results/afxdp-filter bench/run.sh
 #
 # FRAMES       frames per run in scenarios a and b (default 2000000)
 # FRAMES_1500  frames per run in scenario c (default FRAMES / 4)
@@ -28,7 +33,7 @@
 # REPS         runs per point (default 3)
 # BENCH_FS     tmpfs | disk | both (default both)
 # TOOLS        tool ids to run (default all; see the table below)
-# SCENARIOS    subset of "a b c d" (default all)
+# SCENARIOS    subset of "a b c d f" (default "a b c d")
 # SETTLE       seconds between the end of the traffic and SIGINT (default
 #              1.5: tcpdump and dumpcap hand over their last block after 1 s)
 # RESULTS      where raw.txt, bench.md and bench.png go (bench/results)
@@ -47,6 +52,8 @@ FRAMES_BURST=${FRAMES_BURST:-32000}
 REPS=${REPS:-3}
 BENCH_FS=${BENCH_FS:-both}
 SCENARIOS=${SCENARIOS:-a b c d}
+# the filter of scenario f: one frame in ten of bench/udp60_10pct.cfg
+FILTER_10PCT="udp dst port 5000"
 SETTLE=${SETTLE:-1.5}
 RESULTS=${RESULTS:-bench/results}
 QUIET_PCT=${QUIET_PCT:-15}
@@ -76,6 +83,7 @@ TOOL_TABLE=(
 	"rc-64|ringcap -B 64MiB|listening on|RINGCAP -i CAP -w OUT -q -B 64MiB"
 	"rc-xdp|ringcap --backend afxdp (native XDP, 64 MiB UMEM)|listening on|RINGCAP -i CAP -w OUT -q --backend afxdp --dedicated-port"
 	"rc-xdpskb|ringcap --backend afxdp --xdp-mode skb|listening on|RINGCAP -i CAP -w OUT -q --backend afxdp --dedicated-port --xdp-mode skb"
+	"rc-xdpsh|ringcap --backend afxdp --take-matching (shared port: needs a filter, scenario f)|listening on|RINGCAP -i CAP -w OUT -q --backend afxdp --take-matching"
 	"td-def|tcpdump (default: 2 MiB)|listening on|tcpdump -i CAP -w OUT -Z root"
 	"td-64|tcpdump -B 65536|listening on|tcpdump -i CAP -w OUT -Z root -B 65536"
 	"dc-def|dumpcap (default: 2 MiB)|Capturing on|dumpcap -i CAP -w OUT -P -q"
@@ -99,14 +107,15 @@ done
 [[ ${#TIDS[@]} -gt 0 ]] || rc_fail "TOOLS='${TOOLS:-}' selects no tool"
 
 # --- scenarios ---------------------------------------------------------------
-declare -A SLABEL SCFG SFRAMES SPROCS SFLEN SBURST
+declare -A SLABEL SCFG SFRAMES SPROCS SFLEN SBURST SFILTER
 SLABEL[a]="64-byte frames, one trafgen process" SCFG[a]=udp60.cfg SFRAMES[a]=$FRAMES SPROCS[a]=1 SFLEN[a]=60
 SLABEL[b]="64-byte frames, two trafgen processes" SCFG[b]=udp60.cfg SFRAMES[b]=$FRAMES SPROCS[b]=2 SFLEN[b]=60
 SLABEL[c]="1500-byte packets (1514-byte frames), two trafgen processes" SCFG[c]=udp1514.cfg SFRAMES[c]=$FRAMES_1500 SPROCS[c]=2 SFLEN[c]=1514
 SLABEL[d]="1500-byte packets, two trafgen processes, into a stopped capture: burst drain" SCFG[d]=udp1514.cfg SFRAMES[d]=$FRAMES_BURST SPROCS[d]=2 SFLEN[d]=1514 SBURST[d]=1
+SLABEL[f]="64-byte frames, one trafgen process, a capture filter that matches 10 % ($FILTER_10PCT)" SCFG[f]=udp60_10pct.cfg SFRAMES[f]=$FRAMES SPROCS[f]=1 SFLEN[f]=60 SFILTER[f]=$FILTER_10PCT
 SCENS=()
 for s in $SCENARIOS; do
-	[[ -n "${SLABEL[$s]:-}" ]] || rc_fail "unknown scenario '$s' (a, b, c, d)"
+	[[ -n "${SLABEL[$s]:-}" ]] || rc_fail "unknown scenario '$s' (a, b, c, d, f)"
 	SCENS+=("$s")
 done
 
@@ -292,6 +301,15 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 	local cmd=${TCMD[$id]} mpid spid="" i ready=0 tg_rc=0 left burst=${SBURST[$sc]:-0}
 	cmd=${cmd//RINGCAP/$RINGCAP} cmd=${cmd//CAP/$RC_CAP} cmd=${cmd//OUT/$out}
 	RUN_ERR=""
+	if [[ -n ${SFILTER[$sc]:-} ]]; then
+		# a filter as words after the flags: ringcap and tcpdump take it so
+		if [[ $id != rc-* && $id != td-* ]]; then
+			raw run "fs=$fs" "scen=$sc" "rep=$rep" "tool=$id" status=fail "waited_s=$QUIET_WAITED" \
+				"err=the bench gives a filter to ringcap and tcpdump only"
+			return 0
+		fi
+		cmd+=" ${SFILTER[$sc]}"
+	fi
 	rm -f "$out" "$res" "$res".* "$log" "$W/smp" "$W/smp.ready" "$W/tg.log" "$W/drain"
 	[[ $id == xd-* ]] && bpffs_up
 
@@ -438,6 +456,7 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 		"tool_cap=$tc" "tool_drop=$td" "busy_pct=$busy" "tg_cpu_s=$(awk -v u="$tg_u" -v s="$tg_s" 'BEGIN{print u + s}')" \
 		"exe=$exe" "threads=$threads" \
 		"traffic_ns=$((w1 - w0))" "tool_traffic_cpu_ns=$((tc1 - tc0))" "tool_wait_ns=$((tw1 - tw0))" \
+		"ksoft_s=$(awk -v k=$((ks1 - ks0)) -v hz="$(getconf CLK_TCK)" 'BEGIN{print k / hz}')" \
 		"burst=$burst" "drain_ns=$drain_ns" "drain_bytes=$drain_bytes" "drain_cpu_ns=$drain_cpu" \
 		"children=$kids" "fixed=${fixed:--}" "err=${RUN_ERR:--}"
 	rm -f "$out"
@@ -465,7 +484,7 @@ for t in "${NA_TABLE[@]}"; do
 done
 for s in "${SCENS[@]}"; do
 	raw scen "scen=$s" "label=${SLABEL[$s]}" "frames=${SFRAMES[$s]}" "procs=${SPROCS[$s]}" "burst=${SBURST[$s]:-0}" \
-		"flen=${SFLEN[$s]}" "cfg=bench/${SCFG[$s]}"
+		"flen=${SFLEN[$s]}" "cfg=bench/${SCFG[$s]}" "filter=${SFILTER[$s]:-}"
 done
 
 total=$((${#FSLIST[@]} * ${#SCENS[@]} * REPS * ${#TIDS[@]}))
@@ -504,9 +523,10 @@ for fs in "${FSLIST[@]}"; do
 							# (d) burst: the drain after SIGCONT; otherwise while the traffic arrived
 							if (v["burst"] == 1) { b = v["drain_bytes"]; t = v["drain_ns"] } else { b = v["win_bytes"]; t = v["win_ns"] }
 							drain = t > 0 ? b * 1e3 / t : 0
-							printf "sent %d captured %d loss %.3f%% cpu %.1f ns/frame drain %.0f MB/s (other load %s%%%s)\n",
+							printf "sent %d captured %d loss %.3f%% cpu %.1f ns/frame (%.1f per frame sent) drain %.0f MB/s (other load %s%%%s)\n",
 								v["sent"], v["captured"], v["sent"] ? 100 * (v["sent"] - v["captured"]) / v["sent"] : 0,
 								v["captured"] ? cpu * 1e9 / v["captured"] : 0,
+								v["sent"] ? cpu * 1e9 / v["sent"] : 0,
 								drain, v["other_pct"],
 								v["noisy"] == 1 ? ", still above QUIET_PCT after " retries " tries: kept, marked" : ""
 						}'

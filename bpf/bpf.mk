@@ -9,7 +9,7 @@
 #
 # AF_XDP needs libbpf, libxdp (pkg-config), clang and bpftool.  When one is
 # missing the rest of ringcap still builds: the AF_XDP files (capture/afxdp.c,
-# umem.c, xdp_prog.c, xdp_owner.c, xdp_env.c) compile to nothing,
+# afxdp_setup.c, umem.c, xdp_prog.c, xdp_owner.c, xdp_env.c) compile to nothing,
 # RC_HAVE_AFXDP stays undefined (--backend afxdp then says so) and the
 # AF_XDP tests skip.  `make deps` installs all of them.
 #   make BPF_CLANG=clang-14 BPFTOOL=/path/to/bpftool   other tools

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * AF_XDP source; see afxdp.h for the contract.
+ * AF_XDP source, the running half; see afxdp.h for the contract,
+ * afxdp_setup.c for how a source is set up, afxdp_priv.h for the state
+ * the two share.
  *
  * What it owns, per RX queue: one AF_XDP socket with its RX ring, its UMEM
  * (umem.h: the memory, the FILL ring and the spare queue), a few batch
@@ -10,16 +12,12 @@
  * changes for the whole process (libbpf's print hook, bpffs) is xdp_env.h's,
  * started and stopped by the program, not here.
  *
- * Set-up is a row of small steps (check → resolve → link → umem →
- * program → filter → socket → slots and fill → map), each failing with a
- * message that names it.  Frames start to flow only at the last step, when
- * the socket enters the program's XSKMAP.
- *
  * The capture filter runs in the XDP program (xdp_prog.h translates it):
  * frames that fail it never reach the socket.  One it cannot translate runs
  * here, on every frame, with a note that says why; on a shared port
  * (--take-matching) that would take every frame from the host, so there it
- * is refused instead.
+ * is refused instead.  A change of filter (set_filter) moves it between the
+ * two places so that no frame meets neither the old filter nor the new.
  *
  * Leases: a batch is a run of RX descriptors taken in one peek, held in a
  * slot; the slot's lease returns its chunk addresses to the FILL ring when
@@ -27,9 +25,9 @@
  * longer held (lease.h: that state, set after the hook, is the one truth).
  * Slots may be released in any order and from any thread (umem.h says why
  * that is safe).  Frames that fail a user-space filter go back at once and
- * never appear in a batch.  A worker that finds only a few frames waiting leaves
- * them a moment to gather company (see hold()): wake-ups, not frames, are
- * what costs here.
+ * never appear in a batch.  A worker that finds only a few frames waiting
+ * leaves them a moment to gather company (see hold()): wake-ups, not
+ * frames, are what costs here.
  *
  * Forwarding: the UMEM is offered to sinks that register it (the export
  * op); a batch is never one block, its frames are scattered over the
@@ -59,87 +57,29 @@
  *
  * Threads: the worker calls next/wait/done/quiesce/drained; the lease
  * release hook runs wherever the last reference is dropped; stats and
- * set_filter may be called from any thread; open and free from the
- * owner's thread.
+ * set_filter may be called from any thread; free from the owner's thread.
  */
-#include "afxdp.h"
+#include "afxdp_priv.h"
 
 #ifdef RC_HAVE_AFXDP
 
-/* before any <linux/if.h>: glibc's and the kernel's ifreq then agree */
-#include <net/if.h>
-
-#include <dirent.h>
 #include <errno.h>
-#include <linux/ethtool.h>
-#include <linux/if_arp.h>
-#include <linux/if_packet.h>
-#include <linux/sockios.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <pcap/pcap.h>
-/* libpcap and the kernel both define struct bpf_insn; the kernel's is only
- * named (never used) below, so it gets another name here. */
-#define bpf_insn rc_kernel_bpf_insn
-#include <xdp/xsk.h>
-#undef bpf_insn
 
 #include "../common/cleanup.h"
 #include "../common/clock.h"
 #include "../common/counter.h"
 #include "filter.h"
-#include "lease.h"
-#include "umem.h"
-#include "xdp_prog.h"
 
-/* The consent, as this module checks it for every front end (the CLI and
- * the YAML check it first, in their own words). */
-#define RC_AFXDP_CONSENT \
-	"AF_XDP takes the frames it captures away from the host's network stack: on a " \
-	"dedicated capture port (SPAN/TAP) say so with --dedicated-port (YAML xdp: " \
-	"{ dedicated_port: true }) and every frame is taken; on a port the host uses, give a " \
-	"filter and --take-matching (YAML xdp: { take_matching: true }): the frames that match " \
-	"it are taken from the host, the others reach it as before"
-#define RC_AFXDP_CONSENT_BOTH \
-	"--dedicated-port and --take-matching (dedicated_port and take_matching) exclude each " \
-	"other: a dedicated port gives every frame to the capture, --take-matching only the " \
-	"frames that match the filter"
-#define RC_AFXDP_CONSENT_FILTER \
-	"--take-matching (take_matching: true) takes the frames that match the capture " \
-	"filter from the host: give a filter"
-
-#define META_LEN 8u
-#define BATCH_MAX 1024u
-#define NSLOTS 16u
-/* each slot's room for frames put together from several descriptors */
-#define ARENA_LEN (512u << 10)
-/* AF_XDP multi-buffer (Linux 6.6); the headers here may be older */
-#ifndef XDP_USE_SG
-#define XDP_USE_SG (1 << 4)
-#endif
-#ifndef XDP_PKT_CONTD
-#define XDP_PKT_CONTD (1 << 0)
-#endif
-/* The kernel puts a frame XDP_PACKET_HEADROOM (256) + this many bytes into
- * its chunk, so the 8-byte stamp right before it shares the frame's first
- * cache line: one miss per frame instead of two. */
-#define UMEM_HEADROOM META_LEN
-/* the largest frame of an MTU: the Ethernet header and one VLAN tag more */
-#define FRAME_OVER_MTU 18u
-#define NSEC 1000000000LL
-#define TAI_REFRESH_NS NSEC
 #define DRAIN_GRACE_NS (100LL * 1000000LL)
 #define PREFETCH_AHEAD 8u
 #define HOLD_MIN_NS 20000LL
-#define HOLD_START_NS 200000LL
 #define HOLD_MAX_NS 1000000LL
 
 /*
@@ -148,7 +88,7 @@
  * measurement between two REALTIME reads is off by far less than half a
  * second, so rounding gives the offset exactly.
  */
-static int64_t measure_tai_offset(void)
+int64_t rc_afxdp_measure_tai_offset(void)
 {
 	int64_t r1 = (int64_t)rc_clock_ns(CLOCK_REALTIME);
 	int64_t t = (int64_t)rc_clock_ns(CLOCK_TAI);
@@ -158,63 +98,8 @@ static int64_t measure_tai_offset(void)
 	return (d >= 0 ? (d + NSEC / 2) / NSEC : (d - NSEC / 2) / NSEC) * NSEC;
 }
 
-/* A batch: a run of RX descriptors taken in one peek, behind one lease. */
-struct batch_slot {
-	struct rc_lease lease;
-	uint32_t n;                /* free: !rc_lease_held(&lease) */
-	uint64_t *addrs;           /* the chunks behind frames[] */
-	struct rc_frame *frames;
-	uint8_t *arena;            /* multi-buffer frames, put together (or NULL) */
-	uint32_t arena_used;
-};
-
-struct afxdp {
-	struct rc_source base;
-	char ifname[IF_NAMESIZE];
-	int ifindex;
-	uint32_t queue;
-	int fd;                    /* the socket, -1 for rc_afxdp_open_mem() */
-	struct xsk_socket *xsk;
-	struct xsk_ring_cons rx_own;
-	struct xsk_ring_cons *rx;
-	struct rc_umem mem;        /* the UMEM and its FILL/spare queue (umem.h) */
-	struct rc_xdp_prog *prog;  /* the interface's XDP program (xdp_prog.h) */
-	uint32_t mtu;
-	uint64_t base_redirected;  /* the queue's counters when this socket joined */
-	uint64_t base_filtered;
-	bool dedicated;            /* --dedicated-port: everything may be taken */
-	bool sg;                   /* bound with XDP_USE_SG */
-
-	/* worker */
-	struct rc_lease_owner owner;
-	struct batch_slot *slots;
-	unsigned next_slot;
-	uint32_t batch_max;
-	uint64_t *rejects;
-	struct bpf_program *filter; /* NULL: every frame */
-	unsigned filter_gen_seen;
-	int64_t tai_off;
-	int64_t tai_next_ns;       /* CLOCK_MONOTONIC_COARSE */
-	bool tai_fixed;
-	bool quiesced;
-	int64_t quiesce_ns;
-	int64_t hold_until;        /* CLOCK_MONOTONIC; 0 = not holding */
-	int64_t hold_ns;
-
-	/* set_filter hand-over */
-	pthread_mutex_t filter_lock;
-	struct bpf_program *filter_next;
-	unsigned filter_gen;
-
-	/* single-writer counters (the worker) */
-	uint64_t taken;            /* frames taken from the RX ring */
-	uint64_t frames, bytes, filtered, ts_fallback, batches, malformed;
-};
-
-#define AFX(s) ((struct afxdp *)(s))
-
 /* The lease hook: the one place where batch memory returns to the kernel. */
-static void slot_release(struct rc_lease_owner *owner, struct rc_lease *l)
+void rc_afxdp_slot_release(struct rc_lease_owner *owner, struct rc_lease *l)
 {
 	struct afxdp *a = (struct afxdp *)((char *)owner - offsetof(struct afxdp, owner));
 	struct batch_slot *sl = &a->slots[l->unit];
@@ -255,7 +140,7 @@ static void tai_refresh(struct afxdp *a)
 
 	if (a->tai_fixed || now < a->tai_next_ns)
 		return;
-	a->tai_off = measure_tai_offset();
+	a->tai_off = rc_afxdp_measure_tai_offset();
 	a->tai_next_ns = now + TAI_REFRESH_NS;
 }
 
@@ -712,8 +597,8 @@ static void hand_over_filter(struct afxdp *a, struct bpf_program *p)
  * new one, or, while they change places between the program and here,
  * both: none is taken that neither accepts.
  */
-static int place_filter(struct afxdp *a, const char *expr, char *why, size_t whylen, char *err,
-			size_t errlen)
+int rc_afxdp_place_filter(struct afxdp *a, const char *expr, char *why, size_t whylen,
+			  char *err, size_t errlen)
 {
 	struct bpf_program *p = NULL;
 	int r;
@@ -761,7 +646,7 @@ static int xdp_set_filter(struct rc_source *s, const char *expr, char *err, size
 	if (!AFX(s)->dedicated && (!expr || !expr[0]))
 		return rc_source_fail(err, errlen, -EINVAL,
 				      "an AF_XDP capture with --take-matching needs a filter");
-	r = place_filter(AFX(s), expr, why, sizeof(why), err, errlen);
+	r = rc_afxdp_place_filter(AFX(s), expr, why, sizeof(why), err, errlen);
 	if (r < 0)
 		return r;
 	if (r == 0 && AFX(s)->prog && expr && expr[0] && AFX(s)->queue == 0) {
@@ -815,7 +700,7 @@ static void xdp_free(struct rc_source *s)
 	free(a);
 }
 
-static const struct rc_source_ops afxdp_ops = {
+const struct rc_source_ops rc_afxdp_ops = {
 	.name = "afxdp",
 	.next = xdp_next,
 	.wait = xdp_wait,
@@ -832,370 +717,6 @@ void rc_afxdp_set_tai_offset(struct rc_source *s, int64_t offset_ns)
 {
 	AFX(s)->tai_off = offset_ns;
 	AFX(s)->tai_fixed = true;
-}
-
-/* ------------------------------------------------------------------ */
-/* set-up steps                                                        */
-
-/* What one UMEM frame of @frame_size bytes holds of a frame. */
-static uint32_t frame_room(uint32_t frame_size)
-{
-	return frame_size - XDP_PACKET_HEADROOM - UMEM_HEADROOM;
-}
-
-static int step_check(const struct rc_capture_conf *c, char *err, size_t errlen)
-{
-	const struct rc_xdp_conf *x = &c->xdp;
-
-	if (!x->dedicated_port && !x->take_matching)
-		return rc_source_fail(err, errlen, -EINVAL, "%s", RC_AFXDP_CONSENT);
-	if (x->dedicated_port && x->take_matching)
-		return rc_source_fail(err, errlen, -EINVAL, "%s", RC_AFXDP_CONSENT_BOTH);
-	if (x->take_matching && (!c->filter || !c->filter[0]))
-		return rc_source_fail(err, errlen, -EINVAL, "%s", RC_AFXDP_CONSENT_FILTER);
-	if (x->frame_size != 2048 && x->frame_size != 4096)
-		return rc_source_fail(err, errlen, -EINVAL,
-			    "AF_XDP frame size %u is not a UMEM frame size (2048 or 4096)",
-			    x->frame_size);
-	if (x->ring_size < 64 || x->ring_size > (1u << 20) || (x->ring_size & (x->ring_size - 1)))
-		return rc_source_fail(err, errlen, -EINVAL,
-			    "AF_XDP ring size %u is not a power of two between 64 and 1048576",
-			    x->ring_size);
-	if (x->frame_count < 64 || x->frame_count > (1u << 22))
-		return rc_source_fail(err, errlen, -EINVAL,
-			    "AF_XDP frame count %u is not between 64 and 4194304", x->frame_count);
-	if (!c->snaplen)
-		return rc_source_fail(err, errlen, -EINVAL, "snaplen 0 is not a capture length");
-	return 0;
-}
-
-/* Batch slots and the first FILL entries. */
-static int step_slots(struct afxdp *a, const struct rc_capture_conf *c)
-{
-	a->batch_max = RC_MIN(BATCH_MAX, c->xdp.ring_size);
-	a->slots = calloc(NSLOTS, sizeof(*a->slots));
-	a->rejects = calloc(a->batch_max, sizeof(*a->rejects));
-	if (!a->slots || !a->rejects)
-		return -ENOMEM;
-	for (unsigned i = 0; i < NSLOTS; i++) {
-		rc_lease_init(&a->slots[i].lease, &a->owner, i);
-		a->slots[i].addrs = calloc(a->batch_max, sizeof(uint64_t));
-		a->slots[i].frames = calloc(a->batch_max, sizeof(struct rc_frame));
-		if (!a->slots[i].addrs || !a->slots[i].frames)
-			return -ENOMEM;
-	}
-	return rc_umem_fill_all(&a->mem);
-}
-
-static void afxdp_freep(struct afxdp **a)
-{
-	if (*a)
-		xdp_free(&(*a)->base);
-}
-
-static struct afxdp *afxdp_alloc(const struct rc_capture_conf *c)
-{
-	_cleanup_(afxdp_freep) struct afxdp *a = calloc(1, sizeof(*a));
-
-	if (!a)
-		return NULL;
-	a->fd = -1;
-	a->base.ops = &afxdp_ops;
-	a->owner.release = slot_release;
-	a->base.dlt = DLT_EN10MB;
-	a->base.snaplen = c->snaplen;
-	a->dedicated = c->xdp.dedicated_port;
-	a->tai_off = measure_tai_offset();
-	a->tai_next_ns = (int64_t)rc_clock_ns(CLOCK_MONOTONIC_COARSE) + TAI_REFRESH_NS;
-	a->hold_ns = HOLD_START_NS;
-	pthread_mutex_init(&a->filter_lock, NULL);
-	if (rc_umem_init(&a->mem, c->xdp.frame_size, c->xdp.frame_count) < 0)
-		return NULL;
-	return TAKE_PTR(a);
-}
-
-/*
- * Ethernet only; and does a frame fit one UMEM chunk after the kernel's
- * headroom?  The largest frame is the MTU plus the Ethernet header and one
- * VLAN tag.  One that does not fit needs multi-buffer AF_XDP (a->sg);
- * whether the kernel and driver allow it shows at bind.
- */
-static int step_link(struct afxdp *a, const struct rc_capture_conf *c, char *err,
-		     size_t errlen)
-{
-	struct ifreq ifr = { 0 };
-	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return rc_source_fail(err, errlen, -errno, "socket(AF_INET): %s", strerror(errno));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		return rc_source_fail(err, errlen, -errno, "cannot read the link type of %s: %s", a->ifname,
-			    strerror(errno));
-	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
-		return rc_source_fail(err, errlen, -EPROTONOSUPPORT,
-			    "%s has link type %u (ARPHRD); AF_XDP capture supports Ethernet "
-			    "interfaces only (use afpacket)", a->ifname, ifr.ifr_hwaddr.sa_family);
-	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
-		return rc_source_fail(err, errlen, -errno, "cannot read the MTU of %s: %s", a->ifname,
-			    strerror(errno));
-	a->mtu = (uint32_t)ifr.ifr_mtu;
-	a->sg = a->mtu + FRAME_OVER_MTU > frame_room(c->xdp.frame_size);
-	return 0;
-}
-
-/* The message for an MTU that needs multi-buffer AF_XDP where it was
- * refused (@why); returns -EINVAL.  Its advice works from the CLI as it
- * stands: the MTU it names fits the frame size in use. */
-static int sg_refused(struct afxdp *a, const struct rc_capture_conf *c, const char *why,
-		      char *err, size_t errlen)
-{
-	uint32_t room = frame_room(c->xdp.frame_size), room4k = frame_room(4096);
-	char bigger[64] = "";
-
-	if (c->xdp.frame_size < 4096)
-		snprintf(bigger, sizeof(bigger), "; with --xdp-frame-size 4096, up to %u",
-			 room4k - FRAME_OVER_MTU);
-	if (c->xdp.frame_size < 4096 && a->mtu + FRAME_OVER_MTU <= room4k)
-		return rc_source_fail(err, errlen, -EINVAL,
-			    "the MTU of %s (%u) is too large for AF_XDP frames of %u bytes, which "
-			    "hold frames of up to %u bytes, and multi-buffer AF_XDP is refused here "
-			    "(%s): use --xdp-frame-size 4096 (YAML xdp: { frame_size: 4096 })",
-			    a->ifname, a->mtu, c->xdp.frame_size, room, why);
-	return rc_source_fail(err, errlen, -EINVAL,
-		    "the MTU of %s (%u) is too large for AF_XDP frames of %u bytes, which hold "
-		    "frames of up to %u bytes, and multi-buffer AF_XDP (XDP_USE_SG: Linux 6.6 or "
-		    "later and a driver that supports it) is refused here (%s): lower the MTU "
-		    "(ip link set dev %s mtu %u%s) or capture with --backend afpacket",
-		    a->ifname, a->mtu, c->xdp.frame_size, room, why, a->ifname,
-		    room - FRAME_OVER_MTU, bigger);
-}
-
-static int step_umem(struct afxdp *a, const struct rc_capture_conf *c, char *err,
-		     size_t errlen)
-{
-	int r;
-
-	r = rc_umem_map(&a->mem);
-	if (r < 0)
-		return rc_source_fail(err, errlen, r, "allocating the %llu MiB UMEM for %s queue %u: %s",
-			    (unsigned long long)(a->mem.area_len >> 20), a->ifname, a->queue,
-			    strerror(-r));
-	r = rc_umem_register(&a->mem, c->xdp.ring_size, UMEM_HEADROOM);
-	if (r < 0 && !a->mem.xsk_umem) {
-		if (rc_xdp_is_perm(r))
-			return rc_xdp_fail_perm(err, errlen, a->ifname, "socket(AF_XDP)");
-		if (r == -ENOBUFS || r == -ENOMEM)
-			return rc_source_fail(err, errlen, -ENOBUFS,
-				    "registering the %llu MiB UMEM for %s queue %u: %s; the UMEM is "
-				    "locked in memory: grant CAP_IPC_LOCK, raise RLIMIT_MEMLOCK "
-				    "(LimitMEMLOCK=) or lower frame_count",
-				    (unsigned long long)(a->mem.area_len >> 20), a->ifname, a->queue,
-				    strerror(-r));
-		return rc_source_fail(err, errlen, r, "registering the UMEM for %s queue %u: %s", a->ifname,
-			    a->queue, strerror(-r));
-	}
-	if (r < 0)
-		return rc_source_fail(err, errlen, r, "FD_CLOEXEC on the AF_XDP socket: %s",
-			    strerror(-r));
-	return 0;
-}
-
-/*
- * Bind without XDP_ZEROCOPY or XDP_COPY: the kernel tries zero-copy and
- * falls back to copy mode by itself when the driver cannot; XDP_OPTIONS
- * then says which one it chose.
- */
-static int step_socket(struct afxdp *a, const struct rc_capture_conf *c, char *err,
-		       size_t errlen)
-{
-	struct xsk_socket_config cfg = {
-		.rx_size = c->xdp.ring_size,
-		.tx_size = 0,
-		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.xdp_flags = 0,
-		.bind_flags = XDP_USE_NEED_WAKEUP | (a->sg ? XDP_USE_SG : 0),
-	};
-	struct xdp_options opts = { 0 };
-	socklen_t len = sizeof(opts);
-	bool zc;
-	int r;
-
-	/* for tests: a kernel or driver without multi-buffer AF_XDP */
-	if (a->sg && getenv("RINGCAP_TEST_NO_SG"))
-		return sg_refused(a, c, "RINGCAP_TEST_NO_SG is set", err, errlen);
-	r = xsk_socket__create(&a->xsk, a->ifname, a->queue, a->mem.xsk_umem, &a->rx_own, NULL,
-			       &cfg);
-	if (r < 0) {
-		a->xsk = NULL;
-		if (rc_xdp_is_perm(r))
-			return rc_xdp_fail_perm(err, errlen, a->ifname, "binding the AF_XDP socket");
-		if (a->sg && (r == -EINVAL || r == -EOPNOTSUPP))
-			return sg_refused(a, c, strerror(-r), err, errlen);
-		return rc_source_fail(err, errlen, r, "binding an AF_XDP socket to %s queue %u: %s",
-			    a->ifname, a->queue, strerror(-r));
-	}
-	a->rx = &a->rx_own;
-	a->fd = xsk_socket__fd(a->xsk);
-	a->mem.wake_fd = a->fd;
-	zc = getsockopt(a->fd, SOL_XDP, XDP_OPTIONS, &opts, &len) == 0 &&
-	     (opts.flags & XDP_OPTIONS_ZEROCOPY);
-	rc_source_note(&a->base, "queue %u: %s, UMEM of %llu MiB on %s%s", a->queue,
-	     zc ? "zero-copy" : "copy mode (the driver has no zero-copy AF_XDP)",
-	     (unsigned long long)(a->mem.area_len >> 20),
-	     a->mem.pages, a->sg ? ", multi-buffer (frames larger than a UMEM frame)" : "");
-	return 0;
-}
-
-static int step_filter(struct afxdp *a, const struct rc_capture_conf *c, char *err,
-		       size_t errlen)
-{
-	char why[512] = "";
-	int r = place_filter(a, c->filter, why, sizeof(why), err, errlen);
-
-	if (r < 0 || !c->filter || !c->filter[0] || a->queue != 0)
-		return r < 0 ? r : 0;
-	if (r == 1)
-		rc_source_note(&a->base, "the capture filter runs in the XDP program%s",
-			       a->dedicated ? " (frames it rejects are dropped: --dedicated-port)" :
-			       ": frames it rejects go on to the host");
-	else
-		rc_source_note(&a->base, "the capture filter cannot run in the XDP program (%s): it "
-			       "runs in user space, on every frame of the port", why);
-	return 0;
-}
-
-int rc_afxdp_queue_count(const char *iface)
-{
-	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
-	struct ifreq ifr = { 0 };
-	char path[64 + IF_NAMESIZE];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	if (!iface || !iface[0] || strlen(iface) >= IF_NAMESIZE || !if_nametoindex(iface))
-		return -ENODEV;
-	{
-		_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-		if (fd >= 0) {
-			snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
-			ifr.ifr_data = (void *)&ch;
-			if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
-				n = (int)(ch.rx_count + ch.combined_count);
-		}
-	}
-	if (n > 0)
-		return n;
-	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", iface);
-	d = opendir(path);
-	if (!d)
-		return 1;
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "rx-", 3))
-			n++;
-	closedir(d);
-	return n > 0 ? n : 1;
-}
-
-int rc_afxdp_open(const struct rc_capture_conf *c, unsigned queue, struct rc_source **ret,
-		  char *err, size_t errlen)
-{
-	_cleanup_(afxdp_freep) struct afxdp *a = NULL;
-	struct rc_xdp_counters cnt;
-	int r, nq;
-
-	r = step_check(c, err, errlen);
-	if (r < 0)
-		return r;
-	if (!c->iface || !c->iface[0] || strlen(c->iface) >= IF_NAMESIZE)
-		return rc_source_fail(err, errlen, -ENODEV, "interface name '%s' is not valid",
-			    c->iface ? c->iface : "");
-	a = afxdp_alloc(c);
-	if (!a)
-		return -ENOMEM;
-	a->queue = queue;
-	snprintf(a->ifname, sizeof(a->ifname), "%s", c->iface);
-
-	/* resolve */
-	a->ifindex = (int)if_nametoindex(a->ifname);
-	if (a->ifindex == 0)
-		return rc_source_fail(err, errlen, -ENODEV, "no such interface: %s", a->ifname);
-	r = step_link(a, c, err, errlen);
-	if (r < 0)
-		return r;
-	nq = rc_afxdp_queue_count(a->ifname);
-	if (nq > 0 && queue >= (unsigned)nq)
-		return rc_source_fail(err, errlen, -EINVAL, "%s has %d RX queue%s; there is no queue %u",
-			 a->ifname, nq, nq == 1 ? "" : "s", queue);
-	r = step_umem(a, c, err, errlen);
-	if (r < 0)
-		return r;
-	/* attach (or share) the interface's program */
-	r = rc_xdp_prog_get(c, a->ifindex, a->ifname, a->sg, &a->base, &a->prog, err, errlen);
-	if (r < 0)
-		return r;
-	if (queue >= rc_xdp_prog_max_queues(a->prog))
-		return rc_source_fail(err, errlen, -EINVAL, "AF_XDP capture handles queues 0 to %u; not %u",
-			 rc_xdp_prog_max_queues(a->prog) - 1, queue);
-	/* filter: in the program before any frame can reach the socket */
-	r = step_filter(a, c, err, errlen);
-	if (r < 0)
-		return r;
-	r = step_socket(a, c, err, errlen);
-	if (r < 0)
-		return r;
-	r = step_slots(a, c);
-	if (r < 0)
-		return rc_source_fail(err, errlen, r, "setting up the batches of %s queue %u: %s",
-				      a->ifname, queue, strerror(-r));
-	/* map: from here on, frames flow.  The counter is read first, so
-	 * that every frame redirected to this socket is counted. */
-	r = rc_xdp_prog_counters(a->prog, queue, &cnt);
-	if (r < 0)
-		return rc_source_fail(err, errlen, r, "reading the XDP program's counters: %s",
-				      strerror(-r));
-	a->base_redirected = cnt.redirected;
-	a->base_filtered = cnt.filtered;
-	r = rc_xdp_prog_add_socket(a->prog, a->xsk);
-	if (r < 0)
-		return rc_source_fail(err, errlen, r,
-				      "adding the AF_XDP socket of %s queue %u to the XSKMAP: %s",
-				      a->ifname, queue, strerror(-r));
-	*ret = &TAKE_PTR(a)->base;
-	return 0;
-}
-
-int rc_afxdp_open_mem(const struct rc_capture_conf *c, void *umem, uint64_t umem_len,
-		      struct xsk_ring_cons *rx, struct xsk_ring_prod *fill,
-		      struct rc_source **ret, char *err, size_t errlen)
-{
-	_cleanup_(afxdp_freep) struct afxdp *a = NULL;
-	int r;
-
-	r = step_check(c, err, errlen);
-	if (r < 0)
-		return r;
-	if ((uint64_t)c->xdp.frame_count * c->xdp.frame_size > umem_len)
-		return rc_source_fail(err, errlen, -EINVAL, "the UMEM is smaller than %u frames of %u bytes",
-			    c->xdp.frame_count, c->xdp.frame_size);
-	a = afxdp_alloc(c);
-	if (!a)
-		return -ENOMEM;
-	snprintf(a->ifname, sizeof(a->ifname), "%s", c->iface ? c->iface : "mem");
-	rc_umem_use(&a->mem, umem, fill);
-	a->rx = rx;
-	r = rc_filter_new(c->filter, a->base.dlt, c->snaplen, &a->filter, err, errlen);
-	if (r == 0)
-		r = step_slots(a, c);
-	if (r < 0) {
-		if (!err[0])
-			rc_source_fail(err, errlen, r, "setting up the batches: %s", strerror(-r));
-		return r;
-	}
-	*ret = &TAKE_PTR(a)->base;
-	return 0;
 }
 
 #endif /* RC_HAVE_AFXDP */

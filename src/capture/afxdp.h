@@ -15,9 +15,11 @@
  *
  * A program that captures with it calls rc_xdp_process_init() first and
  * rc_xdp_process_fini() at the end (xdp_env.h: libbpf's and libxdp's print
- * hooks, bpffs for libxdp's dispatcher).  Inside: afxdp.c (the source),
- * umem.c (the UMEM and its FILL/spare queue), xdp_prog.c (the program on
- * an interface), xdp_owner.c (stale programs), xdp_env.c.
+ * hooks, bpffs for libxdp's dispatcher).  Inside: afxdp.c (the running
+ * source) and afxdp_setup.c (its set-up), sharing afxdp_priv.h; umem.c
+ * (the UMEM and its FILL/spare queue), xdp_prog.c (the program on an
+ * interface), xdp_filter.c (the capture filter translated for it),
+ * xdp_owner.c (stale programs), xdp_env.c.
  *
  * Only built with RC_HAVE_AFXDP (bpf/bpf.mk defines it when libbpf, libxdp,
  * clang and bpftool are there).

@@ -38,7 +38,7 @@ const char rc_capture_usage[] =
 	"  --max-total SIZE  keep the files together under SIZE (needs -C or -G)\n"
 	"  -B RING_SIZE      kernel ring size (bare number: KiB, as tcpdump; default 64MiB)\n"
 	"  --block-size SIZE ring block size (default 1MiB)\n"
-	"  --frame-size SIZE ring frame size (default 2048)\n"
+	"  --frame-size SIZE afpacket: ring frame size (default 2048)\n"
 	"  --retire-timeout TIME  hand a part-filled block over after TIME (default 40ms)\n"
 	"  -p                do not put the interface into promiscuous mode\n"
 	"  -q                no live status line\n"

@@ -45,6 +45,11 @@ def derive(r):
     mark = num(r.get("mark_cpu_s"))
     if mark is not None:
         cpu -= mark
+    # while the traffic ran: the tool, the sender with the softirq work it
+    # runs (the kernel's filter and the copy into the ring), and ksoftirqd
+    tcpu = num(r.get("tool_traffic_cpu_ns"))
+    allcpu = (tcpu / 1e9 + num(r.get("tg_cpu_s"), 0) + num(r.get("ksoft_s"), 0)
+              if tcpu is not None and r.get("ksoft_s") is not None else None)
     win_ns = num(r.get("win_ns"), 0)
     tns = num(r.get("traffic_ns"))
     burst = r.get("burst") == "1"
@@ -78,6 +83,8 @@ def derive(r):
         "captured": cap,
         "loss": 100 * (sent - cap) / sent if sent else None,
         "cpu": cpu * 1e9 / cap if cap else None,
+        "cpu_off": cpu * 1e9 / sent if sent else None,
+        "all_off": allcpu * 1e9 / sent if sent and allcpu is not None else None,
         "drain": (fbytes * 1e3 / dur if dur else None) if disk else
                  (num(r["win_bytes"]) * 1e3 / win_ns if win_ns else None),
         "rate": num(r["win_rx"]) * 1e3 / win_ns if win_ns and not burst else None,
@@ -211,6 +218,10 @@ def main():
       "counted from the start of the traffic to the exit, divided by frames captured. Start-up work "
       "(ring allocation) is left out. The kernel's copy into the tool's ring runs in the sender's "
       "softirq and is not in this number.")
+    w("- **CPU ns / frame sent** (scenarios with a filter): the same CPU time divided by the frames that "
+      "arrived, matching or not; **all CPU ns / frame sent** adds trafgen's CPU time (with the softirq work "
+      "it runs: the kernel's filter, the XDP program, the copy into the ring) and ksoftirqd's, while the "
+      "traffic ran: the receive path's whole cost per offered frame, sending included.")
     w("- **drain MB/s**: bytes the tool wrote into its file while the traffic was arriving, divided by that time "
       "(MB = 10⁶ bytes; bench/sample.py reads the interface counter and the file size every 5 ms; the window runs from "
       "the first to the last frame arriving, ±10 ms). A tool that keeps up drains at the arrival rate × record size.")
@@ -327,14 +338,24 @@ def main():
                   f"{cpu_mib[0] * rec / 1048576:.1f} ns of CPU per record for write() alone.")
                 w("")
             burst = s.get("burst") == "1"
-            if burst:
+            filt = bool(s.get("filter"))
+            if filt:
+                w(f"Capture filter `{s['filter']}`.")
+                w("")
+                w("| tool | frames sent | frames captured | tool drops | CPU ns / captured frame "
+                  "| CPU ns / frame sent | all CPU ns / frame sent | arrival Mframes/s | on CPU % "
+                  "| waiting for a CPU % |")
+            elif burst:
                 w("| tool | frames sent | frames captured | loss % | tool drops | CPU ns / captured frame "
                   "| drain MB/s | % of write() limit | % of capture-shaped limit | drain ms "
                   "| on CPU % while draining |")
             else:
                 w("| tool | frames sent | frames captured | loss % | tool drops | CPU ns / captured frame "
                   "| drain MB/s | arrival Mframes/s | on CPU % | waiting for a CPU % |")
-            w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if burst else ""))
+            if not filt:
+                w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if burst else ""))
+            else:
+                w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             for t in tools:
                 tid = t["id"]
                 rs = runs_of(fsn, sc, tid)
@@ -343,7 +364,9 @@ def main():
                 d = [derive(r) for r in ok]
                 a = {k: agg([x[k] for x in d]) for k in
                      ("sent", "captured", "loss", "cpu", "drain", "rate", "drops", "busy",
-                      "oncpu", "waitcpu", "dcpu", "dms")}
+                      "oncpu", "waitcpu", "dcpu", "dms", "cpu_off", "all_off")}
+                if filt:
+                    a["loss"] = None  # most frames fail the filter: no loss to tell
                 a["pct"] = agg([x["drain"] * 100 / bwa[0] if x["drain"] else None for x in d]) if bwa else None
                 a["spct"] = agg([x["drain"] * 100 / shpa[0] if x["drain"] else None for x in d]) if shpa else None
                 name = t["label"]
@@ -362,8 +385,13 @@ def main():
                         name += " ‡"
                     tail = (f"{fmt(a['pct'], 0)} | {fmt(a['spct'], 0)} | {fmt(a['dms'], 1)} | {fmt(a['dcpu'], 0)}" if burst else
                             f"{fmt(a['rate'], 2)} | {fmt(a['oncpu'], 0)} | {fmt(a['waitcpu'], 0)}")
-                    w(f"| {name} | {fmt(a['sent'], 0)} | {fmt(a['captured'], 0)}{dag} | {fmt(a['loss'], 3)} "
-                      f"| {fmt(a['drops'], 0)} | {fmt(a['cpu'], 1)} | {fmt(a['drain'], 0)} | {tail} |")
+                    if filt:
+                        w(f"| {name} | {fmt(a['sent'], 0)} | {fmt(a['captured'], 0)}{dag} "
+                          f"| {fmt(a['drops'], 0)} | {fmt(a['cpu'], 1)} | {fmt(a['cpu_off'], 1)} "
+                          f"| {fmt(a['all_off'], 1)} | {tail} |")
+                    else:
+                        w(f"| {name} | {fmt(a['sent'], 0)} | {fmt(a['captured'], 0)}{dag} | {fmt(a['loss'], 3)} "
+                          f"| {fmt(a['drops'], 0)} | {fmt(a['cpu'], 1)} | {fmt(a['drain'], 0)} | {tail} |")
                 for r in bad:
                     failed.setdefault((t["label"], r.get("err", "?")), []).append(f"{fsn} ({sc}) run {r['rep']}")
                 for r in ok:
@@ -447,7 +475,8 @@ def main():
                              "c": "(c) 1514 B, 2 senders",
                              "d": "(d) 1514 B burst drain",
                              "e": "(e) 1514 B to disk, durable",
-                             "f": "(f) 1514 B paced, durable"}.get(s["scen"], s["scen"])
+                             "f": "(f) 1514 B paced, durable",
+                             "g": "(g) 64 B, filter 10 %"}.get(s["scen"], s["scen"])
                     f.write(f'"{short}" ' + " ".join(vals) + "\n")
                 # a row outside plot.gp's x range, so that a tool without any
                 # number in this block (all runs failed) is no error for gnuplot

@@ -10,7 +10,10 @@
 # from two, (c) 1514-byte frames (1500-byte IP packets) from two, (d) the
 # same as (c) into a capture that is stopped (SIGSTOP) while the traffic
 # fills its ring and then let go (SIGCONT): how fast it writes a full ring
-# out when it has a CPU to itself (bench/drain.py).  The output
+# out when it has a CPU to itself (bench/drain.py); (f) 64-byte frames from
+# one process with a capture filter that matches one in ten (only the tools
+# that take a filter as words: ringcap, tcpdump), where the CPU per offered
+# frame counts too.  The output
 # directory is a fresh tmpfs and a directory under /var/tmp on the disk.
 # Two scenarios measure what the disk really takes, on the disk only:
 # (e) 1514-byte frames from one trafgen process at full speed, FRAMES_DISK
@@ -34,6 +37,8 @@
 #   TOOLS="rc-def td-def" SCENARIOS="a" bench/run.sh
 #   TOOLS="rc-def rc-xdp xd-def" RESULTS=bench/results/afxdp bench/run.sh
 #   TOOLS="rc-def td-64 dc-64 ns-64" SCENARIOS="e f" REPS=1 RESULTS=bench/results/disk bench/run.sh
+#   TOOLS="rc-def rc-xdp rc-xdpsh" SCENARIOS=g REPS=1 BENCH_FS=tmpfs \
+#     RESULTS=bench/results/afxdp-filter bench/run.sh
 #
 # FRAMES       frames per run in scenarios a and b (default 2000000)
 # FRAMES_1500  frames per run in scenario c (default FRAMES / 4)
@@ -46,7 +51,7 @@
 # REPS         runs per point (default 3)
 # BENCH_FS     tmpfs | disk | both (default both)
 # TOOLS        tool ids to run (default all; see the table below)
-# SCENARIOS    subset of "a b c d e f" (default all)
+# SCENARIOS    subset of "a b c d e f g" (default "a b c d e f"; g: afxdp's filter)
 # SETTLE       seconds between the end of the traffic and SIGINT (default
 #              1.5: tcpdump and dumpcap hand over their last block after 1 s)
 # RESULTS      where raw.txt, bench.md and bench.png go (bench/results)
@@ -71,6 +76,8 @@ PACE_PPS=0 # scenario f: set from dd oflag=direct (disk_limits)
 REPS=${REPS:-3}
 BENCH_FS=${BENCH_FS:-both}
 SCENARIOS=${SCENARIOS:-a b c d e f}
+# the filter of scenario g: one frame in ten of bench/udp60_10pct.cfg
+FILTER_10PCT="udp dst port 5000"
 SETTLE=${SETTLE:-1.5}
 RESULTS=${RESULTS:-bench/results}
 QUIET_PCT=${QUIET_PCT:-15}
@@ -101,6 +108,7 @@ TOOL_TABLE=(
 	"rc-ng|ringcap --format pcapng (default: 64 MiB ring)|listening on|RINGCAP -i CAP -w OUT -q --format pcapng"
 	"rc-xdp|ringcap --backend afxdp (native XDP, 64 MiB UMEM)|listening on|RINGCAP -i CAP -w OUT -q --backend afxdp --dedicated-port"
 	"rc-xdpskb|ringcap --backend afxdp --xdp-mode skb|listening on|RINGCAP -i CAP -w OUT -q --backend afxdp --dedicated-port --xdp-mode skb"
+	"rc-xdpsh|ringcap --backend afxdp --take-matching (shared port: needs a filter, scenario g)|listening on|RINGCAP -i CAP -w OUT -q --backend afxdp --take-matching"
 	"td-def|tcpdump (default: 2 MiB)|listening on|tcpdump -i CAP -w OUT -Z root"
 	"td-64|tcpdump -B 65536|listening on|tcpdump -i CAP -w OUT -Z root -B 65536"
 	"dc-def|dumpcap (default: 2 MiB)|Capturing on|dumpcap -i CAP -w OUT -P -q"
@@ -125,17 +133,18 @@ done
 [[ ${#TIDS[@]} -gt 0 ]] || rc_fail "TOOLS='${TOOLS:-}' selects no tool"
 
 # --- scenarios ---------------------------------------------------------------
-declare -A SLABEL SCFG SFRAMES SPROCS SFLEN SBURST SDISK SPACED
+declare -A SLABEL SCFG SFRAMES SPROCS SFLEN SBURST SDISK SPACED SFILTER
 SLABEL[a]="64-byte frames, one trafgen process" SCFG[a]=udp60.cfg SFRAMES[a]=$FRAMES SPROCS[a]=1 SFLEN[a]=60
 SLABEL[b]="64-byte frames, two trafgen processes" SCFG[b]=udp60.cfg SFRAMES[b]=$FRAMES SPROCS[b]=2 SFLEN[b]=60
 SLABEL[c]="1500-byte packets (1514-byte frames), two trafgen processes" SCFG[c]=udp1514.cfg SFRAMES[c]=$FRAMES_1500 SPROCS[c]=2 SFLEN[c]=1514
 SLABEL[d]="1500-byte packets, two trafgen processes, into a stopped capture: burst drain" SCFG[d]=udp1514.cfg SFRAMES[d]=$FRAMES_BURST SPROCS[d]=2 SFLEN[d]=1514 SBURST[d]=1
 SLABEL[e]="1514-byte frames, one trafgen process, sustained to disk until durable" SCFG[e]=udp1514.cfg SFRAMES[e]=$FRAMES_DISK SPROCS[e]=1 SFLEN[e]=1514 SDISK[e]=1
 SLABEL[f]="1514-byte frames paced at $PACE_PCT % of dd oflag=direct (rcgen -r), to disk until durable" SCFG[f]=- SFRAMES[f]=$FRAMES_DISK SPROCS[f]=1 SFLEN[f]=1514 SDISK[f]=1 SPACED[f]=1
+SLABEL[g]="64-byte frames, one trafgen process, a capture filter that matches 10 % ($FILTER_10PCT)" SCFG[g]=udp60_10pct.cfg SFRAMES[g]=$FRAMES SPROCS[g]=1 SFLEN[g]=60 SFILTER[g]=$FILTER_10PCT
 SCENS=()
 NDISK=0
 for s in $SCENARIOS; do
-	[[ -n "${SLABEL[$s]:-}" ]] || rc_fail "unknown scenario '$s' (a, b, c, d, e, f)"
+	[[ -n "${SLABEL[$s]:-}" ]] || rc_fail "unknown scenario '$s' (a, b, c, d, e, f, g)"
 	SCENS+=("$s")
 	[[ -z ${SDISK[$s]:-} ]] || NDISK=$((NDISK + 1))
 done
@@ -375,6 +384,15 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 	local disk=${SDISK[$sc]:-0} sender
 	cmd=${cmd//RINGCAP/$RINGCAP} cmd=${cmd//CAP/$RC_CAP} cmd=${cmd//OUT/$out}
 	RUN_ERR=""
+	if [[ -n ${SFILTER[$sc]:-} ]]; then
+		# a filter as words after the flags: ringcap and tcpdump take it so
+		if [[ $id != rc-* && $id != td-* ]]; then
+			raw run "fs=$fs" "scen=$sc" "rep=$rep" "tool=$id" status=fail "waited_s=$QUIET_WAITED" \
+				"err=the bench gives a filter to ringcap and tcpdump only"
+			return 0
+		fi
+		cmd+=" ${SFILTER[$sc]}"
+	fi
 	rm -f "$out" "$res" "$res".* "$log" "$W/smp" "$W/smp.ready" "$W/tg.log" "$W/drain"
 	if [[ -n ${SPACED[$sc]:-} ]]; then
 		sender=(ip netns exec "$RC_NS" "$RCGEN" -i "$RC_GEN" -n "${SFRAMES[$sc]}" -s "${SFLEN[$sc]}" -r "$PACE_PPS")
@@ -559,6 +577,7 @@ one_run() { # FS SCEN REP ID LAST-ATTEMPT(0/1)
 		"tool_cap=$tc" "tool_drop=$td" "busy_pct=$busy" "tg_cpu_s=$(awk -v u="$tg_u" -v s="$tg_s" 'BEGIN{print u + s}')" \
 		"exe=$exe" "threads=$threads" \
 		"traffic_ns=$((w1 - w0))" "tool_traffic_cpu_ns=$((tc1 - tc0))" "tool_wait_ns=$((tw1 - tw0))" \
+		"ksoft_s=$(awk -v k=$((ks1 - ks0)) -v hz="$(getconf CLK_TCK)" 'BEGIN{print k / hz}')" \
 		"burst=$burst" "drain_ns=$drain_ns" "drain_bytes=$drain_bytes" "drain_cpu_ns=$drain_cpu" \
 		"children=$kids" "disk=$disk" "exit_ns=$((t_exit ? t_exit - w1 : 0))" "sync_ns=$((t_sync - t_exit))" \
 		"durable_ns=$durable_ns" "last_growth_ns=$((last_growth ? last_growth - w0 : 0))" \
@@ -594,7 +613,8 @@ for t in "${NA_TABLE[@]}"; do
 done
 for s in "${SCENS[@]}"; do
 	raw scen "scen=$s" "label=${SLABEL[$s]}" "frames=${SFRAMES[$s]}" "procs=${SPROCS[$s]}" "burst=${SBURST[$s]:-0}" \
-		"flen=${SFLEN[$s]}" "cfg=bench/${SCFG[$s]}" "disk=${SDISK[$s]:-0}" "paced=${SPACED[$s]:-0}"
+		"flen=${SFLEN[$s]}" "cfg=bench/${SCFG[$s]}" "disk=${SDISK[$s]:-0}" "paced=${SPACED[$s]:-0}" \
+		"filter=${SFILTER[$s]:-}"
 done
 
 total=0
@@ -643,9 +663,10 @@ for fs in "${FSLIST[@]}"; do
 							drain = t > 0 ? b * 1e3 / t : 0
 							if (v["disk"] == 1)
 								drain = v["durable_ns"] > 0 ? v["fbytes"] * 1e3 / v["durable_ns"] : 0
-							printf "sent %d captured %d loss %.3f%% cpu %.1f ns/frame %s %.0f MB/s%s (other load %s%%%s)\n",
+							printf "sent %d captured %d loss %.3f%% cpu %.1f ns/frame (%.1f per frame sent) %s %.0f MB/s%s (other load %s%%%s)\n",
 								v["sent"], v["captured"], v["sent"] ? 100 * (v["sent"] - v["captured"]) / v["sent"] : 0,
 								v["captured"] ? cpu * 1e9 / v["captured"] : 0,
+								v["sent"] ? cpu * 1e9 / v["sent"] : 0,
 								v["disk"] == 1 ? "durable" : "drain", drain,
 								v["disk"] == 1 ? sprintf(", page cache +%.0f MiB (file %.0f MiB)", v["cached_delta"] / 1048576, v["file_cached"] / 1048576) : "",
 								v["other_pct"],

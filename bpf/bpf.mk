@@ -9,7 +9,7 @@
 #
 # AF_XDP needs libbpf, libxdp (pkg-config), clang and bpftool.  When one is
 # missing the rest of ringcap still builds: the AF_XDP files (capture/afxdp.c,
-# umem.c, xdp_prog.c, xdp_owner.c, xdp_env.c) compile to nothing,
+# afxdp_setup.c, umem.c, xdp_prog.c, xdp_owner.c, xdp_env.c) compile to nothing,
 # RC_HAVE_AFXDP stays undefined (--backend afxdp then says so) and the
 # AF_XDP tests skip.  `make deps` installs all of them.
 #   make BPF_CLANG=clang-14 BPFTOOL=/path/to/bpftool   other tools
@@ -49,6 +49,14 @@ $(BUILD)/bpf/rc_xdp.skel.h: $(BUILD)/bpf/rc_xdp.bpf.o
 # xdp_prog.c includes the skeleton; -MMD picks the dependency up after the
 # first build, this line makes the first build work.
 $(BUILD)/src/capture/xdp_prog.o: $(BUILD)/bpf/rc_xdp.skel.h
+
+# the filter's translation against libpcap's interpreter, in the kernel
+# (tests/integration/afxdp_filter_translate.sh runs it as root)
+all: $(BUILD)/tests/xdpfilter_check
+$(BUILD)/tests/xdpfilter_check: $(BUILD)/tests/tools/xdpfilter_check.o \
+		$(BUILD)/src/capture/xdp_filter.o $(BUILD)/src/capture/filter.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 else
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * AF_XDP source; see afxdp.h for the contract.
+ * AF_XDP source, the running half; see afxdp.h for the contract,
+ * afxdp_setup.c for how a source is set up, afxdp_priv.h for the state
+ * the two share.
  *
  * What it owns, per RX queue: one AF_XDP socket with its RX ring, its UMEM
  * (umem.h: the memory, the FILL ring and the spare queue), a few batch
@@ -10,24 +12,35 @@
  * changes for the whole process (libbpf's print hook, bpffs) is xdp_env.h's,
  * started and stopped by the program, not here.
  *
- * Set-up is a row of small steps (check → resolve → link → filter → umem
- * → program → socket → slots and fill → map), each failing with a message
- * that names it.  Frames start to flow only at the last step, when the
- * socket enters the program's XSKMAP.
+ * The capture filter runs in the XDP program (xdp_prog.h translates it):
+ * frames that fail it never reach the socket.  One it cannot translate runs
+ * here, on every frame, with a note that says why; on a shared port
+ * (--take-matching) that would take every frame from the host, so there it
+ * is refused instead.  A change of filter (set_filter) moves it between the
+ * two places so that no frame meets neither the old filter nor the new.
  *
  * Leases: a batch is a run of RX descriptors taken in one peek, held in a
  * slot; the slot's lease returns its chunk addresses to the FILL ring when
  * the last reference goes, and the slot is free again once its lease is no
  * longer held (lease.h: that state, set after the hook, is the one truth).
  * Slots may be released in any order and from any thread (umem.h says why
- * that is safe).  Frames that fail the filter go back at once and never
- * appear in a batch.  A worker that finds only a few frames waiting leaves
- * them a moment to gather company (see hold()): wake-ups, not frames, are
- * what costs here.
+ * that is safe).  Frames that fail a user-space filter go back at once and
+ * never appear in a batch.  A worker that finds only a few frames waiting
+ * leaves them a moment to gather company (see hold()): wake-ups, not
+ * frames, are what costs here.
  *
  * Forwarding: the UMEM is offered to sinks that register it (the export
  * op); a batch is never one block, its frames are scattered over the
  * UMEM's chunks, and RDMA forwarding sends them by gather lists.
+ *
+ * Jumbo frames: when the MTU is larger than one UMEM frame holds, the
+ * socket is bound with XDP_USE_SG (AF_XDP multi-buffer) and the program
+ * loaded for fragments.  A frame then arrives as a run of descriptors, all
+ * but the last marked XDP_PKT_CONTD; it is copied into its batch slot's
+ * arena (one contiguous frame for the sinks) and its chunks go back to the
+ * kernel at once.  A run cut by the end of a peek is left in the ring for
+ * the next one.  Such a UMEM is not offered for forwarding (the frames the
+ * sinks see are not all in it).
  *
  * Timestamps: the program leaves bpf_ktime_get_tai_ns() in the 8 bytes
  * before each frame.  They are converted with the TAI - REALTIME offset,
@@ -44,60 +57,29 @@
  *
  * Threads: the worker calls next/wait/done/quiesce/drained; the lease
  * release hook runs wherever the last reference is dropped; stats and
- * set_filter may be called from any thread; open and free from the
- * owner's thread.
+ * set_filter may be called from any thread; free from the owner's thread.
  */
-#include "afxdp.h"
+#include "afxdp_priv.h"
 
 #ifdef RC_HAVE_AFXDP
 
-/* before any <linux/if.h>: glibc's and the kernel's ifreq then agree */
-#include <net/if.h>
-
-#include <dirent.h>
 #include <errno.h>
-#include <linux/ethtool.h>
-#include <linux/if_arp.h>
-#include <linux/if_packet.h>
-#include <linux/sockios.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <pcap/pcap.h>
-/* libpcap and the kernel both define struct bpf_insn; the kernel's is only
- * named (never used) below, so it gets another name here. */
-#define bpf_insn rc_kernel_bpf_insn
-#include <xdp/xsk.h>
-#undef bpf_insn
 
 #include "../common/cleanup.h"
 #include "../common/clock.h"
 #include "../common/counter.h"
 #include "filter.h"
-#include "lease.h"
-#include "umem.h"
-#include "xdp_prog.h"
 
-#define META_LEN 8u
-#define BATCH_MAX 1024u
-#define NSLOTS 16u
-/* The kernel puts a frame XDP_PACKET_HEADROOM (256) + this many bytes into
- * its chunk, so the 8-byte stamp right before it shares the frame's first
- * cache line: one miss per frame instead of two. */
-#define UMEM_HEADROOM META_LEN
-#define NSEC 1000000000LL
-#define TAI_REFRESH_NS NSEC
 #define DRAIN_GRACE_NS (100LL * 1000000LL)
 #define PREFETCH_AHEAD 8u
 #define HOLD_MIN_NS 20000LL
-#define HOLD_START_NS 200000LL
 #define HOLD_MAX_NS 1000000LL
 
 /*
@@ -106,7 +88,7 @@
  * measurement between two REALTIME reads is off by far less than half a
  * second, so rounding gives the offset exactly.
  */
-static int64_t measure_tai_offset(void)
+int64_t rc_afxdp_measure_tai_offset(void)
 {
 	int64_t r1 = (int64_t)rc_clock_ns(CLOCK_REALTIME);
 	int64_t t = (int64_t)rc_clock_ns(CLOCK_TAI);
@@ -116,58 +98,8 @@ static int64_t measure_tai_offset(void)
 	return (d >= 0 ? (d + NSEC / 2) / NSEC : (d - NSEC / 2) / NSEC) * NSEC;
 }
 
-/* A batch: a run of RX descriptors taken in one peek, behind one lease. */
-struct batch_slot {
-	struct rc_lease lease;
-	uint32_t n;                /* free: !rc_lease_held(&lease) */
-	uint64_t *addrs;           /* the chunks behind frames[] */
-	struct rc_frame *frames;
-};
-
-struct afxdp {
-	struct rc_source base;
-	struct rc_source_iface iface;
-	char ifname[IF_NAMESIZE];
-	int ifindex;
-	uint32_t queue;
-	int fd;                    /* the socket, -1 for rc_afxdp_open_mem() */
-	struct xsk_socket *xsk;
-	struct xsk_ring_cons rx_own;
-	struct xsk_ring_cons *rx;
-	struct rc_umem mem;        /* the UMEM and its FILL/spare queue (umem.h) */
-	struct rc_xdp_prog *prog;  /* the interface's XDP program (xdp_prog.h) */
-	uint64_t base_redirected;  /* the queue's counter when this socket joined */
-
-	/* worker */
-	struct rc_lease_owner owner;
-	struct batch_slot *slots;
-	unsigned next_slot;
-	uint32_t batch_max;
-	uint64_t *rejects;
-	struct bpf_program *filter; /* NULL: every frame */
-	unsigned filter_gen_seen;
-	int64_t tai_off;
-	int64_t tai_next_ns;       /* CLOCK_MONOTONIC_COARSE */
-	bool tai_fixed;
-	bool quiesced;
-	int64_t quiesce_ns;
-	int64_t hold_until;        /* CLOCK_MONOTONIC; 0 = not holding */
-	int64_t hold_ns;
-
-	/* set_filter hand-over */
-	pthread_mutex_t filter_lock;
-	struct bpf_program *filter_next;
-	unsigned filter_gen;
-
-	/* single-writer counters (the worker) */
-	uint64_t taken;            /* descriptors taken from the RX ring */
-	uint64_t frames, bytes, filtered, ts_fallback, batches, malformed;
-};
-
-#define AFX(s) ((struct afxdp *)(s))
-
 /* The lease hook: the one place where batch memory returns to the kernel. */
-static void slot_release(struct rc_lease_owner *owner, struct rc_lease *l)
+void rc_afxdp_slot_release(struct rc_lease_owner *owner, struct rc_lease *l)
 {
 	struct afxdp *a = (struct afxdp *)((char *)owner - offsetof(struct afxdp, owner));
 	struct batch_slot *sl = &a->slots[l->unit];
@@ -208,7 +140,7 @@ static void tai_refresh(struct afxdp *a)
 
 	if (a->tai_fixed || now < a->tai_next_ns)
 		return;
-	a->tai_off = measure_tai_offset();
+	a->tai_off = rc_afxdp_measure_tai_offset();
 	a->tai_next_ns = now + TAI_REFRESH_NS;
 }
 
@@ -250,6 +182,123 @@ static bool hold(struct afxdp *a, uint32_t ready)
 	return false;
 }
 
+/* What one pass over the RX ring found, counted once at its end. */
+struct pass {
+	uint32_t k;                /* frames in the batch */
+	uint32_t naddr;            /* chunks the batch holds (its frames' own) */
+	uint32_t nrej;             /* chunks to give back now */
+	uint32_t frames;           /* frames taken from the ring */
+	uint32_t nfilt, nfall, bad;
+	int64_t batch_time;
+	uint64_t bytes;
+};
+
+/* Stamp and keep frame @f (@len bytes at @data, its program stamp, if any,
+ * in the 8 bytes before @stamp_at), unless the user-space filter rejects
+ * it.  Returns whether it was kept. */
+static bool keep_frame(struct afxdp *a, struct pass *ps, struct rc_frame *f, const uint8_t *data,
+		       uint32_t len, uint8_t *stamp_at)
+{
+	uint64_t stamp = 0;
+
+	f->data = data;
+	f->dir = RC_DIR_IN;  /* XDP sees what arrives, nothing else */
+	f->h.len = len;
+	f->h.caplen = len < a->base.snaplen ? len : a->base.snaplen;
+	if (a->filter && !rc_filter_match(a->filter, f)) {
+		ps->nfilt++;
+		return false;
+	}
+	if (rc_likely(stamp_at)) {
+		memcpy(&stamp, stamp_at - META_LEN, sizeof(stamp));
+		if (stamp)
+			memset(stamp_at - META_LEN, 0, META_LEN);
+	}
+	if (rc_likely(stamp)) {
+		int64_t t = (int64_t)stamp - a->tai_off;
+
+		f->h.ts.tv_sec = t / NSEC;
+		f->h.ts.tv_usec = t % NSEC;
+	} else {
+		if (!ps->batch_time)
+			ps->batch_time = (int64_t)rc_clock_ns(CLOCK_REALTIME);
+		f->h.ts.tv_sec = ps->batch_time / NSEC;
+		f->h.ts.tv_usec = ps->batch_time % NSEC;
+		ps->nfall++;
+	}
+	ps->bytes += len;
+	return true;
+}
+
+/* Is descriptor @d's data inside its chunk? */
+static bool desc_ok(const struct afxdp *a, const struct xdp_desc *d)
+{
+	uint64_t off = d->addr & (a->mem.chunk - 1);
+
+	return d->addr < a->mem.area_len && off + d->len <= a->mem.chunk && d->len != 0;
+}
+
+/*
+ * A frame in descriptors @i.. of the peek at @idx (@n in all), the first
+ * one marked XDP_PKT_CONTD: copied into the slot's arena, its chunks given
+ * back.  Returns how many descriptors it took, or 0 when it must wait for
+ * the next peek (the run goes past this one, or the arena is full).
+ */
+static uint32_t take_multi(struct afxdp *a, struct batch_slot *sl, struct pass *ps, uint32_t idx,
+			   uint32_t i, uint32_t n)
+{
+	const struct xdp_desc *first = xsk_ring_cons__rx_desc(a->rx, idx + i);
+	uint32_t j = i, total = 0;
+	bool ok = true;
+	uint8_t *to;
+
+	while (j < n && (xsk_ring_cons__rx_desc(a->rx, idx + j)->options & XDP_PKT_CONTD))
+		j++;
+	if (j == n)
+		return 0; /* its last descriptor is not in this peek */
+	for (uint32_t m = i; m <= j; m++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(a->rx, idx + m);
+
+		if (!desc_ok(a, d))
+			ok = false;
+		else
+			total += d->len;
+	}
+	if (ok && !sl->arena) {
+		sl->arena = malloc(ARENA_LEN);
+		ok = sl->arena != NULL;
+	}
+	if (ok && total > ARENA_LEN - sl->arena_used) {
+		if (sl->arena_used)
+			return 0; /* the next batch has room */
+		ok = false;       /* larger than any frame can be */
+	}
+	to = ok ? sl->arena + sl->arena_used : NULL;
+	for (uint32_t m = i; m <= j; m++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(a->rx, idx + m);
+
+		if (d->addr >= a->mem.area_len)
+			continue;
+		if (ok) {
+			memcpy(to, a->mem.area + d->addr, d->len);
+			to += d->len;
+		}
+		a->rejects[ps->nrej++] = d->addr;
+	}
+	ps->frames++;
+	if (!ok) {
+		ps->bad++;
+		return j - i + 1;
+	}
+	if (keep_frame(a, ps, &sl->frames[ps->k], sl->arena + sl->arena_used, total,
+		       (first->addr & (a->mem.chunk - 1)) >= META_LEN ? a->mem.area + first->addr :
+								      NULL)) {
+		ps->k++;
+		sl->arena_used += total;
+	}
+	return j - i + 1;
+}
+
 static int xdp_next(struct rc_source *s, struct rc_batch *ret)
 {
 	struct afxdp *a = AFX(s);
@@ -258,9 +307,8 @@ static int xdp_next(struct rc_source *s, struct rc_batch *ret)
 		take_new_filter(a);
 	for (;;) {
 		struct batch_slot *sl = free_slot(a);
-		uint32_t ready, n, idx, nrej = 0, k = 0, nfilt = 0, nfall = 0, bad = 0;
-		int64_t batch_time = 0;
-		uint64_t bytes = 0;
+		struct pass ps = { 0 };
+		uint32_t ready, n, idx, used;
 
 		if (!sl)
 			return 0; /* every slot leased to an async sink */
@@ -271,79 +319,73 @@ static int xdp_next(struct rc_source *s, struct rc_batch *ret)
 		if (!n)
 			return 0;
 		tai_refresh(a);
-		for (uint32_t i = 0; i < n; i++) {
-			const struct xdp_desc *d = xsk_ring_cons__rx_desc(a->rx, idx + i);
-			uint64_t addr = d->addr, off = addr & (a->mem.chunk - 1), stamp = 0;
+		sl->arena_used = 0;
+		for (used = 0; used < n; used++) {
+			const struct xdp_desc *d = xsk_ring_cons__rx_desc(a->rx, idx + used);
+			uint64_t addr = d->addr, off = addr & (a->mem.chunk - 1);
 			uint32_t len = d->len;
-			struct rc_frame *f = &sl->frames[k];
-			uint8_t *data;
 
-			if (i + PREFETCH_AHEAD < n) {
+			if (used + PREFETCH_AHEAD < n) {
 				const struct xdp_desc *ahead =
-					xsk_ring_cons__rx_desc(a->rx, idx + i + PREFETCH_AHEAD);
+					xsk_ring_cons__rx_desc(a->rx, idx + used + PREFETCH_AHEAD);
 
 				/* stamp and frame start share a line (UMEM_HEADROOM) */
 				if (ahead->addr >= META_LEN && ahead->addr < a->mem.area_len)
 					__builtin_prefetch(a->mem.area + ahead->addr - META_LEN);
 			}
-			/* the ring is shared with the kernel: check before use */
-			if (rc_unlikely(addr >= a->mem.area_len || off + len > a->mem.chunk || len == 0)) {
-				bad++;
-				if (addr < a->mem.area_len)
-					a->rejects[nrej++] = addr;
-				continue;
-			}
-			data = a->mem.area + addr;
-			f->data = data;
-			f->dir = RC_DIR_IN;  /* XDP sees what arrives, nothing else */
-			f->h.len = len;
-			f->h.caplen = len < s->snaplen ? len : s->snaplen;
-			if (a->filter && !rc_filter_match(a->filter, f)) {
-				a->rejects[nrej++] = addr;
-				nfilt++;
-				continue;
-			}
-			if (rc_likely(off >= META_LEN)) {
-				memcpy(&stamp, data - META_LEN, sizeof(stamp));
-				if (stamp)
-					memset(data - META_LEN, 0, META_LEN);
-			}
-			if (rc_likely(stamp)) {
-				int64_t t = (int64_t)stamp - a->tai_off;
+			if (rc_unlikely(d->options & XDP_PKT_CONTD)) {
+				uint32_t took = take_multi(a, sl, &ps, idx, used, n);
 
-				f->h.ts.tv_sec = t / NSEC;
-				f->h.ts.tv_usec = t % NSEC;
-			} else {
-				if (!batch_time)
-					batch_time = (int64_t)rc_clock_ns(CLOCK_REALTIME);
-				f->h.ts.tv_sec = batch_time / NSEC;
-				f->h.ts.tv_usec = batch_time % NSEC;
-				nfall++;
+				if (!took)
+					break;
+				used += took - 1;
+				continue;
 			}
-			sl->addrs[k++] = addr;
-			bytes += len;
+			ps.frames++;
+			/* the ring is shared with the kernel: check before use */
+			if (rc_unlikely(!desc_ok(a, d))) {
+				ps.bad++;
+				if (addr < a->mem.area_len)
+					a->rejects[ps.nrej++] = addr;
+				continue;
+			}
+			if (!keep_frame(a, &ps, &sl->frames[ps.k], a->mem.area + addr, len,
+					rc_likely(off >= META_LEN) ? a->mem.area + addr : NULL)) {
+				a->rejects[ps.nrej++] = addr;
+				continue;
+			}
+			sl->addrs[ps.naddr++] = addr;
+			ps.k++;
 		}
-		xsk_ring_cons__release(a->rx, n);
-		RC_COUNTER_ADD(a->taken, n);
-		if (nrej)
-			rc_umem_give_back(&a->mem, a->rejects, nrej);
-		if (nfilt)
-			RC_COUNTER_ADD(a->filtered, nfilt);
-		if (bad)
-			RC_COUNTER_ADD(a->malformed, bad);
-		if (nfall)
-			RC_COUNTER_ADD(a->ts_fallback, nfall);
-		if (!k)
+		/* a multi-buffer frame the peek cut, or no room left for it:
+		 * its descriptors stay in the ring for the next pass */
+		if (used < n)
+			xsk_ring_cons__cancel(a->rx, n - used);
+		xsk_ring_cons__release(a->rx, used);
+		RC_COUNTER_ADD(a->taken, ps.frames);
+		if (ps.nrej)
+			rc_umem_give_back(&a->mem, a->rejects, ps.nrej);
+		if (ps.nfilt)
+			RC_COUNTER_ADD(a->filtered, ps.nfilt);
+		if (ps.bad)
+			RC_COUNTER_ADD(a->malformed, ps.bad);
+		if (ps.nfall)
+			RC_COUNTER_ADD(a->ts_fallback, ps.nfall);
+		if (!ps.k) {
+			if (!used)
+				return 0; /* only the start of a frame so far */
 			continue;
-		sl->n = k;
+		}
+		/* the frames' own chunks; those of multi-buffer frames went back */
+		sl->n = ps.naddr;
 		rc_lease_begin(&sl->lease, RC_COUNTER_GET(a->batches));
-		RC_COUNTER_ADD(a->frames, k);
-		RC_COUNTER_ADD(a->bytes, bytes);
+		RC_COUNTER_ADD(a->frames, ps.k);
+		RC_COUNTER_ADD(a->bytes, ps.bytes);
 		RC_COUNTER_ADD(a->batches, 1);
 		ret->frames = sl->frames;
-		ret->n = k;
+		ret->n = ps.k;
 		ret->lease = &sl->lease;
-		ret->bytes = bytes;
+		ret->bytes = ps.bytes;
 		return 1;
 	}
 }
@@ -500,6 +542,7 @@ int rc_afxdp_stats(struct rc_source *s, struct rc_afxdp_stats *ret)
 	if (a->prog) {
 		r2 = rc_xdp_prog_counters(a->prog, a->queue, &c);
 		ret->redirected = c.redirected - a->base_redirected;
+		ret->kernel_filtered = c.filtered - a->base_filtered;
 	} else {
 		ret->redirected = RC_COUNTER_GET(a->taken);
 	}
@@ -525,6 +568,7 @@ static int xdp_stats(struct rc_source *s, struct rc_source_stats *ret)
 	ret->blocks = x.batches;
 	ret->malformed = RC_COUNTER_GET(a->malformed);
 	ret->xdp_filtered = x.filtered;
+	ret->xdp_kernel_filtered = x.kernel_filtered;
 	ret->xdp_fill_empty = x.fill_empty;
 	ret->xdp_invalid_descs = x.invalid_descs;
 	ret->xdp_ring_full = x.rx_ring_full;
@@ -532,22 +576,86 @@ static int xdp_stats(struct rc_source *s, struct rc_source_stats *ret)
 	return r;
 }
 
-static int xdp_set_filter(struct rc_source *s, const char *expr, char *err, size_t errlen)
+/* The user-space filter the worker takes before the next frame it looks
+ * at (NULL: none). */
+static void hand_over_filter(struct afxdp *a, struct bpf_program *p)
 {
-	struct afxdp *a = AFX(s);
-	struct bpf_program *p, *old;
-	int r;
+	struct bpf_program *old;
 
-	r = rc_filter_new(expr, s->dlt, s->snaplen, &p, err, errlen);
-	if (r < 0)
-		return r;
-	/* the worker takes it before the next frame it looks at */
 	pthread_mutex_lock(&a->filter_lock);
 	old = a->filter_next;
 	a->filter_next = p;
 	__atomic_store_n(&a->filter_gen, a->filter_gen + 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&a->filter_lock);
 	rc_filter_free(old);
+}
+
+/*
+ * Where @expr runs: in the XDP program (1), or here (0, the reason in
+ * @why).  -errno with a message in @err when it runs nowhere: libpcap
+ * refused it, it reads what AF_XDP cannot know, or only user space could
+ * run it but the port is shared.  Each frame meets the old filter or the
+ * new one, or, while they change places between the program and here,
+ * both: none is taken that neither accepts.
+ */
+int rc_afxdp_place_filter(struct afxdp *a, const char *expr, char *why, size_t whylen,
+			  char *err, size_t errlen)
+{
+	struct bpf_program *p = NULL;
+	int r;
+
+	/* user space's copy first: it also checks the expression */
+	r = rc_filter_new(expr, a->base.dlt, a->base.snaplen, &p, err, errlen);
+	if (r < 0)
+		return r;
+	if (!a->prog) {
+		hand_over_filter(a, p);
+		return 0;
+	}
+	r = rc_xdp_prog_set_filter(a->prog, expr, a->base.snaplen, why, whylen);
+	if (r == 1) {
+		rc_filter_free(p);
+		hand_over_filter(a, NULL);
+		return 1;
+	}
+	if (r < 0) {
+		rc_filter_free(p);
+		if (r == -EPROTONOSUPPORT)
+			return rc_source_fail(err, errlen, -EINVAL,
+					      "the capture filter cannot be used with AF_XDP: it reads %s",
+					      strstr(why, "reads ") ? strstr(why, "reads ") + 6 : why);
+		return rc_source_fail(err, errlen, r, "the capture filter: %s", why);
+	}
+	if (!a->dedicated) {
+		rc_filter_free(p);
+		return rc_source_fail(err, errlen, -EINVAL,
+				      "the capture filter cannot run in the XDP program (%s); with "
+				      "--take-matching every frame would then be taken from the host: "
+				      "capture with afpacket, or on a dedicated capture port with "
+				      "--dedicated-port", why);
+	}
+	hand_over_filter(a, p);
+	rc_xdp_prog_filter_ready(a->prog);
+	return 0;
+}
+
+static int xdp_set_filter(struct rc_source *s, const char *expr, char *err, size_t errlen)
+{
+	char why[512];
+	int r;
+
+	if (!AFX(s)->dedicated && (!expr || !expr[0]))
+		return rc_source_fail(err, errlen, -EINVAL,
+				      "an AF_XDP capture with --take-matching needs a filter");
+	r = rc_afxdp_place_filter(AFX(s), expr, why, sizeof(why), err, errlen);
+	if (r < 0)
+		return r;
+	if (r == 0 && AFX(s)->prog && expr && expr[0] && AFX(s)->queue == 0) {
+		/* said once per capture: by its first queue */
+		snprintf(err, errlen, "the capture filter cannot run in the XDP program (%s): it "
+			 "runs in user space, on every frame of the port", why);
+		return 1;
+	}
 	return 0;
 }
 
@@ -560,7 +668,7 @@ static int xdp_export(struct rc_source *s, const struct rc_batch *b, struct rc_e
 	struct afxdp *a = AFX(s);
 
 	(void)b;
-	if (!a->mem.xsk_umem)
+	if (!a->mem.xsk_umem || a->sg)
 		return -ENODATA;
 	ret->mem = a->mem.area;
 	ret->mem_len = a->mem.area_len;
@@ -583,6 +691,7 @@ static void xdp_free(struct rc_source *s)
 		for (unsigned i = 0; i < NSLOTS; i++) {
 			free(a->slots[i].addrs);
 			free(a->slots[i].frames);
+			free(a->slots[i].arena);
 		}
 	free(a->slots);
 	free(a->rejects);
@@ -592,7 +701,7 @@ static void xdp_free(struct rc_source *s)
 	free(a);
 }
 
-static const struct rc_source_ops afxdp_ops = {
+const struct rc_source_ops rc_afxdp_ops = {
 	.name = "afxdp",
 	.next = xdp_next,
 	.wait = xdp_wait,
@@ -609,328 +718,6 @@ void rc_afxdp_set_tai_offset(struct rc_source *s, int64_t offset_ns)
 {
 	AFX(s)->tai_off = offset_ns;
 	AFX(s)->tai_fixed = true;
-}
-
-/* ------------------------------------------------------------------ */
-/* set-up steps                                                        */
-
-static int step_check(const struct rc_capture_conf *c, char *err, size_t errlen)
-{
-	const struct rc_xdp_conf *x = &c->xdp;
-
-	if (!x->dedicated_port)
-		return rc_source_fail(err, errlen, -EINVAL,
-			    "AF_XDP takes frames away from the host's network stack; only use it "
-			    "on a dedicated capture port (SPAN/TAP) and say so with "
-			    "--dedicated-port / dedicated_port: true");
-	if (x->frame_size != 2048 && x->frame_size != 4096)
-		return rc_source_fail(err, errlen, -EINVAL,
-			    "AF_XDP frame size %u is not a UMEM frame size (2048 or 4096)",
-			    x->frame_size);
-	if (x->ring_size < 64 || x->ring_size > (1u << 20) || (x->ring_size & (x->ring_size - 1)))
-		return rc_source_fail(err, errlen, -EINVAL,
-			    "AF_XDP ring size %u is not a power of two between 64 and 1048576",
-			    x->ring_size);
-	if (x->frame_count < 64 || x->frame_count > (1u << 22))
-		return rc_source_fail(err, errlen, -EINVAL,
-			    "AF_XDP frame count %u is not between 64 and 4194304", x->frame_count);
-	if (!c->snaplen)
-		return rc_source_fail(err, errlen, -EINVAL, "snaplen 0 is not a capture length");
-	return 0;
-}
-
-/* Batch slots and the first FILL entries. */
-static int step_slots(struct afxdp *a, const struct rc_capture_conf *c)
-{
-	a->batch_max = RC_MIN(BATCH_MAX, c->xdp.ring_size);
-	a->slots = calloc(NSLOTS, sizeof(*a->slots));
-	a->rejects = calloc(a->batch_max, sizeof(*a->rejects));
-	if (!a->slots || !a->rejects)
-		return -ENOMEM;
-	for (unsigned i = 0; i < NSLOTS; i++) {
-		rc_lease_init(&a->slots[i].lease, &a->owner, i);
-		a->slots[i].addrs = calloc(a->batch_max, sizeof(uint64_t));
-		a->slots[i].frames = calloc(a->batch_max, sizeof(struct rc_frame));
-		if (!a->slots[i].addrs || !a->slots[i].frames)
-			return -ENOMEM;
-	}
-	return rc_umem_fill_all(&a->mem);
-}
-
-static void afxdp_freep(struct afxdp **a)
-{
-	if (*a)
-		xdp_free(&(*a)->base);
-}
-
-static struct afxdp *afxdp_alloc(const struct rc_capture_conf *c)
-{
-	_cleanup_(afxdp_freep) struct afxdp *a = calloc(1, sizeof(*a));
-
-	if (!a)
-		return NULL;
-	a->fd = -1;
-	a->base.ops = &afxdp_ops;
-	a->owner.release = slot_release;
-	a->base.dlt = DLT_EN10MB;
-	a->base.snaplen = c->snaplen;
-	a->base.ifaces = &a->iface;
-	a->base.n_ifaces = 1;
-	a->base.poll_fd = -1;
-	a->tai_off = measure_tai_offset();
-	a->tai_next_ns = (int64_t)rc_clock_ns(CLOCK_MONOTONIC_COARSE) + TAI_REFRESH_NS;
-	a->hold_ns = HOLD_START_NS;
-	pthread_mutex_init(&a->filter_lock, NULL);
-	if (rc_umem_init(&a->mem, c->xdp.frame_size, c->xdp.frame_count) < 0)
-		return NULL;
-	return TAKE_PTR(a);
-}
-
-static int step_link(struct afxdp *a, const struct rc_capture_conf *c, char *err,
-		     size_t errlen)
-{
-	struct ifreq ifr = { 0 };
-	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	uint32_t room = c->xdp.frame_size - XDP_PACKET_HEADROOM - UMEM_HEADROOM;
-
-	if (fd < 0)
-		return rc_source_fail(err, errlen, -errno, "socket(AF_INET): %s", strerror(errno));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->ifname);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
-		return rc_source_fail(err, errlen, -errno, "cannot read the link type of %s: %s", a->ifname,
-			    strerror(errno));
-	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
-		return rc_source_fail(err, errlen, -EPROTONOSUPPORT,
-			    "%s has link type %u (ARPHRD); AF_XDP capture supports Ethernet "
-			    "interfaces only (use afpacket)", a->ifname, ifr.ifr_hwaddr.sa_family);
-	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
-		return rc_source_fail(err, errlen, -errno, "cannot read the MTU of %s: %s", a->ifname,
-			    strerror(errno));
-	/* a frame must fit one chunk after the kernel's headroom: Ethernet
-	 * header and one VLAN tag on top of the MTU */
-	if ((uint32_t)ifr.ifr_mtu + 18 > room)
-		return rc_source_fail(err, errlen, -EINVAL,
-			    "the MTU of %s (%d) is too large for AF_XDP frames of %u bytes, which "
-			    "hold frames of up to %u bytes; %s", a->ifname, ifr.ifr_mtu,
-			    c->xdp.frame_size, room,
-			    c->xdp.frame_size < 4096 ? "use frame_size 4096 or lower the MTU" :
-			    "lower the MTU or capture with afpacket");
-	return 0;
-}
-
-static int step_umem(struct afxdp *a, const struct rc_capture_conf *c, char *err,
-		     size_t errlen)
-{
-	int r;
-
-	r = rc_umem_map(&a->mem);
-	if (r < 0)
-		return rc_source_fail(err, errlen, r, "allocating the %llu MiB UMEM for %s queue %u: %s",
-			    (unsigned long long)(a->mem.area_len >> 20), a->ifname, a->queue,
-			    strerror(-r));
-	r = rc_umem_register(&a->mem, c->xdp.ring_size, UMEM_HEADROOM);
-	if (r < 0 && !a->mem.xsk_umem) {
-		if (rc_xdp_is_perm(r))
-			return rc_xdp_fail_perm(err, errlen, a->ifname, "socket(AF_XDP)");
-		if (r == -ENOBUFS || r == -ENOMEM)
-			return rc_source_fail(err, errlen, -ENOBUFS,
-				    "registering the %llu MiB UMEM for %s queue %u: %s; the UMEM is "
-				    "locked in memory: grant CAP_IPC_LOCK, raise RLIMIT_MEMLOCK "
-				    "(LimitMEMLOCK=) or lower frame_count",
-				    (unsigned long long)(a->mem.area_len >> 20), a->ifname, a->queue,
-				    strerror(-r));
-		return rc_source_fail(err, errlen, r, "registering the UMEM for %s queue %u: %s", a->ifname,
-			    a->queue, strerror(-r));
-	}
-	if (r < 0)
-		return rc_source_fail(err, errlen, r, "FD_CLOEXEC on the AF_XDP socket: %s",
-			    strerror(-r));
-	return 0;
-}
-
-/*
- * Bind without XDP_ZEROCOPY or XDP_COPY: the kernel tries zero-copy and
- * falls back to copy mode by itself when the driver cannot; XDP_OPTIONS
- * then says which one it chose.
- */
-static int step_socket(struct afxdp *a, const struct rc_capture_conf *c, char *err,
-		       size_t errlen)
-{
-	struct xsk_socket_config cfg = {
-		.rx_size = c->xdp.ring_size,
-		.tx_size = 0,
-		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.xdp_flags = 0,
-		.bind_flags = XDP_USE_NEED_WAKEUP,
-	};
-	struct xdp_options opts = { 0 };
-	socklen_t len = sizeof(opts);
-	bool zc;
-	int r;
-
-	r = xsk_socket__create(&a->xsk, a->ifname, a->queue, a->mem.xsk_umem, &a->rx_own, NULL,
-			       &cfg);
-	if (r < 0) {
-		a->xsk = NULL;
-		if (rc_xdp_is_perm(r))
-			return rc_xdp_fail_perm(err, errlen, a->ifname, "binding the AF_XDP socket");
-		return rc_source_fail(err, errlen, r, "binding an AF_XDP socket to %s queue %u: %s",
-			    a->ifname, a->queue, strerror(-r));
-	}
-	a->rx = &a->rx_own;
-	a->fd = xsk_socket__fd(a->xsk);
-	a->mem.wake_fd = a->fd;
-	zc = getsockopt(a->fd, SOL_XDP, XDP_OPTIONS, &opts, &len) == 0 &&
-	     (opts.flags & XDP_OPTIONS_ZEROCOPY);
-	rc_source_note(&a->base, "queue %u: %s, UMEM of %llu MiB on %s", a->queue,
-	     zc ? "zero-copy" : "copy mode (the driver has no zero-copy AF_XDP)",
-	     (unsigned long long)(a->mem.area_len >> 20),
-	     a->mem.pages);
-	return 0;
-}
-
-/* What pcapng's interface block says about it. */
-static void describe(struct afxdp *a)
-{
-	snprintf(a->iface.name, sizeof(a->iface.name), "%s", a->ifname);
-	snprintf(a->iface.desc, sizeof(a->iface.desc), "%s queue %u, AF_XDP", a->ifname, a->queue);
-	a->iface.dlt = a->base.dlt;
-	a->iface.snaplen = a->base.snaplen;
-	a->iface.ifindex = a->ifindex;
-}
-
-int rc_afxdp_queue_count(const char *iface)
-{
-	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
-	struct ifreq ifr = { 0 };
-	char path[64 + IF_NAMESIZE];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	if (!iface || !iface[0] || strlen(iface) >= IF_NAMESIZE || !if_nametoindex(iface))
-		return -ENODEV;
-	{
-		_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-		if (fd >= 0) {
-			snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
-			ifr.ifr_data = (void *)&ch;
-			if (ioctl(fd, SIOCETHTOOL, &ifr) == 0)
-				n = (int)(ch.rx_count + ch.combined_count);
-		}
-	}
-	if (n > 0)
-		return n;
-	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", iface);
-	d = opendir(path);
-	if (!d)
-		return 1;
-	while ((de = readdir(d)))
-		if (!strncmp(de->d_name, "rx-", 3))
-			n++;
-	closedir(d);
-	return n > 0 ? n : 1;
-}
-
-int rc_afxdp_open(const struct rc_capture_conf *c, unsigned queue, struct rc_source **ret,
-		  char *err, size_t errlen)
-{
-	_cleanup_(afxdp_freep) struct afxdp *a = NULL;
-	struct rc_xdp_counters cnt;
-	int r, nq;
-
-	r = step_check(c, err, errlen);
-	if (r < 0)
-		return r;
-	if (!c->iface || !c->iface[0] || strlen(c->iface) >= IF_NAMESIZE)
-		return rc_source_fail(err, errlen, -ENODEV, "interface name '%s' is not valid",
-			    c->iface ? c->iface : "");
-	a = afxdp_alloc(c);
-	if (!a)
-		return -ENOMEM;
-	a->queue = queue;
-	snprintf(a->ifname, sizeof(a->ifname), "%s", c->iface);
-
-	/* resolve */
-	a->ifindex = (int)if_nametoindex(a->ifname);
-	if (a->ifindex == 0)
-		return rc_source_fail(err, errlen, -ENODEV, "no such interface: %s", a->ifname);
-	r = step_link(a, c, err, errlen);
-	if (r < 0)
-		return r;
-	nq = rc_afxdp_queue_count(a->ifname);
-	if (nq > 0 && queue >= (unsigned)nq)
-		return rc_source_fail(err, errlen, -EINVAL, "%s has %d RX queue%s; there is no queue %u",
-			 a->ifname, nq, nq == 1 ? "" : "s", queue);
-	/* filter */
-	r = rc_filter_new(c->filter, a->base.dlt, c->snaplen, &a->filter, err, errlen);
-	if (r < 0)
-		return r;
-	r = step_umem(a, c, err, errlen);
-	if (r < 0)
-		return r;
-	/* attach (or share) the interface's program */
-	r = rc_xdp_prog_get(c, a->ifindex, a->ifname, &a->base, &a->prog, err, errlen);
-	if (r < 0)
-		return r;
-	if (queue >= rc_xdp_prog_max_queues(a->prog))
-		return rc_source_fail(err, errlen, -EINVAL, "AF_XDP capture handles queues 0 to %u; not %u",
-			 rc_xdp_prog_max_queues(a->prog) - 1, queue);
-	r = step_socket(a, c, err, errlen);
-	if (r < 0)
-		return r;
-	r = step_slots(a, c);
-	if (r < 0)
-		return rc_source_fail(err, errlen, r, "setting up the batches of %s queue %u: %s",
-				      a->ifname, queue, strerror(-r));
-	/* map: from here on, frames flow.  The counter is read first, so
-	 * that every frame redirected to this socket is counted. */
-	r = rc_xdp_prog_counters(a->prog, queue, &cnt);
-	if (r < 0)
-		return rc_source_fail(err, errlen, r, "reading the XDP program's counters: %s",
-				      strerror(-r));
-	a->base_redirected = cnt.redirected;
-	r = rc_xdp_prog_add_socket(a->prog, a->xsk);
-	if (r < 0)
-		return rc_source_fail(err, errlen, r,
-				      "adding the AF_XDP socket of %s queue %u to the XSKMAP: %s",
-				      a->ifname, queue, strerror(-r));
-	describe(a);
-	*ret = &TAKE_PTR(a)->base;
-	return 0;
-}
-
-int rc_afxdp_open_mem(const struct rc_capture_conf *c, void *umem, uint64_t umem_len,
-		      struct xsk_ring_cons *rx, struct xsk_ring_prod *fill,
-		      struct rc_source **ret, char *err, size_t errlen)
-{
-	_cleanup_(afxdp_freep) struct afxdp *a = NULL;
-	int r;
-
-	r = step_check(c, err, errlen);
-	if (r < 0)
-		return r;
-	if ((uint64_t)c->xdp.frame_count * c->xdp.frame_size > umem_len)
-		return rc_source_fail(err, errlen, -EINVAL, "the UMEM is smaller than %u frames of %u bytes",
-			    c->xdp.frame_count, c->xdp.frame_size);
-	a = afxdp_alloc(c);
-	if (!a)
-		return -ENOMEM;
-	snprintf(a->ifname, sizeof(a->ifname), "%s", c->iface ? c->iface : "mem");
-	rc_umem_use(&a->mem, umem, fill);
-	a->rx = rx;
-	r = rc_filter_new(c->filter, a->base.dlt, c->snaplen, &a->filter, err, errlen);
-	if (r == 0)
-		r = step_slots(a, c);
-	if (r < 0) {
-		if (!err[0])
-			rc_source_fail(err, errlen, r, "setting up the batches: %s", strerror(-r));
-		return r;
-	}
-	describe(a);
-	*ret = &TAKE_PTR(a)->base;
-	return 0;
 }
 
 #endif /* RC_HAVE_AFXDP */

@@ -5,16 +5,21 @@
  * interface and detaches when the last socket of that interface is freed.
  *
  * AF_XDP takes the frames it captures away from the host's network stack,
- * so rc_afxdp_open() refuses to run unless c->xdp.dedicated_port says the
- * interface is a capture port (SPAN/TAP).  A queue without a live socket
- * (not captured, shutting down, or its ringcap killed) passes its frames to
- * the stack as if no program were attached.
+ * so rc_afxdp_open() refuses to run without the operator's word for it:
+ * c->xdp.dedicated_port (a capture port, SPAN/TAP: every frame is taken;
+ * those the filter rejects are dropped) or c->xdp.take_matching (a port
+ * the host uses: the frames that match the filter are taken, the others go
+ * on to the stack; needs a filter that runs in the XDP program).  A queue
+ * without a live socket (not captured, shutting down, or its ringcap
+ * killed) passes its frames to the stack as if no program were attached.
  *
  * A program that captures with it calls rc_xdp_process_init() first and
  * rc_xdp_process_fini() at the end (xdp_env.h: libbpf's and libxdp's print
- * hooks, bpffs for libxdp's dispatcher).  Inside: afxdp.c (the source),
- * umem.c (the UMEM and its FILL/spare queue), xdp_prog.c (the program on
- * an interface), xdp_owner.c (stale programs), xdp_env.c.
+ * hooks, bpffs for libxdp's dispatcher).  Inside: afxdp.c (the running
+ * source) and afxdp_setup.c (its set-up), sharing afxdp_priv.h; umem.c
+ * (the UMEM and its FILL/spare queue), xdp_prog.c (the program on an
+ * interface), xdp_filter.c (the capture filter translated for it),
+ * xdp_owner.c (stale programs), xdp_env.c.
  *
  * Only built with RC_HAVE_AFXDP (bpf/bpf.mk defines it when libbpf, libxdp,
  * clang and bpftool are there).
@@ -31,14 +36,19 @@
 /*
  * Open a capture of RX queue @queue of @c->iface.  The first call for an
  * interface attaches the XDP program (native mode, SKB mode as fallback,
- * per c->xdp.mode); later calls share it.  c->filter runs in user space on
- * every frame; frames that fail it go back to the kernel at once.
+ * per c->xdp.mode); later calls share it.  c->filter runs in the XDP
+ * program (frames that fail it never reach the socket); one that cannot
+ * run there runs in user space on every frame (dedicated port only; a note
+ * says why).  An MTU larger than one UMEM frame holds is served by AF_XDP
+ * multi-buffer (XDP_USE_SG) where the kernel and driver allow it.
  * Set-up fallbacks (mode, copy or zero-copy, huge pages, bpffs mounted, a
  * stale program removed) are described in (*ret)->notes.
  * On failure returns -errno and a message in @err:
  *   -ENODEV  no such interface        -EPERM  missing CAP_NET_ADMIN/CAP_BPF/CAP_NET_RAW
- *   -EINVAL  no dedicated-port consent, bad frame/ring settings, a queue the
- *            interface lacks, an MTU too large for the frames, a bad filter
+ *   -EINVAL  no consent (dedicated port or take-matching), bad frame/ring
+ *            settings, a queue the interface lacks, an MTU too large for the
+ *            frames where multi-buffer AF_XDP is refused, a bad filter or one
+ *            AF_XDP cannot run
  *   -ENOBUFS the UMEM exceeds RLIMIT_MEMLOCK (no CAP_IPC_LOCK)
  *   -EBUSY   the interface carries an XDP program libxdp cannot share
  *   -EPROTONOSUPPORT  not an Ethernet interface
@@ -56,7 +66,8 @@ struct rc_afxdp_stats {
 	uint64_t rx_ring_full;   /* XDP_STATISTICS: RX ring full */
 	uint64_t fill_empty;     /* XDP_STATISTICS rx_fill_ring_empty_descs */
 	uint64_t invalid_descs;  /* XDP_STATISTICS rx_invalid_descs */
-	uint64_t filtered;       /* failed the capture filter, given back at once */
+	uint64_t filtered;       /* failed the capture filter in user space, given back */
+	uint64_t kernel_filtered; /* failed it in the XDP program (this queue) */
 	uint64_t ts_fallback;    /* no stamp from the program: stamped in user space */
 	uint64_t batches;
 };

@@ -16,7 +16,9 @@
  *   quiesce   worker thread.  Stop taking new frames; from then on drained()
  *             says whether every frame that got in has been handed out.
  *   stats     any thread.  Cumulative counters.
- *   set_filter  any thread.  Replace the kernel filter atomically.
+ *   set_filter  any thread.  Replace the kernel filter atomically.  0, or
+ *             1 with a note in @err (applied, and worth a log line: where
+ *             it runs, say), or -errno with the message in @err.
  *   export    optional (NULL: no memory to offer).  The capture memory
  *             behind the frames, for a sink that registers it and sends
  *             from it as it is (RDMA forwarding).  With @b NULL, any
@@ -57,6 +59,7 @@ struct rc_source_stats {
 	uint64_t link_down;     /* interface went down while capturing */
 	/* AF_XDP only */
 	uint64_t xdp_filtered;      /* rejected by the user-space filter */
+	uint64_t xdp_kernel_filtered; /* rejected by the filter in the XDP program */
 	uint64_t xdp_fill_empty;    /* the FILL ring ran dry */
 	uint64_t xdp_invalid_descs;
 	uint64_t xdp_ring_full;     /* RX ring full (also in kernel_drops) */

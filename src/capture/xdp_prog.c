@@ -38,10 +38,22 @@
 #undef bpf_insn
 
 #include "../common/cleanup.h"
+#include "filter.h"
 #include "xdp_env.h"
+#include "xdp_filter.h"
 #include "xdp_owner.h"
 
 #define PROG_NAME "ringcap_xdp"
+
+/* xdp_owner.c reads the owner fields as the first 24 bytes of .rodata */
+_Static_assert(offsetof(struct rc_xdp__rodata, owner_pid) == 0 &&
+	       offsetof(struct rc_xdp__rodata, owner_start) == 8 &&
+	       offsetof(struct rc_xdp__rodata, owner_pidns) == 16,
+	       "the owner fields must open .rodata");
+/* progs[] of bpf/rc_xdp.bpf.c */
+#define PROG_FILTER 0u
+#define PROG_TAKE 1u
+#define PROG_REJECT 2u
 
 struct rc_xdp_prog {
 	struct rc_xdp_prog *next;
@@ -51,8 +63,16 @@ struct rc_xdp_prog {
 	struct xdp_program *prog;
 	enum xdp_attach_mode mode;
 	bool legacy;               /* attached on its own, not through the dispatcher */
+	bool frags;                /* loaded with BPF_F_XDP_HAS_FRAGS */
+	bool dedicated;
 	int xsks_fd;
 	int counters_fd;
+	int progs_fd;
+	/* the capture filter: what was asked last, and how that went */
+	char *filter_expr;         /* NULL: none asked for yet */
+	int filter_r;              /* 1: in progs[PROG_FILTER]; 0: in user space */
+	char filter_why[512];
+	unsigned filter_ready;     /* sources that run it in user space now */
 	uint32_t max_queues;
 	unsigned ncpus;
 	int promisc_fd;            /* AF_PACKET socket holding a promiscuous membership */
@@ -97,6 +117,7 @@ int rc_xdp_prog_counters(const struct rc_xdp_prog *p, uint32_t queue,
 		ret->seen += v[i].seen;
 		ret->redirected += v[i].redirected;
 		ret->passed += v[i].passed;
+		ret->filtered += v[i].filtered;
 	}
 	return 0;
 }
@@ -193,6 +214,7 @@ static void prog_free(struct rc_xdp_prog *at)
 	rc_xdp__destroy(at->skel);
 	if (at->promisc_fd >= 0)
 		close(at->promisc_fd);
+	free(at->filter_expr);
 	free(at);
 }
 
@@ -206,10 +228,24 @@ static int attach_undo(struct rc_xdp_prog *at, int r)
 	return r;
 }
 
+/* The programs the filter's verdict tail-calls, in their slots. */
+static int fill_progs(struct rc_xdp_prog *at)
+{
+	const uint32_t take = PROG_TAKE, reject = PROG_REJECT;
+	int take_fd = bpf_program__fd(at->skel->progs.ringcap_take);
+	int reject_fd = bpf_program__fd(at->skel->progs.ringcap_reject);
+
+	if (bpf_map_update_elem(at->progs_fd, &take, &take_fd, BPF_ANY) < 0 ||
+	    bpf_map_update_elem(at->progs_fd, &reject, &reject_fd, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
 /* Load and attach in one mode; on failure everything is undone. */
 static int attach_try(struct rc_xdp_prog *at, enum xdp_attach_mode mode,
 		      const struct rc_xdp_owner *self)
 {
+	struct bpf_program *bp;
 	int r;
 
 	at->skel = rc_xdp__open();
@@ -218,18 +254,30 @@ static int attach_try(struct rc_xdp_prog *at, enum xdp_attach_mode mode,
 	at->skel->rodata->owner_pid = self->pid;
 	at->skel->rodata->owner_start = self->start;
 	at->skel->rodata->owner_pidns = self->pidns;
-	at->prog = xdp_program__from_bpf_obj(at->skel->obj, "xdp");
+	at->skel->rodata->dedicated = at->dedicated;
+	/* every program that shares `progs` must agree on fragments */
+	bpf_object__for_each_program(bp, at->skel->obj)
+		if (at->frags)
+			bpf_program__set_flags(bp, bpf_program__flags(bp) | BPF_F_XDP_HAS_FRAGS);
+	{
+		DECLARE_LIBXDP_OPTS(xdp_program_opts, o, .obj = at->skel->obj, .prog_name = PROG_NAME);
+
+		at->prog = xdp_program__create(&o);
+	}
 	r = (int)libxdp_get_error(at->prog);
 	if (r < 0) {
 		at->prog = NULL;
 		return attach_undo(at, r);
 	}
+	if (at->frags)
+		xdp_program__set_xdp_frags_support(at->prog, true);
 	r = xdp_program__attach(at->prog, at->ifindex, mode, 0);
 	if (r < 0)
 		return attach_undo(at, r);
 	at->mode = mode;
 	at->xsks_fd = bpf_map__fd(at->skel->maps.xsks);
 	at->counters_fd = bpf_map__fd(at->skel->maps.counters);
+	at->progs_fd = bpf_map__fd(at->skel->maps.progs);
 	at->max_queues = bpf_map__max_entries(at->skel->maps.xsks);
 	return 0;
 }
@@ -262,7 +310,7 @@ static int attach_failed(int r, const enum xdp_attach_mode *modes, size_t nmodes
 }
 
 /* A new program on @ifindex, attached; caller holds prog_lock. */
-static int prog_new(const struct rc_capture_conf *c, int ifindex, const char *ifname,
+static int prog_new(const struct rc_capture_conf *c, int ifindex, const char *ifname, bool frags,
 		    struct rc_source *s, struct rc_xdp_prog **ret, char *err, size_t errlen)
 {
 	static const enum xdp_attach_mode auto_modes[] = { XDP_MODE_NATIVE, XDP_MODE_SKB };
@@ -288,6 +336,8 @@ static int prog_new(const struct rc_capture_conf *c, int ifindex, const char *if
 	at->ifindex = ifindex;
 	at->promisc_fd = -1;
 	at->ncpus = (unsigned)ncpus;
+	at->frags = frags;
+	at->dedicated = c->xdp.dedicated_port;
 	rc_xdp_owner_self(&self);
 
 	rc_xdp_bpffs_get(s);
@@ -322,6 +372,15 @@ static int prog_new(const struct rc_capture_conf *c, int ifindex, const char *if
 		xdp_multiprog__close(mp);
 	if (at->mode == XDP_MODE_SKB && nmodes == 2)
 		rc_source_note(s, "native XDP refused: %s", first_why);
+	r = fill_progs(at);
+	if (r < 0) {
+		prog_free(at);
+		if (!progs)
+			rc_xdp_bpffs_put();
+		return rc_source_fail(err, errlen, r,
+				      "chaining the XDP program's parts on %s (program array): %s",
+				      ifname, strerror(-r));
+	}
 
 	if (c->promisc) {
 		/* a membership, not IFF_PROMISC: the kernel drops it with the
@@ -339,7 +398,7 @@ static int prog_new(const struct rc_capture_conf *c, int ifindex, const char *if
 	return 0;
 }
 
-int rc_xdp_prog_get(const struct rc_capture_conf *c, int ifindex, const char *ifname,
+int rc_xdp_prog_get(const struct rc_capture_conf *c, int ifindex, const char *ifname, bool frags,
 		    struct rc_source *s, struct rc_xdp_prog **ret, char *err, size_t errlen)
 {
 	struct rc_xdp_prog *at;
@@ -349,10 +408,16 @@ int rc_xdp_prog_get(const struct rc_capture_conf *c, int ifindex, const char *if
 	for (at = progs; at; at = at->next)
 		if (at->ifindex == ifindex)
 			break;
-	if (at) {
+	if (at && (at->frags != frags || at->dedicated != c->xdp.dedicated_port)) {
+		/* one program per interface, loaded for one kind of capture */
+		r = rc_source_fail(err, errlen, -EBUSY,
+				   "%s is already captured with AF_XDP by this process, with %s",
+				   ifname, at->frags != frags ? "another MTU" :
+				   at->dedicated ? "--dedicated-port" : "--take-matching");
+	} else if (at) {
 		at->refs++;
 	} else {
-		r = prog_new(c, ifindex, ifname, s, &at, err, errlen);
+		r = prog_new(c, ifindex, ifname, frags, s, &at, err, errlen);
 		if (r == 0) {
 			at->next = progs;
 			progs = at;
@@ -362,6 +427,156 @@ int rc_xdp_prog_get(const struct rc_capture_conf *c, int ifindex, const char *if
 	if (r == 0)
 		*ret = at;
 	return r;
+}
+
+/* The verifier's last words on a program it refused (the lines before the
+ * end usually say which instruction and why). */
+static void verifier_tail(const char *log, char *buf, size_t len)
+{
+	const char *end = log + strlen(log), *p = end;
+	int lines = 0;
+
+	while (p > log && (end - p < 2 || lines < 3)) {
+		p--;
+		if (*p == '\n' && p + 1 < end)
+			lines++;
+	}
+	if (*p == '\n')
+		p++;
+	if ((size_t)(end - p) >= len)
+		p = end - (len - 1);
+	memcpy(buf, p, (size_t)(end - p));
+	buf[end - p] = '\0';
+	for (char *q = buf; *q; q++)
+		if (*q == '\n')
+			*q = q[1] ? ' ' : '\0';
+}
+
+/* Translate, load and chain the filter.  1, or 0 with the reason, or -errno.
+ * Caller holds prog_lock. */
+static int filter_load(struct rc_xdp_prog *at, const struct bpf_program *cbpf, char *why,
+		       size_t whylen)
+{
+	const struct rc_xdp_filter_target t = {
+		.frags = at->frags, .tail_map_fd = at->progs_fd,
+		.accept_slot = PROG_TAKE, .reject_slot = PROG_REJECT,
+	};
+	const uint32_t slot = PROG_FILTER;
+	struct rc_xdp_filter_code code;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = rc_xdp_filter_translate(cbpf, &t, &code, why, whylen);
+	if (r == -ENOTSUP || r == -EINVAL)
+		return 0;
+	if (r < 0)
+		return r;
+	{
+		LIBBPF_OPTS(bpf_prog_load_opts, o, .prog_flags = at->frags ? BPF_F_XDP_HAS_FRAGS : 0,
+			    .expected_attach_type = BPF_XDP);
+
+		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "ringcap_filter", "Dual MIT/GPL",
+				   code.insns, code.len, &o);
+	}
+	if (fd < 0) {
+		/* again, for the verifier's account of it */
+		int e = errno;
+		_cleanup_free_ char *log = calloc(1, 1u << 20);
+		char tail[300] = "";
+
+		if (log) {
+			LIBBPF_OPTS(bpf_prog_load_opts, o,
+				    .prog_flags = at->frags ? BPF_F_XDP_HAS_FRAGS : 0,
+				    .expected_attach_type = BPF_XDP, .log_buf = log,
+				    .log_size = 1u << 20, .log_level = 1);
+			int fd2 = bpf_prog_load(BPF_PROG_TYPE_XDP, "ringcap_filter", "Dual MIT/GPL",
+						code.insns, code.len, &o);
+
+			if (fd2 >= 0)
+				close(fd2);
+			verifier_tail(log, tail, sizeof(tail));
+		}
+		rc_xdp_filter_code_free(&code);
+		if (e == ENOMEM)
+			return -ENOMEM;
+		snprintf(why, whylen, "the kernel refused the translated filter (%s)%s%s",
+			 strerror(e), tail[0] ? ": " : "", tail);
+		return 0;
+	}
+	rc_xdp_filter_code_free(&code);
+	/* the program array holds it from here on */
+	if (bpf_map_update_elem(at->progs_fd, &slot, &fd, BPF_ANY) < 0) {
+		snprintf(why, whylen, "the translated filter could not be chained to the XDP "
+			 "program: %s", strerror(errno));
+		return 0;
+	}
+	return 1;
+}
+
+static bool same_expr(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+int rc_xdp_prog_set_filter(struct rc_xdp_prog *at, const char *expr, uint32_t snaplen,
+			   char *why, size_t whylen)
+{
+	const uint32_t slot = PROG_FILTER;
+	struct bpf_program cbpf;
+	char *copy;
+	int r = 1;
+
+	if (why && whylen)
+		why[0] = '\0';
+	pthread_mutex_lock(&prog_lock);
+	if (at->filter_expr && same_expr(at->filter_expr, expr)) {
+		/* the next queue of the same capture */
+		snprintf(why, whylen, "%s", at->filter_why);
+		r = at->filter_r;
+		pthread_mutex_unlock(&prog_lock);
+		return r;
+	}
+	copy = strdup(expr ? expr : "");
+	if (!copy) {
+		pthread_mutex_unlock(&prog_lock);
+		return -ENOMEM;
+	}
+	if (!copy[0]) {
+		/* none: nothing is left for user space either */
+		if (bpf_map_delete_elem(at->progs_fd, &slot) < 0 && errno != ENOENT)
+			r = -errno;
+	} else {
+		r = rc_filter_compile(copy, DLT_EN10MB, snaplen, &cbpf, why, whylen);
+		if (r == 0) {
+			/* 1: in the slot now, which each frame sees whole; 0: the
+			 * old one stays until every source filters in user space */
+			r = filter_load(at, &cbpf, why, whylen);
+			pcap_freecode(&cbpf);
+		}
+	}
+	if (r < 0) {
+		/* nothing changed: the old filter goes on where it ran */
+		free(copy);
+		pthread_mutex_unlock(&prog_lock);
+		return r;
+	}
+	free(at->filter_expr);
+	at->filter_expr = copy;
+	at->filter_r = r;
+	at->filter_ready = 0;
+	snprintf(at->filter_why, sizeof(at->filter_why), "%s", why ? why : "");
+	pthread_mutex_unlock(&prog_lock);
+	return r;
+}
+
+void rc_xdp_prog_filter_ready(struct rc_xdp_prog *at)
+{
+	const uint32_t slot = PROG_FILTER;
+
+	pthread_mutex_lock(&prog_lock);
+	if (at->filter_r == 0 && ++at->filter_ready >= at->refs)
+		bpf_map_delete_elem(at->progs_fd, &slot);
+	pthread_mutex_unlock(&prog_lock);
 }
 
 void rc_xdp_prog_put(struct rc_xdp_prog *at)

@@ -22,7 +22,8 @@ const char rc_capture_usage[] =
 	"                       [-c COUNT] [--duration TIME] [-C SIZE] [-G TIME] [-W FILES]\n"
 	"                       [--max-total SIZE] [-B RING_SIZE] [--block-size SIZE]\n"
 	"                       [--frame-size SIZE] [--retire-timeout TIME] [-p] [-q] [-Z USER]\n"
-	"                       [--backend afpacket|afxdp] [--dedicated-port] [--xdp-mode MODE]\n"
+	"                       [--backend afpacket|afxdp] [--dedicated-port | --take-matching]\n"
+	"                       [--xdp-mode MODE] [--xdp-frame-size SIZE]\n"
 	"                       [--forward rdma://ADDR:PORT [--forward-slots N]\n"
 	"                        [--forward-policy drop|hold] [--forward-device NAME]]\n"
 	"       ringcap -i IFACE -w FILE ...   (the same, tcpdump style)\n"
@@ -59,7 +60,7 @@ const char rc_capture_usage[] =
 	"  --max-total SIZE  keep the files together under SIZE (needs -C or -G)\n"
 	"  -B RING_SIZE      kernel ring size (bare number: KiB, as tcpdump; default 64MiB)\n"
 	"  --block-size SIZE ring block size (default 1MiB)\n"
-	"  --frame-size SIZE ring frame size (default 2048)\n"
+	"  --frame-size SIZE afpacket: ring frame size (default 2048)\n"
 	"  --retire-timeout TIME  hand a part-filled block over after TIME (default 40ms)\n"
 	"  -p                do not put the interface into promiscuous mode\n"
 	"  -q                no live status line\n"
@@ -67,9 +68,14 @@ const char rc_capture_usage[] =
 	"                    privileges left); the files belong to USER\n"
 	"  --backend NAME    afpacket (default: TPACKET_V3 ring) or afxdp (AF_XDP, one\n"
 	"                    worker per RX queue)\n"
-	"  --dedicated-port  afxdp only: consent that captured frames are taken away\n"
-	"                    from the host's network stack (SPAN/TAP ports)\n"
+	"  --dedicated-port  afxdp only: consent that every frame of the port is taken\n"
+	"                    away from the host's network stack (SPAN/TAP ports)\n"
+	"  --take-matching   afxdp only, with a filter: consent that the frames that\n"
+	"                    match it are taken away from the host's network stack;\n"
+	"                    the others reach the host as before (a port the host uses)\n"
 	"  --xdp-mode MODE   afxdp: auto (default), native or skb\n"
+	"  --xdp-frame-size SIZE  afxdp: UMEM frame size, 2048 (default) or 4096; larger\n"
+	"                    frames (jumbo MTU) take several (multi-buffer AF_XDP)\n"
 	"  --forward rdma://ADDR:PORT  also send every block to a collector (ringcap\n"
 	"                    rdma-recv) over RDMA; -w is then optional\n"
 	"  --forward-slots N writes in flight at most (default 16)\n"
@@ -86,7 +92,9 @@ enum {
 	OPT_RETIRE_TOV,
 	OPT_BACKEND,
 	OPT_DEDICATED,
+	OPT_TAKE_MATCHING,
 	OPT_XDP_MODE,
+	OPT_XDP_FRAME_SIZE,
 	OPT_FORWARD,
 	OPT_FWD_SLOTS,
 	OPT_FWD_POLICY,
@@ -114,7 +122,9 @@ static const struct option longopts[] = {
 	{ "retire-timeout", required_argument, NULL, OPT_RETIRE_TOV },
 	{ "backend", required_argument, NULL, OPT_BACKEND },
 	{ "dedicated-port", no_argument, NULL, OPT_DEDICATED },
+	{ "take-matching", no_argument, NULL, OPT_TAKE_MATCHING },
 	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+	{ "xdp-frame-size", required_argument, NULL, OPT_XDP_FRAME_SIZE },
 	{ "forward", required_argument, NULL, OPT_FORWARD },
 	{ "forward-slots", required_argument, NULL, OPT_FWD_SLOTS },
 	{ "forward-policy", required_argument, NULL, OPT_FWD_POLICY },
@@ -393,7 +403,7 @@ static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, u
 	struct rc_pcap_conf *out;
 	struct rc_rdma_conf *fwd;
 	uint64_t v, ring_size = 0;
-	bool fwd_opts = false;
+	bool fwd_opts = false, xdp_opts = false;
 	bool have_ring = false, have_block = false;
 	char *ffilter = NULL;
 	bool from_file = false;  /* the filter came from -F */
@@ -559,6 +569,16 @@ static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, u
 			break;
 		case OPT_DEDICATED:
 			a->cap.xdp.dedicated_port = true;
+			break;
+		case OPT_TAKE_MATCHING:
+			a->cap.xdp.take_matching = true;
+			break;
+		case OPT_XDP_FRAME_SIZE:
+			if (rc_parse_size(optarg, 1, &v) < 0 || (v != 2048 && v != 4096))
+				return bad(err, errlen, "--xdp-frame-size: '%s' is not a UMEM frame "
+					   "size (2048 or 4096)", optarg);
+			a->cap.xdp.frame_size = (uint32_t)v;
+			xdp_opts = true;
 			break;
 		case OPT_XDP_MODE:
 			if (!strcmp(optarg, "auto"))
@@ -742,17 +762,28 @@ static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, u
 		out->stop_size = 0;
 	}
 	if (a->cap.backend == RC_BACKEND_AFXDP) {
-		if (!a->cap.xdp.dedicated_port)
+		if (!a->cap.xdp.dedicated_port && !a->cap.xdp.take_matching)
 			return bad(err, errlen,
-				   "--backend afxdp takes captured frames away from the host's "
-				   "network stack: use it only on a dedicated capture port (SPAN/TAP) "
-				   "and say so with --dedicated-port");
+				   "--backend afxdp takes the frames it captures away from the host's "
+				   "network stack: on a dedicated capture port (SPAN/TAP) say so with "
+				   "--dedicated-port (every frame is taken); on a port the host uses, "
+				   "give a filter and --take-matching (the frames that match it are "
+				   "taken, the others reach the host)");
+		if (a->cap.xdp.dedicated_port && a->cap.xdp.take_matching)
+			return bad(err, errlen, "--dedicated-port and --take-matching exclude each "
+				   "other: a dedicated port gives every frame to the capture, "
+				   "--take-matching only those that match the filter");
+		if (a->cap.xdp.take_matching && (!a->cap.filter || !a->cap.filter[0]))
+			return bad(err, errlen, "--take-matching takes the frames that match the "
+				   "capture filter from the host: give a filter");
 		a->cap.workers = 0; /* one worker per RX queue */
 		if (a->run_as)
 			return bad(err, errlen, "-Z cannot go with --backend afxdp: removing the XDP "
 				   "program at the end needs the privileges -Z gives up");
-	} else if (a->cap.xdp.dedicated_port || a->cap.xdp.mode != RC_XDP_MODE_AUTO) {
-		return bad(err, errlen, "--dedicated-port and --xdp-mode go with --backend afxdp");
+	} else if (a->cap.xdp.dedicated_port || a->cap.xdp.take_matching ||
+		   a->cap.xdp.mode != RC_XDP_MODE_AUTO || xdp_opts) {
+		return bad(err, errlen, "--dedicated-port, --take-matching, --xdp-mode and "
+			   "--xdp-frame-size go with --backend afxdp");
 	}
 	if (!have_ring)
 		ring_size = (uint64_t)a->cap.ring.block_nr * RC_BLOCK_SIZE_DEFAULT;

@@ -167,6 +167,9 @@ static void summary(struct run *run)
 	if (st->xdp_filtered)
 		fprintf(stderr, "%" PRIu64 " packets rejected by the filter in user space\n",
 			st->xdp_filtered);
+	if (st->xdp_kernel_filtered)
+		fprintf(stderr, "%" PRIu64 " packets rejected by the filter in the XDP program\n",
+			st->xdp_kernel_filtered);
 	if (st->xdp_ring_full || st->xdp_fill_empty || st->xdp_invalid_descs)
 		fprintf(stderr, "AF_XDP: %" PRIu64 " RX ring full, %" PRIu64 " FILL ring empty, %" PRIu64
 			" invalid descriptors\n", st->xdp_ring_full, st->xdp_fill_empty,

@@ -31,11 +31,13 @@ enum rc_xdp_mode {
 
 /* AF_XDP backend settings (backend: afxdp). */
 struct rc_xdp_conf {
-	uint32_t frame_size;       /* UMEM chunk: 2048 or 4096 */
+	uint32_t frame_size;       /* UMEM chunk: 2048 or 4096 (larger frames: multi-buffer) */
 	uint32_t frame_count;      /* UMEM chunks per queue */
 	uint32_t ring_size;        /* RX and FILL ring entries, power of two */
 	enum rc_xdp_mode mode;
-	bool dedicated_port;       /* explicit consent: frames are taken from the host */
+	bool dedicated_port;       /* explicit consent: every frame is taken from the host */
+	bool take_matching;        /* explicit consent on a port the host uses: the frames
+				    * that match the filter are taken from it */
 };
 
 /* 64 MiB of UMEM per queue; a ring deep enough for a capture thread that

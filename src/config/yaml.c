@@ -859,7 +859,7 @@ static void parse_ring(struct ctx *x, const char *parent, const struct map_key *
 static void parse_xdp(struct ctx *x, const char *parent, const struct map_key *xs,
 		      struct rc_xdp_conf *xc)
 {
-	enum { X_FRAME_SIZE, X_FRAMES, X_RING_SIZE, X_MODE, X_DEDICATED, X__N };
+	enum { X_FRAME_SIZE, X_FRAMES, X_RING_SIZE, X_MODE, X_DEDICATED, X_TAKE, X__N };
 	static const struct choice modes[] = {
 		{ "auto", RC_XDP_MODE_AUTO }, { "native", RC_XDP_MODE_NATIVE },
 		{ "skb", RC_XDP_MODE_SKB },
@@ -867,7 +867,7 @@ static void parse_xdp(struct ctx *x, const char *parent, const struct map_key *x
 	struct map_key s[X__N] = {
 		KEY(X_FRAME_SIZE, "frame_size"), KEY(X_FRAMES, "frames"),
 		KEY(X_RING_SIZE, "ring_size"), KEY(X_MODE, "mode"),
-		KEY(X_DEDICATED, "dedicated_port"),
+		KEY(X_DEDICATED, "dedicated_port"), KEY(X_TAKE, "take_matching"),
 	};
 	char path[PATH_LEN], kpath[PATH_LEN];
 	uint64_t v;
@@ -901,6 +901,7 @@ static void parse_xdp(struct ctx *x, const char *parent, const struct map_key *x
 			xc->mode = (enum rc_xdp_mode)m;
 	}
 	get_bool(x, path, &s[X_DEDICATED], &xc->dedicated_port);
+	get_bool(x, path, &s[X_TAKE], &xc->take_matching);
 }
 
 static int ring_err(struct ctx *x, const struct ring_field *f, const char *msg)
@@ -1347,11 +1348,18 @@ static void parse_capture(struct ctx *x, size_t idx, yaml_node_t *n, const struc
 	parse_capture_common(x, path, s, c, &ring);
 	if (c->backend == RC_BACKEND_AFXDP) {
 		/* AF_XDP needs the operator's explicit word: the host loses the frames */
-		if (!c->xdp.dedicated_port)
+		if (!c->xdp.dedicated_port && !c->xdp.take_matching)
 			diag_at(x, s[C_BACKEND].val->start_mark, kpath,
-			    "backend 'afxdp' takes captured frames away from the host's network "
-			    "stack: use it only on a dedicated capture port (SPAN/TAP) and say so "
-			    "with xdp: { dedicated_port: true }");
+			    "backend 'afxdp' takes the frames it captures away from the host's "
+			    "network stack: on a dedicated capture port (SPAN/TAP) say so with "
+			    "xdp: { dedicated_port: true } (every frame is taken); on a port the "
+			    "host uses, give a filter and xdp: { take_matching: true } (the frames "
+			    "that match it are taken, the others reach the host)");
+		else if (c->xdp.dedicated_port && c->xdp.take_matching)
+			diag_at(x, s[C_BACKEND].val->start_mark, kpath,
+			    "xdp: dedicated_port and take_matching exclude each other: a dedicated "
+			    "port gives every frame to the capture, take_matching only those that "
+			    "match the filter");
 		/* workers are RX queues: all of them unless the file says how many */
 		if (!s[K_WORKERS].val && !d->workers_set)
 			c->workers = 0;
@@ -1360,6 +1368,13 @@ static void parse_capture(struct ctx *x, size_t idx, yaml_node_t *n, const struc
 	if (get_filter(x, path, &s[C_FILTER], &c->filter) > 0 && c->filter) {
 		join(kpath, path, "filter");
 		check_filter(x, kpath, s[C_FILTER].val, c->filter, c->snaplen);
+	}
+	if (c->backend == RC_BACKEND_AFXDP && c->xdp.take_matching && !c->xdp.dedicated_port &&
+	    (!c->filter || !c->filter[0])) {
+		join(kpath, path, "backend");
+		diag_at(x, s[C_BACKEND].val->start_mark, kpath,
+		    "xdp: { take_matching: true } takes the frames that match the capture "
+		    "filter from the host: give a filter");
 	}
 	if (s[C_OUTPUTS].val) {
 		parse_outputs(x, path, &s[C_OUTPUTS], c);

@@ -41,6 +41,7 @@ GETTER(g_files, s->sink.files)
 GETTER(g_removed, s->sink.removed)
 GETTER(g_blocks, s->src.blocks)
 GETTER(g_xdp_filtered, s->src.xdp_filtered)
+GETTER(g_xdp_kfiltered, s->src.xdp_kernel_filtered)
 GETTER(g_xdp_fill_empty, s->src.xdp_fill_empty)
 GETTER(g_xdp_ring_full, s->src.xdp_ring_full)
 GETTER(g_xdp_invalid, s->src.xdp_invalid_descs)
@@ -83,6 +84,8 @@ static const struct counter counters[] = {
 	  g_blocks },
 	{ "xdp_filtered", "ringcap_xdp_filtered_total",
 	  "AF_XDP: frames rejected by the capture filter in user space.", g_xdp_filtered },
+	{ "xdp_kernel_filtered", "ringcap_xdp_kernel_filtered_total",
+	  "AF_XDP: frames rejected by the capture filter in the XDP program.", g_xdp_kfiltered },
 	{ "xdp_fill_empty", "ringcap_xdp_fill_ring_empty_total", "AF_XDP: FILL ring ran dry.",
 	  g_xdp_fill_empty },
 	{ "xdp_ring_full", "ringcap_xdp_rx_ring_full_total", "AF_XDP: RX ring full.",

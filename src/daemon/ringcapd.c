@@ -768,13 +768,16 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 			old->last_beat = NULL;
 			if (rc_run_change_of(ns->run->conf, &ncfg->captures[j]) ==
 			    RC_RUN_SWAP_FILTER) {
-				if (rc_run_set_filter(ns->run, ncfg->captures[j].filter, err,
-						      sizeof(err)) < 0)
+				int fr = rc_run_set_filter(ns->run, ncfg->captures[j].filter, err,
+							   sizeof(err));
+
+				if (fr < 0)
 					log_err("capture %s: new filter not applied: %s",
 						ns->conf->name, err);
 				else
-					log_info("capture %s: filter is now '%s'", ns->conf->name,
-						 ncfg->captures[j].filter ? ncfg->captures[j].filter : "");
+					log_info("capture %s: filter is now '%s'%s%s", ns->conf->name,
+						 ncfg->captures[j].filter ? ncfg->captures[j].filter : "",
+						 fr > 0 ? "; " : "", fr > 0 ? err : "");
 			}
 			ns->conf = &ncfg->captures[j];
 			ns->run->conf = ns->conf;

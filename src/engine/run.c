@@ -496,13 +496,18 @@ int rc_run_set_filter(struct rc_run *r, const char *expr, char *err, size_t errl
 		snprintf(err, errlen, "the capture is not running");
 		return -ESRCH;
 	}
+	char note[512] = "";
+
 	for (unsigned k = 0; k < r->nworkers; k++) {
 		int rv = r->workers[k].src->ops->set_filter(r->workers[k].src, expr, err, errlen);
 
 		if (rv < 0)
 			return rv;
+		if (rv > 0 && !note[0])
+			snprintf(note, sizeof(note), "%s", err);
 	}
-	return 0;
+	snprintf(err, errlen, "%s", note);
+	return note[0] ? 1 : 0;
 }
 
 /* Add the first @len bytes of @src to @dst, both runs of uint64_t counters. */

@@ -126,7 +126,9 @@ enum rc_run_change {
 enum rc_run_change rc_run_change_of(const struct rc_capture_conf *old,
 				    const struct rc_capture_conf *new);
 
-/* Replace the kernel filter of every worker's socket. */
+/* Replace the kernel filter of every worker's socket.  0, or 1 with a
+ * note for the log in @err (a source said where the filter runs), or
+ * -errno with the message in @err. */
 int rc_run_set_filter(struct rc_run *r, const char *expr, char *err, size_t errlen);
 
 void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret);

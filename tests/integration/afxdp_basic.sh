@@ -8,7 +8,8 @@
 #   2. four queues, four workers: each frame in exactly one queue's file,
 #      every file in order with monotonic timestamps, all of them together
 #      identical to tcpdump's capture
-#   3. a capture filter (run in user space): only matching frames are kept
+#   3. a capture filter (run in the XDP program): only matching frames are
+#      kept, the others are rejected there and counted
 #   4. SKB (generic) XDP mode
 #   5. kill -9: the interface passes frames to the host stack again (a UDP
 #      socket on the capture side receives them); the next run removes the
@@ -191,11 +192,14 @@ with_filter() {
 	queue_files "$T/f"
 	out=$("${PCAPCHECK[@]}" seq "$T/f_all.pcap" --ports 5001) ||
 		rc_fail "filter: a frame that fails the filter was kept"
-	# The filter runs in user space, on what the kernel put in the ring:
-	# a frame dropped there was never filtered.  Every frame sent is
-	# captured, rejected or dropped, and "received by filter" is what
-	# was not rejected.
-	rej=$(sed -n 's/^\([0-9]*\) packets rejected by the filter in user space$/\1/p' "$T/f.log" | tail -n 1)
+	grep -q "the capture filter runs in the XDP program" "$T/f.log" ||
+		rc_fail "filter: no note that the filter runs in the XDP program: $(cat "$T/f.log")"
+	grep -q "rejected by the filter in user space" "$T/f.log" &&
+		rc_fail "filter: frames were filtered in user space"
+	# The filter runs in the XDP program, before the ring: every frame
+	# sent is rejected there, or captured or dropped, and "received by
+	# filter" is what it let through.
+	rej=$(sed -n 's/^\([0-9]*\) packets rejected by the filter in the XDP program$/\1/p' "$T/f.log" | tail -n 1)
 	rc_accounted "$T/f.log" $((NF - ${rej:-0})) "$T/f_all.pcap"
 	[ "$RC_DROPS" = 0 ] || return 0
 

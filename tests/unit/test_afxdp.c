@@ -156,6 +156,39 @@ static uint64_t kern_rx(struct kern *k, uint16_t port, uint8_t tag, unsigned len
 	return chunk;
 }
 
+/* Deliver one frame of @len bytes over several chunks, as the kernel does
+ * for a socket bound with XDP_USE_SG: each chunk holds up to @part bytes,
+ * every descriptor but the last marked XDP_PKT_CONTD; the stamp goes
+ * before the first part.  Publishes the first @publish descriptors (all
+ * when 0).  Byte i of the frame is (i * 7 + @tag) & 0xff. */
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
+static unsigned kern_rx_multi(struct kern *k, unsigned len, unsigned part, uint8_t tag,
+			      uint64_t tai_stamp, unsigned publish)
+{
+	unsigned done = 0, n = 0;
+
+	while (done < len) {
+		uint64_t chunk = fill_take(k);
+		uint8_t *data = k->umem + chunk + DATA_OFF;
+		struct xdp_desc *d = &k->rx_ring[(k->rx_prod + n) & (RING - 1)];
+		unsigned here = len - done < part ? len - done : part;
+
+		for (unsigned i = 0; i < here; i++)
+			data[i] = (uint8_t)((done + i) * 7 + tag);
+		if (!done)
+			memcpy(data - 8, &tai_stamp, 8);
+		d->addr = chunk + DATA_OFF;
+		d->len = here;
+		done += here;
+		d->options = done < len ? XDP_PKT_CONTD : 0;
+		n++;
+	}
+	__atomic_store_n(&k->rx_prod, k->rx_prod + (publish ? publish : n), __ATOMIC_RELEASE);
+	return n;
+}
+
 /* A descriptor the kernel would never write. */
 static void kern_rx_raw(struct kern *k, uint64_t addr, uint32_t len)
 {
@@ -426,19 +459,119 @@ static void test_quiesce_drains(void **state)
 	assert_true(k->src->ops->drained(k->src));
 }
 
+/* Multi-buffer: a 9000-byte frame in six chunks comes out whole, stamped
+ * from its first chunk, its chunks back to the kernel at once (it was
+ * copied); the one-chunk frames around it stay in the UMEM under the
+ * lease, and the user-space filter sees the whole frame. */
+static void test_multibuffer_frame(void **state)
+{
+	struct kern *k = *state;
+	uint64_t stamp = 1700000000000000005ULL + (uint64_t)TAI_OFF;
+	struct rc_afxdp_stats st;
+	struct rc_batch b;
+	unsigned parts;
+
+	k->conf.filter = "len > 100 or udp dst port 5000";
+	assert_int_equal(kern_open(k), 0);
+	kern_rx(k, 5000, 1, 80, stamp);
+	parts = kern_rx_multi(k, 9000, CHUNK - DATA_OFF, 3, stamp + 1, 0);
+	assert_int_equal(parts, (9000 + CHUNK - DATA_OFF - 1) / (CHUNK - DATA_OFF));
+	kern_rx(k, 5000, 2, 80, stamp + 2);
+	kern_rx(k, 5001, 3, 80, stamp + 3); /* fails the filter */
+	assert_int_equal(take(k, &b), 1);
+	assert_int_equal(b.n, 3);
+	assert_int_equal(b.frames[0].data[42], 1);
+	assert_int_equal(b.frames[1].h.len, 9000);
+	assert_int_equal(b.frames[1].h.caplen, 9000);
+	for (unsigned i = 0; i < 9000; i++)
+		if (b.frames[1].data[i] != (uint8_t)(i * 7 + 3))
+			fail_msg("byte %u of the frame put together is 0x%02x", i,
+				 b.frames[1].data[i]);
+	assert_int_equal(b.frames[1].h.ts.tv_sec, 1700000000);
+	assert_int_equal(b.frames[1].h.ts.tv_usec, 6);
+	assert_int_equal(b.frames[2].data[42], 2);
+	assert_int_equal(b.bytes, 80 + 9000 + 80);
+	/* its chunks and the filtered frame's are back; two are leased */
+	assert_int_equal(fill_count(k), RING - 2);
+	k->src->ops->done(k->src, &b);
+	assert_int_equal(fill_count(k), RING);
+	assert_int_equal(rc_afxdp_stats(k->src, &st), 0);
+	assert_int_equal(st.filtered, 1);
+}
+
+/* A frame whose last descriptor is not there yet is left in the ring
+ * (no half frame goes out) and comes whole once it is. */
+static void test_multibuffer_cut(void **state)
+{
+	struct kern *k = *state;
+	struct rc_source_stats st;
+	struct rc_batch b;
+
+	assert_int_equal(kern_open(k), 0);
+	kern_rx(k, 5000, 1, 80, 1);
+	kern_rx_multi(k, 5000, CHUNK - DATA_OFF, 9, 2, 2); /* 3 parts, 2 published */
+	assert_int_equal(take(k, &b), 1);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.frames[0].h.len, 80);
+	/* the two parts stay in the ring */
+	assert_int_equal(__atomic_load_n(&k->rx_cons, __ATOMIC_ACQUIRE), 1);
+	k->src->ops->done(k->src, &b);
+	assert_int_equal(k->src->ops->next(k->src, &b), 0);
+	__atomic_store_n(&k->rx_prod, k->rx_prod + 1, __ATOMIC_RELEASE);
+	assert_int_equal(take(k, &b), 1);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.frames[0].h.len, 5000);
+	assert_int_equal(b.frames[0].data[4999], (uint8_t)(4999 * 7 + 9));
+	k->src->ops->done(k->src, &b);
+	assert_int_equal(__atomic_load_n(&k->rx_cons, __ATOMIC_ACQUIRE), 4);
+	assert_int_equal(fill_count(k), RING);
+	assert_int_equal(k->src->ops->stats(k->src, &st), 0);
+	assert_int_equal(st.frames, 2);
+	assert_int_equal(st.malformed, 0);
+}
+
+/* One bad part spoils its frame only: counted malformed, every chunk of
+ * it back, the next frame fine. */
+static void test_multibuffer_bad_part(void **state)
+{
+	struct kern *k = *state;
+	struct rc_source_stats st;
+	struct rc_batch b;
+	unsigned first = k->rx_prod;
+
+	assert_int_equal(kern_open(k), 0);
+	kern_rx_multi(k, 3000, CHUNK - DATA_OFF, 1, 1, 0);
+	k->rx_ring[(first + 1) & (RING - 1)].len = CHUNK; /* runs past its chunk */
+	kern_rx(k, 5000, 7, 80, 2);
+	assert_int_equal(take(k, &b), 1);
+	assert_int_equal(b.n, 1);
+	assert_int_equal(b.frames[0].data[42], 7);
+	assert_int_equal(fill_count(k), RING - 1);
+	k->src->ops->done(k->src, &b);
+	assert_int_equal(k->src->ops->stats(k->src, &st), 0);
+	assert_int_equal(st.malformed, 1);
+	assert_int_equal(st.frames, 1);
+}
+
 struct bad_conf {
 	const char *name;
 	bool dedicated;
 	uint32_t frame_size, frame_count, ring_size;
 	const char *msg; /* part of the error message */
+	bool take;
+	const char *filter;
 };
 
 static const struct bad_conf bad_confs[] = {
-	{ "no dedicated-port consent", false, 2048, 64, 64, "dedicated capture port" },
-	{ "frame size 3000", true, 3000, 64, 64, "2048 or 4096" },
-	{ "ring size not a power of two", true, 2048, 64, 100, "power of two" },
-	{ "ring size 32", true, 2048, 64, 32, "power of two between 64" },
-	{ "frame count 10", true, 2048, 10, 64, "frame count 10" },
+	{ "no dedicated-port consent", false, 2048, 64, 64, "dedicated capture port", false, NULL },
+	{ "no consent at all", false, 2048, 64, 64, "give a filter and --take-matching", false,
+	  "udp" },
+	{ "both consents", true, 2048, 64, 64, "exclude each other", true, "udp" },
+	{ "take-matching without a filter", false, 2048, 64, 64, "give a filter", true, NULL },
+	{ "frame size 3000", true, 3000, 64, 64, "2048 or 4096", false, NULL },
+	{ "ring size not a power of two", true, 2048, 64, 100, "power of two", false, NULL },
+	{ "ring size 32", true, 2048, 64, 32, "power of two between 64", false, NULL },
+	{ "frame count 10", true, 2048, 10, 64, "frame count 10", false, NULL },
 };
 
 static void test_bad_conf(void **state)
@@ -449,6 +582,8 @@ static void test_bad_conf(void **state)
 
 	kern_init(&k);
 	k.conf.xdp.dedicated_port = row->dedicated;
+	k.conf.xdp.take_matching = row->take;
+	k.conf.filter = (char *)(uintptr_t)row->filter;
 	k.conf.xdp.frame_size = row->frame_size;
 	k.conf.xdp.frame_count = row->frame_count;
 	k.conf.xdp.ring_size = row->ring_size;
@@ -491,6 +626,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_stamp_falls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snaplen_caps_caplen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quiesce_drains, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multibuffer_frame, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multibuffer_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_multibuffer_bad_part, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_such_interface, setup, teardown),
 	};
 	static const struct table tables[] = {

@@ -463,6 +463,21 @@ static const struct bad_case bad_cases[] = {
 	{ "-Z empty", { IW, "-Z", "" }, { "-Z", "empty user name" } },
 	{ "-Z with afxdp", { IW, "-Z", "nobody", "--backend", "afxdp", "--dedicated-port" },
 	  { "-Z cannot go with --backend afxdp" } },
+	{ "afxdp without consent", { IW, "--backend", "afxdp", "udp" },
+	  { "--dedicated-port (every frame is taken)", "--take-matching (the frames that match",
+	    "the others reach the host" } },
+	{ "afxdp, both consents", { IW, "--backend", "afxdp", "--dedicated-port",
+				    "--take-matching", "udp" },
+	  { "--dedicated-port and --take-matching exclude each other" } },
+	{ "--take-matching without a filter", { IW, "--backend", "afxdp", "--take-matching" },
+	  { "--take-matching", "give a filter" } },
+	{ "--xdp-frame-size 3000", { IW, "--backend", "afxdp", "--dedicated-port",
+				     "--xdp-frame-size", "3000" },
+	  { "--xdp-frame-size", "'3000'", "2048 or 4096" } },
+	{ "--xdp-frame-size with afpacket", { IW, "--xdp-frame-size", "4096" },
+	  { "--xdp-frame-size", "go with --backend afxdp" } },
+	{ "--take-matching with afpacket", { IW, "--take-matching", "udp" },
+	  { "--take-matching", "go with --backend afxdp" } },
 	{ "-i without its value", { "-w", "x.pcap", "-i" }, { "-i", "needs a value" } },
 	{ "-w without its value", { "-i", "eth0", "-w" }, { "-w", "needs a value" } },
 	{ "-s without its value", { IW, "-s" }, { "-s", "needs a value" } },
@@ -532,11 +547,36 @@ static void test_usage_names_flags(void **state)
 	static const char *const flags[] = { "-i IFACE", "-w FILE", "-s SNAPLEN", "-c COUNT",
 					     "--duration", "-C SIZE", "-G TIME", "-W FILES",
 					     "--max-total", "-B RING_SIZE", "--block-size",
-					     "--frame-size", "--retire-timeout", "-p", "-q" };
+					     "--frame-size", "--retire-timeout", "-p", "-q",
+					     "--dedicated-port", "--take-matching", "--xdp-frame-size" };
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
 		assert_non_null(strstr(rc_capture_usage, flags[i]));
+}
+
+/* AF_XDP's consents and UMEM frame size land where the source reads them. */
+static void test_afxdp_flags(void **state)
+{
+	static const char *const shared[] = { IW, "--backend", "afxdp", "--take-matching",
+					      "vlan", "7", NULL };
+	static const char *const dedicated[] = { IW, "--backend", "afxdp", "--dedicated-port",
+						 "--xdp-frame-size", "4KiB", NULL };
+	struct rc_capture_args a;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(parse(shared, &a, err, sizeof(err)), 0);
+	assert_true(a.cap.xdp.take_matching);
+	assert_false(a.cap.xdp.dedicated_port);
+	assert_string_equal(a.cap.filter, "vlan 7");
+	assert_int_equal(a.cap.xdp.frame_size, RC_XDP_FRAME_SIZE_DEFAULT);
+	rc_args_free(&a);
+	assert_int_equal(parse(dedicated, &a, err, sizeof(err)), 0);
+	assert_true(a.cap.xdp.dedicated_port);
+	assert_false(a.cap.xdp.take_matching);
+	assert_int_equal(a.cap.xdp.frame_size, 4096);
+	rc_args_free(&a);
 }
 
 /* ------------------------------------------------------------------ */
@@ -653,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_reparse_after_error),
 		cmocka_unit_test(test_short_error_buffer),
 		cmocka_unit_test(test_usage_names_flags),
+		cmocka_unit_test(test_afxdp_flags),
 	};
 	static const struct table tables[] = {
 		TABLE("good", test_good, good_cases),

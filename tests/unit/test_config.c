@@ -386,9 +386,24 @@ static const struct bad_case bad_cases[] = {
 	{ "bad output filter", OUT("          filter: \"udp port\"\n"),
 	  { "7:19: captures[0].outputs[0].pcap.filter: bad filter expression 'udp port': *" } },
 	{ "backend afxdp without consent", CAP("    backend: afxdp\n"),
-	  { "4:14: captures[0].backend: backend 'afxdp' takes captured frames away from the "
-	    "host's network stack: use it only on a dedicated capture port (SPAN/TAP) and say "
-	    "so with xdp: { dedicated_port: true }" } },
+	  { "4:14: captures[0].backend: backend 'afxdp' takes the frames it captures away from "
+	    "the host's network stack: on a dedicated capture port (SPAN/TAP) say so with xdp: "
+	    "{ dedicated_port: true } (every frame is taken); on a port the host uses, give a "
+	    "filter and xdp: { take_matching: true } (the frames that match it are taken, the "
+	    "others reach the host)" } },
+	{ "backend afxdp with both consents",
+	  CAP("    backend: afxdp\n    filter: udp\n"
+	      "    xdp: { dedicated_port: true, take_matching: true }\n"),
+	  { "4:14: captures[0].backend: xdp: dedicated_port and take_matching exclude each "
+	    "other: a dedicated port gives every frame to the capture, take_matching only those "
+	    "that match the filter" } },
+	{ "backend afxdp, take_matching without a filter",
+	  CAP("    backend: afxdp\n    xdp: { take_matching: true }\n"),
+	  { "4:14: captures[0].backend: xdp: { take_matching: true } takes the frames that "
+	    "match the capture filter from the host: give a filter" } },
+	{ "xdp take_matching not a bool", CAP("    xdp: { take_matching: maybe }\n"),
+	  { "4:27: captures[0].xdp.take_matching: expected a boolean (true/false, yes/no, "
+	    "on/off), got 'maybe'" } },
 	{ "xdp frame size", CAP("    xdp: { frame_size: 3000 }\n"),
 	  { "4:24: captures[0].xdp.frame_size: 3000 is not a UMEM frame size (2048 or 4096)" } },
 	{ "xdp ring size", CAP("    xdp: { ring_size: 1000 }\n"),
@@ -766,8 +781,15 @@ static void test_afxdp(void **state)
 		"    backend: afxdp\n"
 		"    workers: 2\n"
 		"    xdp: { dedicated_port: yes }\n"
-		"    outputs: [ { pcap: { path: /x/b.pcap } } ]\n");
+		"    outputs: [ { pcap: { path: /x/b.pcap } } ]\n"
+		"  - name: z\n"
+		"    interface: eth1\n"
+		"    backend: afxdp\n"
+		"    filter: vlan 7\n"
+		"    xdp: { take_matching: true, frame_size: 4096 }\n"
+		"    outputs: [ { pcap: { path: /x/c.pcap } } ]\n");
 	const struct rc_capture_conf *x = &c->captures[0], *y = &c->captures[1];
+	const struct rc_capture_conf *z = &c->captures[2];
 
 	(void)state;
 	assert_int_equal(x->backend, RC_BACKEND_AFXDP);
@@ -780,6 +802,10 @@ static void test_afxdp(void **state)
 	assert_int_equal(y->workers, 2);
 	assert_int_equal(y->xdp.frame_size, RC_XDP_FRAME_SIZE_DEFAULT);
 	assert_int_equal(y->xdp.mode, RC_XDP_MODE_AUTO);
+	assert_false(y->xdp.take_matching);
+	assert_true(z->xdp.take_matching);
+	assert_false(z->xdp.dedicated_port);
+	assert_int_equal(z->xdp.frame_size, 4096);
 	rc_config_free(c);
 }
 

@@ -1725,26 +1725,3 @@ out:
 	*ret = conf;
 	return 0;
 }
-
-int rc_config_check_interfaces(const struct rc_config *c, struct rc_diag *diag)
-{
-	int r = 0;
-
-	for (size_t i = 0; i < c->n_captures; i++) {
-		const struct rc_capture_conf *cap = &c->captures[i];
-
-		/* "any": every interface (afpacket) */
-		if (!cap->iface || !strcmp(cap->iface, "any") || if_nametoindex(cap->iface))
-			continue;
-		if (errno == ENODEV || errno == ENXIO)
-			rc_diag_add(diag, c->path, cap->iface_line, cap->iface_col,
-				    "captures[%zu].interface: no such network interface '%s'", i,
-				    cap->iface);
-		else
-			rc_diag_add(diag, c->path, cap->iface_line, cap->iface_col,
-				    "captures[%zu].interface: cannot look up interface '%s': %s", i,
-				    cap->iface, strerror(errno));
-		r = -ENODEV;
-	}
-	return r;
-}

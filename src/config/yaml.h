@@ -64,19 +64,9 @@ void rc_diag_print(const struct rc_diag *d, FILE *f, const char *prefix);
  * the daemon was started with); runtime_dir "/run/ringcap"; status interval
  * 5 s; prometheus off (interval 15 s when on); capture settings from
  * rc_capture_conf_init() overlaid by the `defaults` section; file mode
- * 0640.  Interfaces are not looked up here (see below), users and groups
- * are not resolved.
+ * 0640.  Interfaces are not looked up here (engine/ifaces.h), users and
+ * groups are not resolved.
  */
 int rc_config_load(const char *path, struct rc_config **ret, struct rc_diag *diag);
-
-/*
- * Check that every capture's interface exists in the calling process's
- * network namespace (if_nametoindex).  Each missing one adds a message at
- * its `interface:` key to @diag (appended, not reset).  Returns 0, or
- * -ENODEV if any is missing or could not be looked up.  The daemon refuses
- * to start or to reload with an interface that does not exist
- * (ringcap.yaml(5), "Interfaces").
- */
-int rc_config_check_interfaces(const struct rc_config *c, struct rc_diag *diag);
 
 #endif

@@ -48,6 +48,7 @@
 #include "../common/units.h"
 #include "../config/dropins.h"
 #include "../config/yaml.h"
+#include "../engine/ifaces.h"
 #include "../engine/run.h"
 #include "control.h"
 #include "../common/privs.h"
@@ -156,7 +157,7 @@ static int load_config(const char *path, struct rc_config **ret, bool plain, FIL
 	}
 	/* a missing interface is waited for, not an error: say so */
 	rc_diag_init(&diag);
-	if (rc_config_check_interfaces(c, &diag) < 0)
+	if (rc_ifaces_check(c, &diag) < 0)
 		for (unsigned i = 0; i < diag.n; i++) {
 			if (plain)
 				fprintf(stderr, "warning: %s\n", diag.msg[i].text);

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "../config/conf.h"
-#include "../config/yaml.h"
+#include "../config/diag.h"
 
 int rc_ifaces_check(const struct rc_config *c, struct rc_diag *diag)
 {

@@ -39,8 +39,6 @@ static struct capture *find_capture(struct capture *caps, size_t n, const char *
 	return NULL;
 }
 
-/* SIGHUP or `ringcap reload`: 0, or -errno after saying why in the log
- * (and to @out, the control client, if set). */
 /*
  * Loading a new configuration (reading, parsing, checking every output path
  * and compiling every filter) can take long for a big or hostile file, so
@@ -151,14 +149,14 @@ void load_done(struct daemon *d)
 	}
 }
 
-/* Take the configuration @ncfg (owned from here on): 0, or -errno after
- * saying why in the log (and to @out, the control client, if set). */
 /* Strings that may be NULL, compared. */
 static bool same_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+/* Take the configuration @ncfg (owned from here on): 0, or -errno after
+ * saying why in the log (and to @out, the control client, if set). */
 static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 {
 	struct capture *next;

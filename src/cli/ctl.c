@@ -17,6 +17,7 @@
 #include "../common/units.h"
 #include "../config/dropins.h"
 #include "../config/yaml.h"
+#include "../engine/ifaces.h"
 #include "cli.h"
 
 #define DEFAULT_SOCKET "/run/ringcap/ringcap.sock"
@@ -184,7 +185,7 @@ int rc_cli_config(int argc, char **argv)
 	}
 	/* not an error: ringcapd starts such a capture when the interface appears */
 	rc_diag_init(&diag);
-	if (rc_config_check_interfaces(cfg, &diag) < 0)
+	if (rc_ifaces_check(cfg, &diag) < 0)
 		rc_diag_print(&diag, stderr, "warning: ");
 	printf("configuration OK\n");
 	rc_dropins_print(cfg, stdout);

@@ -9,44 +9,15 @@
  * count from 1, columns in characters.  This layer does not log: callers
  * print the messages (rc_diag_print) or hand them to the logger.
  *
- * Reentrant, no global state; the daemon calls it from its main thread at
- * start and on SIGHUP.  libyaml stays private to yaml.c.
+ * Reentrant, no global state; the daemon calls it at start and, for a
+ * reload, on a thread of its own.  libyaml stays private to yaml*.c
+ * (yaml_priv.h says which does what).
  */
 #ifndef RC_CONFIG_YAML_H
 #define RC_CONFIG_YAML_H
 
-#include <stdio.h>
-
 #include "conf.h"
-
-#define RC_DIAG_MAX 64          /* messages kept; later ones are only counted */
-#define RC_DIAG_MSG_LEN 512     /* longer messages are truncated */
-
-struct rc_diag_msg {
-	unsigned line, col;         /* 1-based; 0 when the message is about the whole file */
-	char text[RC_DIAG_MSG_LEN]; /* "FILE:LINE:COL: message", no newline */
-};
-
-struct rc_diag {
-	unsigned n;                 /* valid entries in msg[] */
-	unsigned dropped;           /* errors found beyond RC_DIAG_MAX */
-	struct rc_diag_msg msg[RC_DIAG_MAX];
-};
-
-void rc_diag_init(struct rc_diag *d);
-
-/*
- * Add "FILE:LINE:COL: message" ("FILE: message" when @line is 0).  A message
- * identical to one already kept is not added twice: a bad value under
- * `defaults` is reported once, not once per capture that inherits it.
- */
-__attribute__((format(printf, 5, 6)))
-void rc_diag_add(struct rc_diag *d, const char *file, unsigned line, unsigned col,
-		 const char *fmt, ...);
-
-/* One line per message, each preceded by @prefix (may be NULL), then
- * "... and N more errors" if some were dropped. */
-void rc_diag_print(const struct rc_diag *d, FILE *f, const char *prefix);
+#include "diag.h"
 
 /*
  * Read and check @path.  @diag is reset first.
@@ -64,19 +35,9 @@ void rc_diag_print(const struct rc_diag *d, FILE *f, const char *prefix);
  * the daemon was started with); runtime_dir "/run/ringcap"; status interval
  * 5 s; prometheus off (interval 15 s when on); capture settings from
  * rc_capture_conf_init() overlaid by the `defaults` section; file mode
- * 0640.  Interfaces are not looked up here (see below), users and groups
- * are not resolved.
+ * 0640.  Interfaces are not looked up here (engine/ifaces.h), users and
+ * groups are not resolved.
  */
 int rc_config_load(const char *path, struct rc_config **ret, struct rc_diag *diag);
-
-/*
- * Check that every capture's interface exists in the calling process's
- * network namespace (if_nametoindex).  Each missing one adds a message at
- * its `interface:` key to @diag (appended, not reset).  Returns 0, or
- * -ENODEV if any is missing or could not be looked up.  The daemon refuses
- * to start or to reload with an interface that does not exist
- * (ringcap.yaml(5), "Interfaces").
- */
-int rc_config_check_interfaces(const struct rc_config *c, struct rc_diag *diag);
 
 #endif

@@ -3,7 +3,7 @@
  * File sink: capture files, pcap or pcapng, rotated per rotate.h.
  *
  * What a file is made of (format.h) and how bytes reach it (fileio.h)
- * are behind seams of their own; this file owns the rest: names,
+ * are behind seams of their own; the file sink owns the rest: names,
  * rotation, the record layout on the hot path, failure handling.
  *
  * FORMATS.  A small table (struct file_format) says what starts a file
@@ -45,15 +45,22 @@
  * is counted too; with base.retry (the daemon) the sink tries again with a
  * new file, backing off from 1 s to 30 s, and says when it writes again.
  *
+ * FILES.  This file: the sink's ops, rotation, and the hot path -
+ * write_frames() with the per-format record encoders, inlined into one
+ * function per format, and the functions it calls (queue(), flush_file(),
+ * rotate(), prune(), count_lost(), ...); they stay in one translation unit
+ * so that the compiler sees them together: moving one of them out changes
+ * the loop's code.  file_create.c: names and creation; file_fail.c: a
+ * failed write; file_isb.c: pcapng's per-file statistics.  struct
+ * file_sink is in file_priv.h.
+ *
  * Thread: the capture worker, except stats()/state()/current().
  */
 #include "file.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,17 +73,13 @@
 #include "../common/cleanup.h"
 #include "../common/clock.h"
 #include "../common/counter.h"
+#include "file_priv.h"
 #include "fileio.h"
 #include "format.h"
 #include "rotate.h"
 
 #define WBUF_SIZE (4u << 20)   /* > the largest record (60 + 262144) */
-#define NIOV 1024              /* IOV_MAX */
 #define ZC_MIN_CAPLEN 512      /* from here on a frame goes out without a copy */
-#define RETRY_MIN_NS (1000ULL * 1000000ULL)
-#define RETRY_MAX_NS (30000ULL * 1000000ULL)
-#define WAIT_READER_NS (1000ULL * 1000000ULL)
-#define NAME_TRIES 64
 #define NSEC 1000000000ULL
 
 /* pcap_dump()'s record header; see pcap/sf-pcap.c in libpcap */
@@ -85,74 +88,6 @@ struct rec_hdr {
 	uint32_t frac;   /* nanoseconds in a nanosecond file */
 	uint32_t caplen;
 	uint32_t len;
-};
-
-enum fmt { FMT_PCAP, FMT_PCAPNG };
-
-/* ---- the sink -------------------------------------------------------------- */
-
-struct file_sink;
-
-/*
- * A file format.  head and tail are built per file (tail: at its close);
- * rec_len reads a record's length from its first @peek bytes and says
- * whether it holds a frame.  The records themselves: write_frames().
- */
-struct file_format {
-	const char *name;
-	enum fmt id;
-	unsigned peek;
-	uint64_t (*rec_len)(const uint8_t *p, bool *ret_frame);
-	size_t (*tail)(struct file_sink *s, uint8_t *buf);
-};
-
-struct file_sink {
-	struct rc_sink base;
-	const struct file_format *fmt;
-	struct rc_fileio io;
-	char *tmpl;
-	uint32_t file_mode;
-	bool to_stdout;
-	bool numbered;            /* rotation: every name is numbered */
-	bool renumbered;          /* the plain name was taken: numbered from now on */
-	bool scanned;             /* the highest existing number was looked up */
-	bool packet_time;         /* time rotation and names follow frame timestamps */
-	bool ts_micro;            /* microsecond timestamps */
-	uint64_t stop_size;       /* stop instead of writing a file past this */
-	uint32_t stop_files;      /* stop instead of starting file stop_files + 1 */
-	uint8_t *head;            /* what starts every file */
-	size_t head_len;
-	size_t tail_len;          /* what ends every file (reserved in the size limit) */
-	struct bpf_program prog;
-	bool has_filter;
-	unsigned snaplen;
-	unsigned n_ifaces;
-	struct rc_rotor rotor;
-
-	uint8_t *wbuf;             /* record headers and small frames */
-	size_t wlen;
-	struct iovec iov[NIOV];    /* what the next write sends, in order */
-	int niov;
-	char path[4096];
-	pthread_mutex_t path_lock; /* path and why */
-	uint64_t cur_bytes, cur_frames, opened_mono;
-	uint64_t opened_ts;       /* packet_time: the first frame's timestamp (ns) */
-	uint64_t safe_bytes, safe_frames;  /* as of the last good flush */
-	/* per interface, for the file's statistics: the counters when it was
-	 * opened, and the frames it holds */
-	struct rc_sink_counters *ctr_base;
-	uint64_t *if_frames;
-	bool ctr_fresh;           /* ctr_base was read at the last close */
-	uint64_t opened_real;     /* CLOCK_REALTIME ns at open: isb_starttime */
-
-	int state;                /* enum rc_sink_state; written by the worker */
-	char why[600];            /* unless writing: what is wrong */
-	uint64_t retry_at;        /* CLOCK_MONOTONIC ns of the next attempt */
-	uint64_t backoff;
-	uint64_t lost_while_down; /* frames missed since the output stopped writing */
-	bool again_pending;       /* a new file after an outage: say so at its first frames */
-
-	struct rc_sink_stats st;
 };
 
 #define FS(s) ((struct file_sink *)(s))
@@ -164,40 +99,6 @@ static size_t no_tail(struct file_sink *s, uint8_t *buf)
 	(void)s;
 	(void)buf;
 	return 0;
-}
-
-static inline uint64_t ts_units(const struct file_sink *s, uint64_t ns)
-{
-	return s->ts_micro ? ns / 1000 : ns;
-}
-
-/*
- * pcapng's end of a file: one interface statistics block per interface,
- * with this file's time span and what happened while it was written - the
- * difference between the source's counters now and when it was opened -
- * and the frames in it.  The counters now are the next file's start, so
- * that the files of a run add up to the run's totals.
- */
-static size_t ng_tail(struct file_sink *s, uint8_t *buf)
-{
-	uint64_t t0 = ts_units(s, s->opened_real), t1 = ts_units(s, rc_clock_ns(CLOCK_REALTIME));
-	size_t len = 0;
-
-	for (unsigned i = 0; i < s->n_ifaces; i++) {
-		struct rc_sink_counters c, d, *b = &s->ctr_base[i];
-		bool have = s->base.counters && s->base.counters(s->base.counters_arg, i, &c) == 0;
-
-		if (have) {
-			d.ifrecv = c.ifrecv - b->ifrecv;
-			d.ifdrop = c.ifdrop - b->ifdrop;
-			d.filteraccept = c.filteraccept - b->filteraccept;
-			*b = c;
-		}
-		len += rc_format_ng_isb(buf + len, i, t0, t1, have ? &d : NULL, s->if_frames[i]);
-		s->if_frames[i] = 0;
-	}
-	s->ctr_fresh = true;
-	return len;
 }
 
 static const struct file_format fmt_pcap = {
@@ -215,20 +116,6 @@ static const struct file_format fmt_pcapng = {
 	.rec_len = rc_format_ng_rec_len,
 	.tail = ng_tail,
 };
-
-/* The counters at the start of a file, unless the last close just read them. */
-static void counters_start(struct file_sink *s)
-{
-	if (s->fmt->id != FMT_PCAPNG)
-		return;
-	s->opened_real = rc_clock_ns(CLOCK_REALTIME);
-	for (unsigned i = 0; i < s->n_ifaces; i++) {
-		s->if_frames[i] = 0;
-		if (!s->ctr_fresh && s->base.counters)
-			s->base.counters(s->base.counters_arg, i, &s->ctr_base[i]);
-	}
-	s->ctr_fresh = false;
-}
 
 /* ---- queueing and writing ---------------------------------------------------- */
 
@@ -272,96 +159,9 @@ static int flush_file(struct file_sink *s)
 	return 0;
 }
 
-/*
- * A write failed.  Everything up to safe_bytes was complete when last
- * flushed; walk the records past that point, as far as they reached the
- * file, and cut the file after the last whole record.
- */
-static void salvage(struct file_sink *s, uint64_t *ret_kept)
-{
-	uint64_t off = s->safe_bytes, kept = s->safe_frames;
-	uint64_t end = s->io.durable;
-	uint8_t peek[RC_PCAP_REC_HDR];
-
-	if (s->io.regular && s->io.fd >= 0) {
-		if (end < s->head_len) {
-			off = 0;
-		} else {
-			if (off < s->head_len)
-				off = s->head_len;
-			while (off + s->fmt->peek <= end) {
-				uint64_t len;
-				bool frame;
-
-				if (s->io.ops->read_at(&s->io, peek, s->fmt->peek, off) < 0)
-					break;
-				len = s->fmt->rec_len(peek, &frame);
-				if (len == UINT64_MAX || off + len > end)
-					break;
-				off += len;
-				kept += frame;
-			}
-		}
-		s->io.ops->cut(&s->io, off);
-	}
-	*ret_kept = kept;
-}
-
-/* ---- state ------------------------------------------------------------- */
-
-static void set_state(struct file_sink *s, enum rc_sink_state st, const char *why)
-{
-	pthread_mutex_lock(&s->path_lock);
-	snprintf(s->why, sizeof(s->why), "%s", why ? why : "");
-	pthread_mutex_unlock(&s->path_lock);
-	__atomic_store_n(&s->state, (int)st, __ATOMIC_RELEASE);
-}
-
-static enum rc_sink_state get_state(const struct file_sink *s)
-{
-	return (enum rc_sink_state)__atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-}
-
-/*
- * The output cannot write now.  @why says what happened.  With retry (or
- * for a FIFO that only lacks a reader, @wait_ns) it waits and tries again
- * with a new file; otherwise it has stopped for good.  Returns 0 when it
- * will try again, -@e when it has stopped.
- */
-static int stop_writing(struct file_sink *s, int e, const char *why, uint64_t wait_ns)
-{
-	uint64_t now = rc_clock_ns(CLOCK_MONOTONIC);
-	char msg[sizeof(s->why)];
-
-	s->ctr_fresh = false;  /* the next file starts with counters of its own */
-	snprintf(s->base.err, sizeof(s->base.err), "%s", why);
-	if (!s->base.retry && !wait_ns) {
-		bool was_writing = get_state(s) == RC_SINK_WRITING;
-
-		s->base.dead = true;
-		set_state(s, RC_SINK_FAILED, why);
-		rc_sink_event(&s->base, RC_LOG_ERR, "%s%s", why,
-			      was_writing ? "; this output has stopped" : "");
-		return -e;
-	}
-	if (!wait_ns) {
-		wait_ns = s->backoff;
-		s->backoff = RC_MIN(s->backoff * 2, RETRY_MAX_NS);
-	}
-	__atomic_store_n(&s->retry_at, now + wait_ns, __ATOMIC_RELAXED);
-	snprintf(msg, sizeof(msg), "%s; trying again in %llu s", why,
-		 (unsigned long long)((wait_ns + 999999999ULL) / 1000000000ULL));
-	/* say it once per outage, not at every attempt */
-	if (get_state(s) != RC_SINK_WAITING)
-		rc_sink_event(&s->base, wait_ns == WAIT_READER_NS ? RC_LOG_WARNING : RC_LOG_ERR,
-			      "%s; frames that miss this output are counted as lost", msg);
-	set_state(s, RC_SINK_WAITING, why);  /* state() adds when the next try is */
-	return 0;
-}
-
 /* Frames of @b from index @from that this output would have written but
  * did not: count them. */
-static void count_lost(struct file_sink *s, const struct rc_batch *b, unsigned from)
+void count_lost(struct file_sink *s, const struct rc_batch *b, unsigned from)
 {
 	uint64_t n = 0;
 
@@ -370,49 +170,6 @@ static void count_lost(struct file_sink *s, const struct rc_batch *b, unsigned f
 			n++;
 	RC_COUNTER_ADD(s->st.lost, n);
 	s->lost_while_down += n;
-}
-
-/* Turn a failed write into a closed, cut-back file and the sink's state. */
-static int fail_io(struct file_sink *s, const struct rc_batch *b, unsigned unwritten_from)
-{
-	int e = s->io.err ? s->io.err : EIO;
-	uint64_t kept = s->safe_frames, lost;
-	char why[sizeof(s->why)];
-
-	salvage(s, &kept);
-	lost = s->cur_frames - kept;
-	RC_COUNTER_ADD(s->st.errors, 1);
-	RC_COUNTER_ADD(s->st.lost, lost);
-	s->lost_while_down += lost;  /* an outage goes on until a batch is written */
-	s->again_pending = false;
-	RC_COUNTER_SET(s->st.frames, RC_COUNTER_GET(s->st.frames) - lost);
-	if (s->to_stdout)
-		snprintf(why, sizeof(why), "writing to standard output failed: %s", strerror(e));
-	else if (!s->io.regular)
-		snprintf(why, sizeof(why), "writing %.400s failed: %s", s->path, strerror(e));
-	else if (kept == 0)
-		snprintf(why, sizeof(why), "writing %.400s failed: %s; the file held no frame yet "
-			 "and was removed", s->path, strerror(e));
-	else
-		snprintf(why, sizeof(why), "writing %.400s failed: %s; the file was cut back to its "
-			 "last complete frame (%llu frames, %llu bytes kept)", s->path, strerror(e),
-			 (unsigned long long)kept, (unsigned long long)s->io.durable);
-	if (s->io.regular && kept == 0) {
-		/* only a regular file this sink created (O_EXCL/O_TMPFILE), never a
-		 * device or fifo; one with no frame in it is no use to anyone, and
-		 * retries on a full disk would leave one each */
-		unlink(s->path);
-		rc_rotor_drop_current(&s->rotor);
-	} else {
-		rc_rotor_update(&s->rotor, s->io.durable);
-	}
-	s->io.ops->abandon(&s->io);
-	s->wlen = 0;
-	s->niov = 0;
-	s->cur_frames = 0;
-	if (b)
-		count_lost(s, b, unwritten_from);
-	return stop_writing(s, e, why, 0);
 }
 
 static int close_file(struct file_sink *s)
@@ -466,179 +223,6 @@ static void prune(struct file_sink *s)
 		}
 		free(f.path);
 	}
-}
-
-/* ---- opening files --------------------------------------------------------- */
-
-/* The highest N of the files "stem_N.ext" next to @path (unnumbered, expanded). */
-static uint64_t highest_number(const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-	uint64_t max = 0, n;
-	struct dirent *e;
-	DIR *d;
-
-	if (slash)
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) + (slash == path), path);
-	else
-		snprintf(dir, sizeof(dir), ".");
-	d = opendir(dir);
-	if (!d)
-		return 0;
-	while ((e = readdir(d)))
-		if (rc_rotate_number_of(base, e->d_name, &n) && n > max)
-			max = n;
-	closedir(d);
-	return max;
-}
-
-/* An existing file that may be opened as it is: it holds no capture. */
-static bool is_stream(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode));
-}
-
-/*
- * A file without a name yet in the directory of @path (O_TMPFILE), so that
- * its header is in it before anyone can see it: a kill -9 never leaves a
- * named file without one.  -errno where the file system cannot (then the
- * file is created by name, with O_EXCL).
- */
-static int open_tmp(const struct file_sink *s, const char *path)
-{
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	if (slash)
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) + (slash == path), path);
-	else
-		snprintf(dir, sizeof(dir), ".");
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, s->file_mode ? s->file_mode : 0666);
-	return fd < 0 ? -errno : fd;
-}
-
-/* Name the unnamed file @fd @path; fails with EEXIST when the name is
- * taken (linkat never replaces a name). */
-static int link_tmp(int fd, const char *path)
-{
-	char proc[64];
-
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0)
-		return 0;
-	if (errno != ENOENT)
-		return -1;
-	/* no /proc: the descriptor itself, which needs CAP_DAC_READ_SEARCH */
-	return linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH);
-}
-
-/*
- * Find a name (strftime'd at @t) and create the file - or, with @tmp >= 0,
- * give that unnamed file, its header already in it, the name.  Returns 0
- * with the file open (O_NONBLOCK cleared), -ENXIO for a FIFO without a
- * reader, or -errno with a message in @err.
- */
-static int create_file(struct file_sink *s, time_t t, int tmp, char *path, size_t len,
-		       char *err, size_t errlen)
-{
-	const int flags = O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-	mode_t mode = s->file_mode ? s->file_mode : 0666;
-
-	for (unsigned tries = 0; tries < NAME_TRIES; tries++) {
-		bool numbered = s->numbered || s->renumbered;
-		char plain[4096];
-		int r;
-
-		if (numbered && !s->scanned) {
-			/* continue after what an earlier run left there */
-			r = rc_rotate_name(s->tmpl, false, 0, t, plain, sizeof(plain));
-			if (r < 0)
-				goto bad_name;
-			s->rotor.next_seq = RC_MAX(s->rotor.next_seq, highest_number(plain) + 1);
-			s->scanned = true;
-		}
-		r = rc_rotate_name(s->tmpl, numbered, s->rotor.next_seq, t, path, len);
-		if (r < 0)
-			goto bad_name;
-		if (tmp >= 0) {
-			r = link_tmp(tmp, path) < 0 ? -errno : s->io.ops->open(&s->io, NULL, 0, 0, tmp);
-		} else {
-			r = s->io.ops->open(&s->io, path, flags | O_CREAT | O_EXCL, mode, -1);
-			if (r == -EEXIST && is_stream(path))
-				r = s->io.ops->open(&s->io, path, flags, mode, -1);
-		}
-		if (r == 0) {
-			if (fcntl(s->io.fd, F_SETFL, fcntl(s->io.fd, F_GETFL) & ~O_NONBLOCK) < 0) {
-				r = -errno;
-				s->io.ops->abandon(&s->io);
-				snprintf(err, errlen, "cannot use %.900s: %s", path, strerror(-r));
-				return r;
-			}
-			return 0;
-		}
-		if (r == -ENXIO) {
-			snprintf(err, errlen, "%.900s is a FIFO with no reader", path);
-			return -ENXIO;
-		}
-		if (r != -EEXIST) {
-			snprintf(err, errlen, "cannot %s %.900s for writing: %s", tmp >= 0 ? "name" : "open",
-				 path, strerror(-r));
-			return r;
-		}
-		if (numbered) {
-			/* taken since we looked (another writer): look again */
-			s->scanned = false;
-			s->rotor.next_seq++;
-		} else {
-			/* taken (by a file, a link, a directory): numbered from now
-			 * on, after what is there */
-			s->renumbered = true;
-			s->scanned = false;
-			s->rotor.next_seq = 1;
-		}
-	}
-	snprintf(err, errlen, "no free file name for %.900s after %u tries", s->tmpl, NAME_TRIES);
-	return -EEXIST;
-bad_name:
-	snprintf(err, errlen, "output file name from '%.900s' is empty or too long", s->tmpl);
-	return -ENAMETOOLONG;
-}
-
-/*
- * The usual way to a new file: an unnamed one in the right directory, its
- * header written, then named.  -EAGAIN when that cannot be done here (no
- * O_TMPFILE, or the name is an existing FIFO or device, which is opened
- * as it is): the caller creates the file by name instead.
- */
-static int open_named_with_header(struct file_sink *s, time_t t, char *path, size_t len,
-				  char *err, size_t errlen)
-{
-	int tmp, r;
-
-	if (rc_rotate_name(s->tmpl, s->numbered || s->renumbered, s->rotor.next_seq, t, path,
-			   len) < 0 || is_stream(path))
-		return -EAGAIN;
-	tmp = open_tmp(s, path);
-	if (tmp < 0)
-		return -EAGAIN;
-	if (s->file_mode)
-		(void)fchmod(tmp, s->file_mode);
-	if (write(tmp, s->head, s->head_len) != (ssize_t)s->head_len) {
-		int e = errno ? errno : EIO;
-
-		close(tmp);
-		snprintf(err, errlen, "writing a file in the directory of %.900s failed: %s", path,
-			 strerror(e));
-		return -e;
-	}
-	r = create_file(s, t, tmp, path, len, err, errlen);
-	if (r < 0)
-		close(tmp);
-	return r;
 }
 
 /* Open the next file, named for time @t_ns (CLOCK_REALTIME ns), and write

@@ -26,6 +26,7 @@
 
 #include "../../src/config/outpaths.h"
 #include "../../src/config/yaml.h"
+#include "../../src/engine/ifaces.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1132,7 +1133,7 @@ static void test_interfaces(void **state)
 
 	(void)state;
 	rc_diag_init(&diag);
-	assert_int_equal(rc_config_check_interfaces(c, &diag), -ENODEV);
+	assert_int_equal(rc_ifaces_check(c, &diag), -ENODEV);
 	assert_int_equal(diag.n, 1);
 	snprintf(want, sizeof(want),
 		 "%s:6:5: captures[1].interface: no such network interface 'rcnosuch0'", c->path);
@@ -1141,7 +1142,7 @@ static void test_interfaces(void **state)
 	/* lo exists in every network namespace */
 	c->n_captures = 1;
 	rc_diag_init(&diag);
-	assert_int_equal(rc_config_check_interfaces(c, &diag), 0);
+	assert_int_equal(rc_ifaces_check(c, &diag), 0);
 	assert_int_equal(diag.n, 0);
 	c->n_captures = 2;
 	rc_config_free(c);

@@ -50,7 +50,7 @@ CT_PREFIX=/usr/local
 # sanitized one needs libasan8 and libubsan1.  ct_setup checks with ldd
 # inside the root and names what is missing.
 CT_PACKAGES=(systemd systemd-sysv dbus iproute2 libpcap0.8 libyaml-0-2 libbpf1
-	libxdp1 libibverbs1 librdmacm1 libasan8 libubsan1)
+	libxdp1 libibverbs1 librdmacm1 liburing2 libasan8 libubsan1)
 # bump when the way the root is made changes: a new cache entry is built
 CT_RECIPE=1
 

@@ -531,6 +531,10 @@ static void emit_one(struct gen *g, size_t pc)
 	}
 	switch (BPF_CLASS(i->code)) {
 	case BPF_LD:
+	case BPF_LDX: {
+		/* ABS and IND load into A only, MSH into X only (checked above) */
+		int dst = BPF_CLASS(i->code) == BPF_LD ? R_A : R_X;
+
 		switch (BPF_MODE(i->code)) {
 		case BPF_ABS:
 			emit_load(g, false, i->k, size, R_A, false);
@@ -538,37 +542,23 @@ static void emit_one(struct gen *g, size_t pc)
 		case BPF_IND:
 			emit_load(g, true, i->k, size, R_A, false);
 			break;
-		case BPF_LEN:
-			mov64_reg(g, BPF_REG_1, R_CTX);
-			call(g, BPF_FUNC_xdp_get_buff_len);
-			put(g, BPF_ALU | BPF_MOV | BPF_X, R_A, BPF_REG_0, 0, 0);
-			break;
-		case BPF_IMM:
-			put(g, BPF_ALU | BPF_MOV | BPF_K, R_A, 0, 0, (int32_t)i->k);
-			break;
-		case BPF_MEM:
-			put(g, BPF_LDX | BPF_W | BPF_MEM, R_A, R_FP, M_OFF(i->k), 0);
-			break;
-		}
-		break;
-	case BPF_LDX:
-		switch (BPF_MODE(i->code)) {
 		case BPF_MSH:
 			emit_load(g, false, i->k, 1, R_X, true);
 			break;
 		case BPF_LEN:
 			mov64_reg(g, BPF_REG_1, R_CTX);
 			call(g, BPF_FUNC_xdp_get_buff_len);
-			put(g, BPF_ALU | BPF_MOV | BPF_X, R_X, BPF_REG_0, 0, 0);
+			put(g, BPF_ALU | BPF_MOV | BPF_X, dst, BPF_REG_0, 0, 0);
 			break;
 		case BPF_IMM:
-			put(g, BPF_ALU | BPF_MOV | BPF_K, R_X, 0, 0, (int32_t)i->k);
+			put(g, BPF_ALU | BPF_MOV | BPF_K, dst, 0, 0, (int32_t)i->k);
 			break;
 		case BPF_MEM:
-			put(g, BPF_LDX | BPF_W | BPF_MEM, R_X, R_FP, M_OFF(i->k), 0);
+			put(g, BPF_LDX | BPF_W | BPF_MEM, dst, R_FP, M_OFF(i->k), 0);
 			break;
 		}
 		break;
+	}
 	case BPF_ST:
 		put(g, BPF_STX | BPF_W | BPF_MEM, R_FP, R_A, M_OFF(i->k), 0);
 		break;

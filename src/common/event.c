@@ -65,11 +65,11 @@ int rc_events_fd(const struct rc_events *q)
 	return q->fd;
 }
 
-void rc_events_post(struct rc_events *q, enum rc_log_level lvl, const char *fmt, ...)
+void rc_events_vpost(struct rc_events *q, enum rc_log_level lvl, const char *prefix,
+		     const char *fmt, va_list ap)
 {
 	uint64_t one = 1;
 	bool wake = false;
-	va_list ap;
 
 	if (!q)
 		return;
@@ -78,17 +78,29 @@ void rc_events_post(struct rc_events *q, enum rc_log_level lvl, const char *fmt,
 		q->dropped++;
 	} else {
 		struct event *e = &q->ev[(q->head + q->n) % QLEN];
+		int n = 0;
 
 		e->lvl = lvl;
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
+		if (prefix && *prefix)
+			n = snprintf(e->msg, sizeof(e->msg), "%s: ", prefix);
+		if (n < 0 || (size_t)n >= sizeof(e->msg))
+			n = 0;
+		vsnprintf(e->msg + n, sizeof(e->msg) - (size_t)n, fmt, ap);
 		wake = q->n++ == 0;
 	}
 	pthread_mutex_unlock(&q->mu);
 	if (wake && write(q->fd, &one, sizeof(one)) < 0) {
 		/* the counter cannot overflow from this: the owner is awake anyway */
 	}
+}
+
+void rc_events_post(struct rc_events *q, enum rc_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc_events_vpost(q, lvl, NULL, fmt, ap);
+	va_end(ap);
 }
 
 size_t rc_events_drain(struct rc_events *q, void (*fn)(void *arg, enum rc_log_level lvl,

@@ -16,6 +16,7 @@
 #ifndef RC_EVENT_H
 #define RC_EVENT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "log.h"
@@ -30,6 +31,10 @@ int rc_events_fd(const struct rc_events *q);
 
 __attribute__((format(printf, 3, 4)))
 void rc_events_post(struct rc_events *q, enum rc_log_level lvl, const char *fmt, ...);
+/* The same from a va_list, after "@prefix: " when @prefix is not empty. */
+__attribute__((format(printf, 4, 0)))
+void rc_events_vpost(struct rc_events *q, enum rc_log_level lvl, const char *prefix,
+		     const char *fmt, va_list ap);
 
 /* Hand every waiting event to @fn, oldest first; returns how many. */
 size_t rc_events_drain(struct rc_events *q, void (*fn)(void *arg, enum rc_log_level lvl,

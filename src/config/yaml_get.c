@@ -355,9 +355,17 @@ int get_bool(struct ctx *x, const char *parent, const struct map_key *s, bool *r
 	return -EINVAL;
 }
 
-/* Sizes: a bare number is bytes.  @max NO_MAX = no limit of ours. */
-int get_size(struct ctx *x, const char *parent, const struct map_key *s, uint64_t min,
-	     uint64_t max, uint64_t *ret)
+/* A number with a unit: a size or a duration. */
+struct unit_num {
+	const char *what;	/* "a size" */
+	const char *hint;	/* how one is written */
+	int (*parse)(const char *s, uint64_t bare_unit, uint64_t *ret);
+	uint64_t bare_unit;	/* what a bare number counts */
+	enum unit_kind kind;
+};
+
+static int get_unit_num(struct ctx *x, const char *parent, const struct map_key *s,
+			const struct unit_num *u, uint64_t min, uint64_t max, uint64_t *ret)
 {
 	char path[PATH_LEN];
 	const char *t;
@@ -367,58 +375,47 @@ int get_size(struct ctx *x, const char *parent, const struct map_key *s, uint64_
 	if (!s->val)
 		return 0;
 	join(path, parent, s->name);
-	t = want_scalar(x, s, path, "a size");
+	t = want_scalar(x, s, path, u->what);
 	if (!t)
 		return -EINVAL;
-	r = rc_parse_size(t, 1, &v);
+	r = u->parse(t, u->bare_unit, &v);
 	if (r == -EINVAL && !is_negative_number(t)) {
-		diag_at(x, s->val->start_mark, path,
-		    "'%s' is not a size (a number of bytes, or with B, KiB, MiB, GiB, TiB, kB, MB, GB or TB)",
-		    t);
+		diag_at(x, s->val->start_mark, path, "'%s' is not %s (%s)", t, u->what, u->hint);
 		return -EINVAL;
 	}
 	if (r < 0 || v < min || v > max) {
 		if (r == -ERANGE && max == NO_MAX)
 			diag_at(x, s->val->start_mark, path, "%s is out of range (too large)", t);
 		else
-			out_of_range(x, s, path, min, max, KIND_SIZE);
+			out_of_range(x, s, path, min, max, u->kind);
 		return -EINVAL;
 	}
 	*ret = v;
 	return 1;
 }
 
+/* Sizes: a bare number is bytes.  @max NO_MAX = no limit of ours. */
+int get_size(struct ctx *x, const char *parent, const struct map_key *s, uint64_t min,
+	     uint64_t max, uint64_t *ret)
+{
+	static const struct unit_num u = {
+		"a size", "a number of bytes, or with B, KiB, MiB, GiB, TiB, kB, MB, GB or TB",
+		rc_parse_size, 1, KIND_SIZE,
+	};
+
+	return get_unit_num(x, parent, s, &u, min, max, ret);
+}
+
 /* Durations in nanoseconds: a bare number is seconds. */
 int get_duration(struct ctx *x, const char *parent, const struct map_key *s, uint64_t min,
 		 uint64_t max, uint64_t *ret)
 {
-	char path[PATH_LEN];
-	const char *t;
-	uint64_t v;
-	int r;
+	static const struct unit_num u = {
+		"a duration", "a number of seconds, or with ns, us, ms, s, min, h or d",
+		rc_parse_duration, SEC, KIND_DURATION,
+	};
 
-	if (!s->val)
-		return 0;
-	join(path, parent, s->name);
-	t = want_scalar(x, s, path, "a duration");
-	if (!t)
-		return -EINVAL;
-	r = rc_parse_duration(t, SEC, &v);
-	if (r == -EINVAL && !is_negative_number(t)) {
-		diag_at(x, s->val->start_mark, path,
-		    "'%s' is not a duration (a number of seconds, or with ns, us, ms, s, min, h or d)",
-		    t);
-		return -EINVAL;
-	}
-	if (r < 0 || v < min || v > max) {
-		if (r == -ERANGE && max == NO_MAX)
-			diag_at(x, s->val->start_mark, path, "%s is out of range (too large)", t);
-		else
-			out_of_range(x, s, path, min, max, KIND_DURATION);
-		return -EINVAL;
-	}
-	*ret = v;
-	return 1;
+	return get_unit_num(x, parent, s, &u, min, max, ret);
 }
 
 /* A file mode: octal digits as chmod(1) takes them, with or without the

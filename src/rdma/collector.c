@@ -143,15 +143,11 @@ static void no_release(struct rc_lease_owner *o, struct rc_lease *l)
 static void say(struct rc_collector *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct rc_collector *c, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 
-	if (!c->events)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	rc_events_vpost(c->events, RC_LOG_INFO, NULL, fmt, ap);
 	va_end(ap);
-	rc_events_post(c->events, RC_LOG_INFO, "%s", buf);
 }
 
 /* The order of verbs.h: queue pair, registration, verbs, ring, id.  A

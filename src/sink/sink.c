@@ -26,18 +26,11 @@ const char *rc_sink_state_name(enum rc_sink_state st)
 
 void rc_sink_event(struct rc_sink *s, enum rc_log_level lvl, const char *fmt, ...)
 {
-	char msg[900];
 	va_list ap;
 
-	if (!s->events)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc_events_vpost(s->events, lvl, s->label, fmt, ap);
 	va_end(ap);
-	if (s->label[0])
-		rc_events_post(s->events, lvl, "%s: %s", s->label, msg);
-	else
-		rc_events_post(s->events, lvl, "%s", msg);
 }
 
 void rc_sink_stats_add(struct rc_sink_stats *dst, const struct rc_sink_stats *src)

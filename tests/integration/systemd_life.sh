@@ -77,14 +77,7 @@ captures:
     interface: $A_CAP
     outputs: [ { pcap: { path: /var/lib/ringcap/stall.fifo } } ]
 YAML
-mkdir -p "$CT_ROOT/etc/systemd/system/ringcapd.service.d"
-cat >"$CT_ROOT/etc/systemd/system/ringcapd.service.d/test-watchdog.conf" <<'EOF'
-# systemd_life.sh: a short watchdog, so that the test is quick
-[Service]
-WatchdogSec=3s
-RestartSec=1s
-TimeoutAbortSec=5s
-EOF
+ct_short_watchdog
 ct_run mkfifo -m 0660 /var/lib/ringcap/stall.fifo || die "mkfifo"
 ct_run chown ringcap:ringcap /var/lib/ringcap/stall.fifo
 rc_bg ct_run sh -c 'exec cat /var/lib/ringcap/stall.fifo >/dev/null'

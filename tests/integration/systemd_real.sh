@@ -181,14 +181,7 @@ echo "files: ${#files[@]}, $infile frames; the daemon counted $FRAMES"
 
 # --- start again; who may ask for the status ----------------------------------
 step "start, access"
-mkdir -p "$CT_ROOT/etc/systemd/system/ringcapd.service.d"
-cat >"$CT_ROOT/etc/systemd/system/ringcapd.service.d/test-watchdog.conf" <<'EOF'
-# systemd_real.sh: a short watchdog, so that the test is quick
-[Service]
-WatchdogSec=3s
-RestartSec=1s
-TimeoutAbortSec=5s
-EOF
+ct_short_watchdog
 ct_systemctl daemon-reload || die "systemctl daemon-reload failed"
 ct_systemctl start ringcapd || die "systemctl start failed"
 [ "$(prop WatchdogUSec)" = 3s ] || die "the watchdog drop-in is not in effect"

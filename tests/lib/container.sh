@@ -34,6 +34,9 @@
 #   ct_systemctl ARG... systemctl inside
 #   ct_journal UNIT [ARG...]          journalctl -u UNIT inside
 #   ct_wait_journal UNIT PATTERN [SECS]   until UNIT's journal matches
+#   ct_short_watchdog   a drop-in for ringcapd.service in the root: a 3 s
+#                       watchdog and quick restarts, so a test need not wait
+#                       (systemctl daemon-reload when the container runs)
 #   ct_poweroff         shut it down and wait (also done at exit); kills
 #                       it if it does not go, and leaves no process behind
 # At exit (rc_cleanup) the container is shut down, then the overlay and the
@@ -251,6 +254,18 @@ ct_journal() {
 	local unit=$1
 	shift
 	ct_run journalctl -u "$unit" --no-pager -q "$@"
+}
+
+ct_short_watchdog() {
+	local d=$CT_ROOT/etc/systemd/system/ringcapd.service.d
+	mkdir -p "$d" || rc_fail "cannot make $d"
+	cat >"$d/test-watchdog.conf" <<EOF || rc_fail "cannot write $d/test-watchdog.conf"
+# $(basename "$0"): a short watchdog, so that the test is quick
+[Service]
+WatchdogSec=3s
+RestartSec=1s
+TimeoutAbortSec=5s
+EOF
 }
 
 ct_wait_journal() {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Shared by the unit tests: cmocka cases from tables.
+ * Shared by the unit tests: cmocka cases from tables, and a temporary
+ * file holding a given text.
  */
 #ifndef RC_TEST_TABLE_H
 #define RC_TEST_TABLE_H
@@ -11,6 +12,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #ifndef ARRAY_SIZE
@@ -69,6 +71,24 @@ static inline int run_tables(const char *name, const struct CMUnitTest *plain, s
 		free((char *)(uintptr_t)t[i].name);
 	free(t);
 	return r;
+}
+
+/* @text in a fresh file named like ringcap-test-XXXXXX@suffix under
+ * $TMPDIR (or /tmp), its name in @path; the caller unlinks it. */
+static inline void rc_test_write_tmp(const char *text, const char *suffix, char *path,
+				     size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+	FILE *f;
+	int fd;
+
+	snprintf(path, len, "%s/ringcap-test-XXXXXX%s", dir && *dir ? dir : "/tmp", suffix);
+	fd = mkstemps(path, (int)strlen(suffix));
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+	assert_int_equal(fclose(f), 0);
 }
 
 #endif

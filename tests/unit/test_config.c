@@ -44,17 +44,7 @@
 /* The YAML text in a fresh temporary file; the caller unlinks it. */
 static void write_tmp(const char *yaml, char *path, size_t len)
 {
-	const char *dir = getenv("TMPDIR");
-	FILE *f;
-	int fd;
-
-	snprintf(path, len, "%s/ringcap-test-XXXXXX.yaml", dir && *dir ? dir : "/tmp");
-	fd = mkstemps(path, 5);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(yaml, 1, strlen(yaml), f), strlen(yaml));
-	assert_int_equal(fclose(f), 0);
+	rc_test_write_tmp(yaml, ".yaml", path, len);
 }
 
 static struct rc_diag diag; /* 32 KiB: not on cmocka's stack */

@@ -24,6 +24,7 @@
 
 #include "../../src/config/dropins.h"
 #include "../../src/config/yaml.h"
+#include "rc_table.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define SEE "(ringcapd(8), \"Running under systemd\")"
@@ -69,19 +70,11 @@ static struct rc_diag diag; /* 32 KiB: not on cmocka's stack */
 
 static struct rc_config *load(const char *yaml)
 {
-	const char *dir = getenv("TMPDIR");
 	struct rc_config *c = NULL;
 	char path[256];
-	FILE *f;
-	int fd, r;
+	int r;
 
-	snprintf(path, sizeof(path), "%s/ringcap-test-XXXXXX.yaml", dir && *dir ? dir : "/tmp");
-	fd = mkstemps(path, 5);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(yaml, 1, strlen(yaml), f), strlen(yaml));
-	assert_int_equal(fclose(f), 0);
+	rc_test_write_tmp(yaml, ".yaml", path, sizeof(path));
 	r = rc_config_load(path, &c, &diag);
 	unlink(path);
 	if (r < 0)

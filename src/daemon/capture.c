@@ -33,7 +33,7 @@
 #include "../engine/run.h"
 #include "daemon.h"
 
-static struct rc_run *stuck_run(struct daemon *d, const char *name)
+struct rc_run *stuck_run(struct daemon *d, const char *name)
 {
 	for (size_t i = 0; i < RC_ARRAY_SIZE(d->stuck); i++)
 		if (d->stuck[i].run && !strcmp(d->stuck[i].name, name))
@@ -123,31 +123,45 @@ int capture_start(struct daemon *d, struct capture *s)
 	return 0;
 }
 
-/* What a capture did, for the journal when it stops. */
-static void log_tally(struct capture *s, const char *why)
+/*
+ * What a run did, for the journal when it stops.  A run left behind has
+ * frames its worker took from the ring but has neither written nor counted
+ * lost yet: they are said as such, so the numbers add up (received =
+ * dropped + written + lost + held), and its tally is said again when it
+ * ends.
+ */
+static void log_tally(const char *name, struct rc_run *run, const char *why)
 {
 	struct rc_run_stats t;
+	uint64_t done, held = 0;
+	char heldtxt[96] = "";
 
-	rc_run_total_stats(s->run, &t);
-	log_info("capture %s: stopped (%s): %" PRIu64 " frames received, %" PRIu64 " dropped by "
-		 "the kernel, %" PRIu64 " frames written, %" PRIu64 " lost, %" PRIu64 " files",
-		 s->conf->name, why, t.src.received, t.src.kernel_drops, t.sink.frames,
-		 t.sink.lost + t.lost_at_stop, t.sink.files);
-	for (unsigned k = 0; k < s->run->nworkers; k++)
-		for (unsigned o = 0, n = rc_run_noutputs(s->run, k); o < n; o++) {
+	rc_run_total_stats(run, &t);
+	done = t.src.kernel_drops + t.sink.frames + t.sink.lost + t.lost_at_stop;
+	if (run->stuck && t.src.received > done)
+		held = t.src.received - done;
+	if (held)
+		snprintf(heldtxt, sizeof(heldtxt), ", %" PRIu64 " held by the worker, not yet "
+			 "written or lost", held);
+	log_info("capture %s: %s: %" PRIu64 " frames received, %" PRIu64 " dropped by "
+		 "the kernel, %" PRIu64 " frames written, %" PRIu64 " lost%s, %" PRIu64 " files",
+		 name, why, t.src.received, t.src.kernel_drops, t.sink.frames,
+		 t.sink.lost + t.lost_at_stop, heldtxt, t.sink.files);
+	for (unsigned k = 0; k < run->nworkers; k++)
+		for (unsigned o = 0, n = rc_run_noutputs(run, k); o < n; o++) {
 			struct rc_run_output out;
 
-			rc_run_output(s->run, k, o, &out);
-			if (n == 1 && s->run->nworkers == 1 && !out.st.lost)
+			rc_run_output(run, k, o, &out);
+			if (n == 1 && run->nworkers == 1 && !out.st.lost && !held)
 				continue;  /* the line above says it all */
 			log_info("capture %s worker %u output %u: %s: %" PRIu64 " frames written, %"
-				 PRIu64 " lost%s%s", s->conf->name, k, o, out.path, out.st.frames,
+				 PRIu64 " lost%s%s", name, k, o, out.path, out.st.frames,
 				 out.st.lost, out.why[0] ? "; last error: " : "", out.why);
 		}
 }
 
-/* Stuck runs that have ended after all are freed; their captures may
- * start again (wake_waiting). */
+/* Stuck runs that have ended after all: their last tally is said, then
+ * they are freed; their captures may start again (wake_waiting). */
 void reap_stuck(struct daemon *d)
 {
 	for (size_t i = 0; i < RC_ARRAY_SIZE(d->stuck); i++) {
@@ -155,7 +169,7 @@ void reap_stuck(struct daemon *d)
 
 		if (!t->run || rc_run_join_timeout(t->run, 0) == -ETIMEDOUT)
 			continue;
-		log_info("capture %s: the worker that did not stop has ended", t->name);
+		log_tally(t->name, t->run, "the worker left behind has ended");
 		rc_run_free(t->run);
 		t->run = NULL;
 	}
@@ -167,6 +181,8 @@ void reap_stuck(struct daemon *d)
 /* Stop a running capture; its counters stay until it is started again. */
 void capture_stop(struct daemon *d, struct capture *s, const char *why)
 {
+	char what[256];
+
 	if (!capture_running(s))
 		return;
 	rc_run_request_stop(s->run);
@@ -178,7 +194,7 @@ void capture_stop(struct daemon *d, struct capture *s, const char *why)
 		log_err("capture %s: a worker made no progress for %u ms (stuck in a write or an "
 			"open that does not return); leaving it behind, its counters as they are",
 			s->conf->name, 2 * s->conf->ring.retire_tov_ms + STOP_IDLE_MS);
-		log_tally(s, "left behind");
+		log_tally(s->conf->name, s->run, "stopped (left behind)");
 		capture_set_state(s, "stuck", "a worker did not stop; the capture starts again "
 				  "when it ends");
 		for (i = 0; i < RC_ARRAY_SIZE(d->stuck) && d->stuck[i].run; i++)
@@ -194,7 +210,8 @@ void capture_stop(struct daemon *d, struct capture *s, const char *why)
 		return;
 	}
 	rc_run_release(s->run);
-	log_tally(s, why);
+	snprintf(what, sizeof(what), "stopped (%s)", why);
+	log_tally(s->conf->name, s->run, what);
 	capture_set_state(s, "stopped", NULL);
 	free(s->last_beat);
 	s->last_beat = NULL;

@@ -3,7 +3,8 @@
  * ringcapd's own state, shared by its files (private to src/daemon/):
  *
  *   ringcapd.c  start-up, the main loop, the periodic work (status,
- *               watchdog, Prometheus file), the control socket's requests
+ *               watchdog, Prometheus text), the control socket's requests
+ *   prom.c      the thread that writes the Prometheus file
  *   capture.c   the captures' life: open, start, stop, reap, forget; stuck
  *               runs; waiting for interfaces (rtnetlink); rotation
  *   reload.c    reloads: the loader thread, applying a new configuration
@@ -69,7 +70,7 @@ struct daemon {
 	uint64_t start_ns;
 	uint64_t watchdog_usec;
 	uint64_t last_status_ns, last_prom_ns;
-	bool prom_warned;
+	struct prom_writer *prom;   /* the Prometheus file's writer, once started */
 	bool drop;
 	uid_t uid;
 	gid_t gid;
@@ -86,6 +87,7 @@ void send_status(struct daemon *d);
 
 /* capture.c */
 bool capture_running(const struct capture *s);
+struct rc_run *stuck_run(struct daemon *d, const char *name);
 void capture_forget(struct capture *s);
 int capture_open(struct daemon *d, struct capture *s);
 int capture_start(struct daemon *d, struct capture *s);

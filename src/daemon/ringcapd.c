@@ -51,6 +51,7 @@
 #include "control.h"
 #include "../common/privs.h"
 #include "daemon.h"
+#include "prom.h"
 #include "report.h"
 #include "rundir.h"
 
@@ -117,7 +118,8 @@ static size_t fill_report(struct daemon *d, struct rc_report_capture *out)
 		out[i].name = s->conf->name;
 		out[i].iface = s->conf->iface;
 		out[i].state = s->state;
-		out[i].run = s->run;
+		/* a run left behind still counts what its worker does */
+		out[i].run = s->run ? s->run : stuck_run(d, s->conf->name);
 		out[i].running = capture_running(s);
 		out[i].uptime_s = out[i].running ? (now - s->started_ns) / 1000000000ULL : 0;
 	}
@@ -127,53 +129,41 @@ static size_t fill_report(struct daemon *d, struct rc_report_capture *out)
 /* ---- periodic work -------------------------------------------------------- */
 
 /*
- * The Prometheus file, replaced atomically: written under a fresh name of
- * its own in the same directory (mkostemp: O_EXCL, so nothing planted
- * there, a symlink least of all, is ever opened or truncated), then
- * renamed over the old one.
+ * The Prometheus file: the text is made here, in memory; the writer thread
+ * (prom.c) puts it on disk, so a file system that does not answer never
+ * holds the main thread.
  */
 static void write_prometheus(struct daemon *d)
 {
 	struct rc_report_capture *caps = calloc(d->ncaptures ? d->ncaptures : 1, sizeof(*caps));
-	char tmp[4096];
-	FILE *f = NULL;
-	bool made = false;
-	int fd = -1, e = 0;
+	uint64_t stuck_after = 2 * d->cfg->prometheus_interval_ns;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
 
 	if (!caps)
 		return;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", d->cfg->prometheus_path) >= sizeof(tmp)) {
-		e = ENAMETOOLONG;
-		goto fail;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	made = fd >= 0;
-	/* node_exporter runs as another user: readable by all, whatever the umask */
-	if (fd < 0 || fchmod(fd, 0644) < 0 || !(f = fdopen(fd, "w"))) {
-		e = errno;
-		goto fail;
-	}
-	fd = -1;
-	fill_report(d, caps);
-	rc_report_prometheus(f, caps, d->ncaptures);
-	if (fclose(f) == 0 && rename(tmp, d->cfg->prometheus_path) == 0) {
-		d->prom_warned = false;
+	if (!d->prom && prom_writer_start(d->events, &d->prom) < 0) {
+		log_warn("cannot start the Prometheus file's writer: %s", strerror(ENOMEM));
 		free(caps);
 		return;
 	}
-	e = errno;
-	f = NULL;
-fail:
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	if (made)
-		unlink(tmp);  /* ours: mkostemp made it */
-	if (!d->prom_warned)
-		log_warn("cannot write the Prometheus file %s: %s", d->cfg->prometheus_path,
-			 strerror(e));
-	d->prom_warned = true;
+	f = open_memstream(&text, &len);
+	if (f) {
+		fill_report(d, caps);
+		rc_report_prometheus(f, caps, d->ncaptures);
+	}
+	if (!f || fclose(f) != 0) {
+		free(text);
+		free(caps);
+		return;
+	}
+	if (stuck_after < 5000000000ULL)
+		stuck_after = 5000000000ULL;
+	if (prom_writer_post(d->prom, d->cfg->prometheus_path, text, len, stuck_after))
+		log_warn("the Prometheus file %s has not been written for %" PRIu64 " s: its file "
+			 "system does not answer; the newest counters wait", d->cfg->prometheus_path,
+			 (uint64_t)(stuck_after / 1000000000ULL));
 	free(caps);
 }
 
@@ -441,9 +431,13 @@ static int run_daemon(struct daemon *d)
 	rc_ctl_answer(d->ctl, UINT64_MAX, "error: ringcapd is stopping; not reloaded\n");
 	for (size_t i = 0; i < d->ncaptures; i++)
 		capture_stop(d, &d->captures[i], "daemon stopping");
-	rc_events_drain(d->events, log_event, d);
 	if (d->cfg->prometheus_path)
 		write_prometheus(d); /* the final counters */
+	if (!prom_writer_finish(d->prom, 2000))
+		log_warn("the Prometheus file %s was not written at stop: its file system does "
+			 "not answer", d->cfg->prometheus_path);
+	d->prom = NULL;
+	rc_events_drain(d->events, log_event, d);
 	return 0;
 }
 

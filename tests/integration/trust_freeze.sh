@@ -9,7 +9,10 @@
 #  - a hung mount (a FUSE file system whose open() waits forever): READY,
 #    status answers, the stuck worker withholds the watchdog ping, SIGTERM
 #    ends the daemon within its stop grace; once the mount answers again
-#    the capture is written there.
+#    the capture is written there; the same for the Prometheus file;
+#  - a worker stuck on a FIFO whose reader stopped: it is left behind at a
+#    reload, its counters stay in stats, and its tallies (when left behind,
+#    and when it ends) add up.
 source "$(dirname "$0")/../lib/ringcap.sh"
 rc_need_root
 rc_need mkfifo fusermount timeout
@@ -50,6 +53,28 @@ reader() {
 		sleep 0.02
 	done
 	rc_fail "the reader of $1 did not start"
+}
+
+# tally_adds WHAT [held]: the daemon's tally line "capture c: WHAT: ..." in
+# stuck.log adds up: received = dropped + written + lost (+ held by a
+# worker left behind, which must then be more than 0)
+tally_adds() {
+	local line r d w l h
+	line=$(grep "capture c: $1: " "$RC_TMP/stuck.log" | tail -n 1)
+	[ -n "$line" ] || rc_fail "no tally '$1'"
+	echo "tally: $line"
+	r=$(sed -n 's/.*: \([0-9]*\) frames received.*/\1/p' <<<"$line")
+	d=$(sed -n 's/.*, \([0-9]*\) dropped by the kernel.*/\1/p' <<<"$line")
+	w=$(sed -n 's/.*, \([0-9]*\) frames written.*/\1/p' <<<"$line")
+	l=$(sed -n 's/.*, \([0-9]*\) lost.*/\1/p' <<<"$line")
+	h=$(sed -n 's/.*, \([0-9]*\) held by the worker.*/\1/p' <<<"$line")
+	[ -n "$r" ] && [ -n "$d" ] && [ -n "$w" ] && [ -n "$l" ] || rc_fail "tally '$1' unreadable"
+	if [ "${2:-}" = held ]; then
+		[ -n "$h" ] && [ "$h" -gt 0 ] || rc_fail "tally '$1' does not say what the stuck worker holds"
+	else
+		[ -z "$h" ] || rc_fail "tally '$1' says frames are held after the worker ended"
+	fi
+	[ "$r" = $((d + w + l + ${h:-0})) ] || rc_fail "tally '$1': $r received != $d dropped + $w written + $l lost + ${h:-0} held"
 }
 
 # --- a FIFO nobody reads --------------------------------------------------
@@ -111,6 +136,36 @@ ls -l "$RC_TMP/back"
 # was gone: an empty file of its own, never the second daemon's
 f=$(ls "$RC_TMP"/back/hung*.pcap | while read -r p; do [ -s "$p" ] && echo "$p"; done | tail -n 1)
 "${PCAPCHECK[@]}" seq "$f" --expect 300 || rc_fail "nothing written once the mount answered"
+
+# --- the Prometheus file on a mount that hangs ------------------------------
+# (written by a thread of its own: signals, status and the capture go on)
+rm -f "$RC_TMP"/back/*
+conf "$RC_TMP/prom.pcap"
+sed -i "s|^daemon: { user: \"\", runtime_directory: \([^ ]*\) }|daemon: { user: \"\", runtime_directory: \\1, prometheus: { path: $RC_TMP/mnt/r.prom, interval: 1s } }|" "$RC_TMP/d.yaml"
+grep -q "prometheus: { path: $RC_TMP/mnt/r.prom" "$RC_TMP/d.yaml" || rc_fail "test: no prometheus key in d.yaml"
+rc_start_daemon "$RC_TMP/d.yaml" "$RC_TMP/prom.log"
+for _ in $(seq 50); do [ -s "$RC_TMP/back/r.prom" ] && break; sleep 0.1; done
+[ -s "$RC_TMP/back/r.prom" ] || rc_fail "no Prometheus file while the mount answers"
+touch "$RC_TMP/hang"
+rc_wait_log "$RC_TMP/prom.log" "the Prometheus file $RC_TMP/mnt/r.prom has not been written for" 10
+timeout 5 "$RINGCAP" status -S "$SOCK" --timeout 2 >/dev/null || rc_fail "status did not answer with the Prometheus file's mount hung"
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 400 -r 20000 >/dev/null
+sleep 0.5
+"$RINGCAP" stats -S "$SOCK" --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+n = sum(o["frames"] for c in s["captures"] for o in c["outputs"])
+sys.exit(0 if n == 400 else "%d frames written, expected 400" % n)' ||
+	rc_fail "the capture did not go on with the Prometheus file's mount hung"
+t0=$(date +%s%N)
+kill -TERM "$DAEMON_PID"
+rc_wait_log "$RC_TMP/prom.log" "was not written at stop: its file system does not answer" 5
+echo "SIGTERM to 'not written at stop', the Prometheus mount hung: $((($(date +%s%N) - t0) / 1000000)) ms"
+rm "$RC_TMP/hang"
+for _ in $(seq 60); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$DAEMON_PID" 2>/dev/null && rc_fail "ringcapd did not end once the Prometheus file's mount answered"
+wait "$DAEMON_PID" || true
+"${PCAPCHECK[@]}" seq "$RC_TMP/prom.pcap" --expect 400 || rc_fail "the capture lost frames with the Prometheus file's mount hung"
 kill "$HANGFS" 2>/dev/null || true
 
 # --- the CLI writing to a FIFO whose reader stopped reading --------------------
@@ -152,8 +207,16 @@ rc_wait_log "$RC_TMP/stuck.log" "made no progress for" 10
 grep -q "capture c: stuck" "$RC_TMP/st-stuck.txt" || rc_fail "status does not show the capture stuck"
 writers=$(ls -l "/proc/$DAEMON_PID/fd" | grep -c "$RC_TMP/d.fifo" || true)
 [ "$writers" = 1 ] || rc_fail "$writers descriptors on the FIFO while the old run is stuck: two writers"
+# the run left behind: its counters stay in stats, and its tally adds up
+"$RINGCAP" stats -S "$SOCK" --json | python3 -c '
+import json, sys
+(c,) = json.load(sys.stdin)["captures"]
+sys.exit(0 if c["received"] >= 5050 else "stats of the stuck run: %r" % c)' ||
+	rc_fail "the stuck run's counters are gone from stats"
+tally_adds "stopped (left behind)" held
 kill -CONT "$CAT"
-rc_wait_log "$RC_TMP/stuck.log" "the worker that did not stop has ended" 10
+rc_wait_log "$RC_TMP/stuck.log" "the worker left behind has ended" 10
+tally_adds "the worker left behind has ended"
 rc_wait_log "$RC_TMP/stuck.log" "capture c: running on" 10
 stop_within 3000
 

@@ -77,6 +77,9 @@ class HangFS(fusepy.Operations):
     def unlink(self, path):
         os.unlink(self._p(path))
 
+    def rename(self, old, new):
+        os.rename(self._p(old), self._p(new))
+
     def chmod(self, path, mode):
         os.chmod(self._p(path), mode)
 

@@ -546,7 +546,24 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	}
 	if (r < 0)
 		return r;
-	r = fanout ? rc_filter_attach_drop_all(a->fd) : attach(a, &prog);
+	/* the kernel may refuse a program libpcap made (a loop from protochain,
+	 * more than BPF_MAXINSNS): then, as libpcap does, it runs in user space
+	 * and the kernel takes every frame.  The socket is not bound yet, so
+	 * trying it takes no frame; a fanout member then takes nothing until
+	 * it is in the group. */
+	r = attach(a, &prog);
+	if (r == -EINVAL && !a->base.user_filter && c->filter && c->filter[0]) {
+		pcap_freecodep(&prog);
+		r = compile(a, NULL, c->snaplen, &prog, err, errlen);
+		if (r < 0)
+			return r;
+		a->base.user_filter = true;
+		rc_source_note(&a->base, "the kernel does not take the filter '%s': it runs in "
+			       "user space (every frame is copied to the ring first)", c->filter);
+		r = attach(a, &prog);
+	}
+	if (r >= 0 && fanout)
+		r = rc_filter_attach_drop_all(a->fd);
 	if (r < 0) {
 		rc_source_fail(err, errlen, r, "attaching the filter to the socket on %s: %s", a->ifname,
 		     strerror(-r));

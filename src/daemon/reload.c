@@ -162,7 +162,8 @@ static bool same_str(const char *a, const char *b)
 static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 {
 	struct capture *next;
-	char err[1024];
+	char err[1024], swap_failed[512] = "";
+	unsigned n_swap_failed = 0;
 
 	/* who the daemon is and where its socket and lock are were settled at
 	 * start: a changed value is kept for the next start, and said */
@@ -201,7 +202,7 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 				nc = &ncfg->captures[j];
 		if (!nc)
 			capture_stop(d, old, "removed from the configuration");
-		else if (capture_running(old) && rc_run_change_of(old->conf, nc) == RC_RUN_RESTART)
+		else if (capture_running(old) && rc_run_change_of(old->run, nc) == RC_RUN_RESTART)
 			capture_stop(d, old, "settings changed, restarting");
 	}
 	for (size_t j = 0; j < ncfg->n_captures; j++) {
@@ -214,20 +215,32 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 			*ns = *old;
 			old->run = NULL;
 			old->last_beat = NULL;
-			if (rc_run_change_of(ns->run->conf, &ncfg->captures[j]) ==
-			    RC_RUN_SWAP_FILTER) {
-				int fr = rc_run_set_filter(ns->run, ncfg->captures[j].filter, err,
+			ns->conf = &ncfg->captures[j];
+			if (rc_run_change_of(ns->run, ns->conf) == RC_RUN_SWAP_FILTER) {
+				int fr = rc_run_set_filter(ns->run, ns->conf->filter, err,
 							   sizeof(err));
 
-				if (fr < 0)
+				if (fr == -EINVAL) {
+					/* the kernel refused it: a new run puts it in user space */
+					log_info("capture %s: the kernel does not take the new filter "
+						 "(%s); restarting the capture", ns->conf->name, err);
+					capture_stop(d, ns, "new filter, run in user space");
+					if (capture_open(d, ns) == 0)
+						capture_start(d, ns);
+					continue;
+				}
+				if (fr < 0) {
 					log_err("capture %s: new filter not applied: %s",
 						ns->conf->name, err);
-				else
+					n_swap_failed++;
+					snprintf(swap_failed, sizeof(swap_failed), "capture %s: new "
+						 "filter not applied: %.300s", ns->conf->name, err);
+				} else {
 					log_info("capture %s: filter is now '%s'%s%s", ns->conf->name,
-						 ncfg->captures[j].filter ? ncfg->captures[j].filter : "",
+						 ns->conf->filter ? ns->conf->filter : "",
 						 fr > 0 ? "; " : "", fr > 0 ? err : "");
+				}
 			}
-			ns->conf = &ncfg->captures[j];
 			ns->run->conf = ns->conf;
 			continue;
 		}
@@ -261,6 +274,10 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 		if (failed)
 			fprintf(out, "error: %u capture%s did not start after the reload\n", failed,
 				failed == 1 ? "" : "s");
+		/* the old filter still runs there, the file says another one */
+		if (n_swap_failed)
+			fprintf(out, "%s\nerror: %u capture%s kept the old filter\n", swap_failed,
+				n_swap_failed, n_swap_failed == 1 ? "" : "s");
 	}
 	sd_notify(0, "READY=1");
 	send_status(d);

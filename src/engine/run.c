@@ -477,15 +477,19 @@ void rc_run_output(struct rc_run *r, unsigned k, unsigned i, struct rc_run_outpu
 	s->ops->stats(s, &ret->st);
 }
 
-enum rc_run_change rc_run_change_of(const struct rc_capture_conf *old,
-				    const struct rc_capture_conf *new)
+enum rc_run_change rc_run_change_of(const struct rc_run *r, const struct rc_capture_conf *new)
 {
+	const struct rc_capture_conf *old = r->conf;
+	bool user_filter = false;
+
 	if (!rc_capture_conf_equal(old, new, true))
 		return RC_RUN_RESTART;
 	if (rc_capture_conf_equal(old, new, false))
 		return RC_RUN_KEEP;
-	/* a vlan test runs in the outputs, which are made at start */
-	if (rc_filter_needs_userspace(old->filter) || rc_filter_needs_userspace(new->filter))
+	for (unsigned k = 0; k < r->nworkers && !r->released; k++)
+		user_filter |= r->workers[k].src && r->workers[k].src->user_filter;
+	/* a filter run in user space is in the outputs, which are made at start */
+	if (user_filter || rc_filter_needs_userspace(new->filter))
 		return RC_RUN_RESTART;
 	return RC_RUN_SWAP_FILTER;
 }

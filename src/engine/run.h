@@ -116,19 +116,21 @@ void rc_run_release(struct rc_run *r);
 void rc_run_output(struct rc_run *r, unsigned k, unsigned i, struct rc_run_output *ret);
 unsigned rc_run_noutputs(struct rc_run *r, unsigned k);
 
-/* What a reload must do to a running capture whose settings go from @old
- * to @new: only the engine knows which changes its running sockets take. */
+/* What a reload must do to running capture @r (its settings r->conf) for
+ * settings @new: only the engine knows which changes its running sockets
+ * take.  A filter that runs in user space (a vlan test, or one the kernel
+ * refused) is in the outputs, made at start: changing it restarts. */
 enum rc_run_change {
 	RC_RUN_KEEP,         /* the same settings: rings and files stay */
 	RC_RUN_SWAP_FILTER,  /* only the kernel filter: rc_run_set_filter(), no gap */
 	RC_RUN_RESTART,      /* anything else: stop, start with the new settings */
 };
-enum rc_run_change rc_run_change_of(const struct rc_capture_conf *old,
-				    const struct rc_capture_conf *new);
+enum rc_run_change rc_run_change_of(const struct rc_run *r, const struct rc_capture_conf *new);
 
 /* Replace the kernel filter of every worker's socket.  0, or 1 with a
  * note for the log in @err (a source said where the filter runs), or
- * -errno with the message in @err. */
+ * -errno with the message in @err (-EINVAL: the kernel refused it; the
+ * old one is still in place, and a restart would run it in user space). */
 int rc_run_set_filter(struct rc_run *r, const char *expr, char *err, size_t errlen);
 
 void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret);

@@ -5,12 +5,15 @@
 #    no gap in the frames;
 #  - a changed capture filter is swapped into the running sockets: the
 #    same file continues, no gap, and the new filter applies;
-#  - an added capture starts and a removed one stops.
+#  - an added capture starts and a removed one stops;
+#  - a filter the kernel refuses (protochain loops) restarts the capture
+#    with the filter in user space, on a fanout group too; changing it
+#    again restarts it again (the outputs hold it).
 # Every frame sent is accounted for (rc_daemon_accounted); the check that
 # needs all of them runs on an attempt without kernel drops.
 source "$(dirname "$0")/../lib/ringcap.sh"
 rc_need_root
-rc_need capinfos
+rc_need capinfos tshark
 rc_tmpdir
 rc_pair
 A_CAP=$RC_CAP A_GEN=$RC_GEN A_NS=$RC_NS
@@ -105,4 +108,47 @@ out=$("${PCAPCHECK[@]}" seq "$MAIN") || rc_fail "the final file repeats or reord
 echo "final file: $out"
 [[ $out == "frames=$written "* ]] || rc_fail "the final file holds $out, the daemon wrote $written"
 cat "$RC_TMP/daemon.log"
+
+# --- a filter the kernel refuses, on 2 workers ------------------------------
+pconf() {
+	cat >"$RC_TMP/p.yaml" <<YAML
+daemon: { user: "", runtime_directory: $RC_TMP/run }
+captures:
+  - name: pc
+    interface: $A_CAP
+    workers: 2
+    filter: "$1"
+    outputs: [ { pcap: { path: $RC_TMP/pc.pcap } } ]
+YAML
+}
+# phase SEQ SENT FRAMES FILTERED: 1000 frames to ports 5000 and 6000 by
+# turns; the capture's sockets get SENT, its files FRAMES, its outputs'
+# filter rejects FILTERED
+phase() {
+	ip netns exec "$A_NS" "$RCGEN" -i "$A_GEN" -n 1000 --ports 5000,6000 --start-seq "$1" >/dev/null
+	rc_daemon_accounted "$SOCK" pc "$2"
+	[ "$RC_FRAMES" = "$3" ] && [ "$RC_FILTERED" = "$4" ] ||
+		rc_fail "seq $1: $RC_FRAMES written, $RC_FILTERED rejected; expected $3 and $4"
+}
+preload() {
+	local out rc=0
+	out=$("$RINGCAP" reload -S "$SOCK" 2>&1) || rc=$?
+	echo "$out"
+	[ "$rc" = 0 ] && grep -q "^reloaded .*1 running" <<<"$out" || rc_fail "reload to '$1': exit $rc"
+}
+pconf "udp dst port 6000"
+rc_start_daemon "$RC_TMP/p.yaml" "$RC_TMP/p.log"
+phase 200000 500 500 0
+pconf "protochain 17 and udp dst port 5000"
+preload "protochain"
+grep -q "capture pc: the kernel does not take the new filter" "$RC_TMP/p.log" || rc_fail "the restart for protochain was not said"
+phase 300000 1000 500 500
+pconf "udp dst port 6000"
+preload "back to a kernel filter"
+phase 400000 500 500 0
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID" || rc_fail "exit status $?"
+ports=$(for f in "$RC_TMP"/pc*.pcap; do tshark -r "$f" -T fields -e udp.dstport; done | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')
+echo "ports in the files: $ports"
+[ "$ports" = "5000:500 6000:1000 " ] || rc_fail "the files hold $ports; expected 500 to port 5000 and 1000 to 6000"
 rc_pass "reload: bad file kept the old config, filter swapped without a gap ($RC_RATE frames/s), captures added and removed"

@@ -7,6 +7,9 @@
 #  2. A known burst: exactly the matching frames, and the same frames that
 #     tcpdump with the same expression writes.
 #  3. Filter words after the flags work like tcpdump's.
+#  4. vlan tests run in user space, on the tag the kernel stripped.
+#  5. A filter the kernel refuses (protochain loops) runs in user space, as
+#     libpcap runs it (daemon_reload.sh: on a fanout group, and at reload).
 source "$(dirname "$0")/../lib/ringcap.sh"
 rc_need_root
 rc_need tcpdump
@@ -60,4 +63,12 @@ rc_in_ns "$RCGEN" -i "$RC_GEN" -n 400 -s 64-300 --vlan 100 --start-seq 1000
 rc_in_ns "$RCGEN" -i "$RC_GEN" -n 200 -s 64-300 --vlan 200 --start-seq 2000
 rc_stop_int "$RINGCAP_PID" || rc_fail "vlan: ringcap exited with $?"
 "${PCAPCHECK[@]}" seq "$RC_TMP/v.pcap" --vlan 100 --start 1000 --expect 400 || rc_fail "vlan 100: wrong frames"
+# 5: protochain makes a loop, which the kernel's checker refuses
+rc_start_capture "$RC_TMP/p.log" -i "$RC_CAP" -w "$RC_TMP/p.pcap" -q protochain 17 and udp dst port 6000
+grep -q "does not take the filter .* it runs in user space" "$RC_TMP/p.log" ||
+	rc_fail "protochain: not said that it runs in user space"
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 1000 --ports 5000,6000 >/dev/null
+rc_stop_int "$RINGCAP_PID" || rc_fail "protochain: ringcap exited with $?"
+"${PCAPCHECK[@]}" seq "$RC_TMP/p.pcap" --ports 6000 || rc_fail "protochain: wrong frames"
+[ "$("${PCAPCHECK[@]}" count "$RC_TMP/p.pcap")" = 500 ] || rc_fail "protochain: expected exactly 500 frames"
 rc_pass "filtered captures hold exactly the matching frames"

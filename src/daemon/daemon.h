@@ -37,6 +37,11 @@ struct capture {
 	uint64_t started_ns;
 	uint64_t *last_beat;                 /* per worker, for the watchdog */
 	bool waiting;                        /* for its interface to appear */
+	/* frames the interface passed while a reload restarted the capture
+	 * (its link counters between the old run's stop and the new run's
+	 * start), summed over its restarts */
+	uint64_t unseen;
+	struct rc_run_link restart_from;     /* .ok: the next start ends a gap */
 };
 
 /* What the loader thread hands to the main thread. */

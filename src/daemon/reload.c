@@ -202,8 +202,12 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 				nc = &ncfg->captures[j];
 		if (!nc)
 			capture_stop(d, old, "removed from the configuration");
-		else if (capture_running(old) && rc_run_change_of(old->run, nc) == RC_RUN_RESTART)
+		else if (capture_running(old) && rc_run_change_of(old->run, nc) == RC_RUN_RESTART) {
 			capture_stop(d, old, "settings changed, restarting");
+			/* where the gap begins, if the interface stays the same */
+			if (old->run && !strcmp(old->conf->iface, nc->iface))
+				old->restart_from = old->run->link_stop;
+		}
 	}
 	for (size_t j = 0; j < ncfg->n_captures; j++) {
 		struct capture *ns = &next[j], *old;
@@ -225,6 +229,8 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 					log_info("capture %s: the kernel does not take the new filter "
 						 "(%s); restarting the capture", ns->conf->name, err);
 					capture_stop(d, ns, "new filter, run in user space");
+					ns->restart_from = ns->run ? ns->run->link_stop :
+						(struct rc_run_link){ 0 };
 					if (capture_open(d, ns) == 0)
 						capture_start(d, ns);
 					continue;
@@ -245,6 +251,10 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 			continue;
 		}
 		/* new, changed, stopped or failed before: (re)started */
+		if (old) {
+			ns->unseen = old->unseen;
+			ns->restart_from = old->restart_from;
+		}
 		if (capture_open(d, ns) == 0)
 			capture_start(d, ns);
 	}

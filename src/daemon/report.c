@@ -436,6 +436,12 @@ static void text_stats(FILE *f, const struct rc_report_capture *c)
 	if (c->running)
 		cat(line, sizeof(line), ", up %s", dur(up, sizeof(up), c->uptime_s));
 	wrap(f, "", 0, line);
+	if (c->unseen) {
+		snprintf(line, sizeof(line), "%s frames went through the interface while reloads "
+			 "restarted the capture; those the filter would take were not captured",
+			 num(up, sizeof(up), c->unseen));
+		wrap(f, "  restarts", 13, line);
+	}
 	if (!c->run)
 		return;
 	rc_run_total_stats(c->run, &t);
@@ -509,7 +515,8 @@ void rc_report_stats(FILE *f, const struct rc_report_capture *caps, size_t n, bo
 		fputs(",\"backend\":", f);
 		json_str(f, c->run && c->run->conf && c->run->conf->backend == RC_BACKEND_AFXDP ?
 			 "afxdp" : "afpacket");
-		fprintf(f, ",\"uptime_s\":%" PRIu64, c->uptime_s);
+		fprintf(f, ",\"uptime_s\":%" PRIu64 ",\"restart_unseen\":%" PRIu64, c->uptime_s,
+			c->unseen);
 		for (size_t j = 0; j < N_COUNTERS; j++)
 			fprintf(f, ",\"%s\":%" PRIu64, counters[j].key, counters[j].get(&tot));
 		if (c->run)
@@ -535,6 +542,12 @@ void rc_report_prometheus(FILE *f, const struct rc_report_capture *caps, size_t 
 	fputs("# HELP ringcap_up 1 while the capture is running.\n# TYPE ringcap_up gauge\n", f);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "ringcap_up{capture=\"%s\"} %d\n", caps[i].name, caps[i].running ? 1 : 0);
+	fputs("# HELP ringcap_restart_unseen_frames_total Frames the interface passed while "
+	      "reloads restarted the capture (not captured, if the filter would take them).\n"
+	      "# TYPE ringcap_restart_unseen_frames_total counter\n", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "ringcap_restart_unseen_frames_total{capture=\"%s\"} %" PRIu64 "\n",
+			caps[i].name, caps[i].unseen);
 	for (size_t j = 0; j < N_COUNTERS; j++) {
 		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", counters[j].metric, counters[j].help,
 			counters[j].metric, strstr(counters[j].metric, "_total") ? "counter" : "gauge");

@@ -21,6 +21,8 @@ struct rc_report_capture {
 	uint64_t uptime_s;
 	struct rc_run *run;         /* NULL before the first start; may be stopped */
 	bool running;
+	uint64_t unseen;            /* frames the interface passed while reloads
+				     * restarted the capture (its link counters) */
 };
 
 void rc_report_status(FILE *f, const struct rc_report_capture *caps, size_t n,

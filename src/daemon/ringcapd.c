@@ -120,6 +120,7 @@ static size_t fill_report(struct daemon *d, struct rc_report_capture *out)
 		out[i].state = s->state;
 		/* a run left behind still counts what its worker does */
 		out[i].run = s->run ? s->run : stuck_run(d, s->conf->name);
+		out[i].unseen = s->unseen;
 		out[i].running = capture_running(s);
 		out[i].uptime_s = out[i].running ? (now - s->started_ns) / 1000000000ULL : 0;
 	}

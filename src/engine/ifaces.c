@@ -6,7 +6,10 @@
 #include "ifaces.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_link.h>
 #include <net/if.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "../config/conf.h"
@@ -32,5 +35,26 @@ int rc_ifaces_check(const struct rc_config *c, struct rc_diag *diag)
 				    cap->iface, strerror(errno));
 		r = -ENODEV;
 	}
+	return r;
+}
+
+int rc_link_packets(const char *ifname, uint64_t *ret)
+{
+	struct ifaddrs *all, *i;
+	int r = -ENODEV;
+
+	if (getifaddrs(&all) < 0)
+		return -errno;
+	for (i = all; i; i = i->ifa_next) {
+		const struct rtnl_link_stats *st = i->ifa_data;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_PACKET || !st ||
+		    strcmp(i->ifa_name, ifname))
+			continue;
+		*ret = (uint64_t)st->rx_packets + st->tx_packets;
+		r = 0;
+		break;
+	}
+	freeifaddrs(all);
 	return r;
 }

@@ -2,6 +2,7 @@
 /*
  * Running captures; see run.h.
  */
+#include "ifaces.h"
 #include "run.h"
 
 #include <errno.h>
@@ -90,6 +91,16 @@ static void post_notes(struct rc_run *r)
 	}
 }
 
+/* One interface's link counters, for a single-interface run. */
+static void read_link(const struct rc_run *r, struct rc_run_link *l)
+{
+	const struct rc_source *src = r->nworkers ? r->workers[0].src : NULL;
+
+	l->ok = src && src->n_ifaces == 1 && src->ifaces && strcmp(src->ifaces[0].name, "any") &&
+		rc_link_packets(src->ifaces[0].name, &l->packets) == 0;
+	l->mono_ns = rc_clock_ns(CLOCK_MONOTONIC);
+}
+
 int rc_run_open(const struct rc_capture_conf *c, struct rc_events *events, const char *label,
 		struct rc_run **ret, char *err, size_t errlen)
 {
@@ -166,6 +177,7 @@ int rc_run_open(const struct rc_capture_conf *c, struct rc_events *events, const
 		}
 	}
 	post_notes(r);
+	read_link(r, &r->link_open);
 	*ret = r;
 	return 0;
 }
@@ -322,6 +334,8 @@ int rc_run_start(struct rc_run *r, uint64_t count_limit, uint32_t drain_timeout_
 
 void rc_run_request_stop(struct rc_run *r)
 {
+	if (!r->link_stop.ok)
+		read_link(r, &r->link_stop);
 	for (unsigned k = 0; k < r->nworkers; k++)
 		if (r->workers[k].w.started)
 			rc_worker_request_stop(&r->workers[k].w);

@@ -68,6 +68,13 @@ struct rc_run {
 	bool running;
 	bool released;              /* sources and sinks gone; counters kept */
 	bool stuck;                 /* a worker did not end in time: never freed */
+	/* the interface's link counters (rc_link_packets) once every socket
+	 * takes frames, and when the stop was asked for: a restart's gap is
+	 * the next run's first reading less this run's last */
+	struct rc_run_link {
+		uint64_t packets, mono_ns;
+		bool ok;
+	} link_open, link_stop;
 	struct rc_events *events;   /* where sources and outputs report, or NULL */
 	char label[128];            /* "capture NAME" in the daemon; empty in the CLI */
 	/* set by the owner before rc_run_open_outputs() */

@@ -121,7 +121,7 @@ static void assert_fits(const char *text)
 static void test_text_afpacket(void **state)
 {
 	struct fake f;
-	struct rc_report_capture c = { "alpha", "eth0", "stopped", 0, &f.run, false };
+	struct rc_report_capture c = { "alpha", "eth0", "stopped", 0, &f.run, false, 0 };
 	char *t;
 
 	(void)state;
@@ -150,7 +150,7 @@ static void test_text_afpacket(void **state)
 static void test_text_afxdp_rdma(void **state)
 {
 	struct fake f;
-	struct rc_report_capture c = { "span", "eth1", "running", 3725, &f.run, true };
+	struct rc_report_capture c = { "span", "eth1", "running", 3725, &f.run, true, 1234 };
 	char *t;
 
 	(void)state;
@@ -174,13 +174,14 @@ static void test_text_afxdp_rdma(void **state)
 	assert_non_null(strstr(t, "  worker"));
 	assert_non_null(strstr(t, "1,000,001"));
 	assert_null(strstr(t, "sequence gaps"));  /* a ring's, not AF_XDP's */
+	assert_non_null(strstr(t, "  restarts   1,234 frames went through the interface while"));
 	free(t);
 }
 
 static void test_json_keeps_everything(void **state)
 {
 	struct fake f;
-	struct rc_report_capture c = { "alpha", "eth0", "stopped", 0, &f.run, false };
+	struct rc_report_capture c = { "alpha", "eth0", "stopped", 0, &f.run, false, 0 };
 	char *t;
 
 	(void)state;
@@ -208,7 +209,7 @@ static void test_json_keeps_everything(void **state)
 static void test_prometheus_per_output(void **state)
 {
 	struct fake f;
-	struct rc_report_capture c = { "span", "eth1", "running", 10, &f.run, true };
+	struct rc_report_capture c = { "span", "eth1", "running", 10, &f.run, true, 77 };
 	char *t;
 	const char *p;
 	unsigned helps = 0;
@@ -223,6 +224,7 @@ static void test_prometheus_per_output(void **state)
 	assert_non_null(strstr(t, "ringcap_output_rdma_frames_total{capture=\"span\",worker=\"0\","
 				  "output=\"1\",type=\"rdma\"} 999000\n"));
 	assert_non_null(strstr(t, "ringcap_xdp_filtered_total{capture=\"span\",worker=\"0\"} 7\n"));
+	assert_non_null(strstr(t, "ringcap_restart_unseen_frames_total{capture=\"span\"} 77\n"));
 	/* every metric described once */
 	for (p = t; (p = strstr(p, "# HELP ringcap_output_frames_total ")); p++)
 		helps++;

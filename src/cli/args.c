@@ -418,6 +418,56 @@ static int autostop_opt(const char *arg, struct limit *lim, char *err, size_t er
 		   "or files)", key);
 }
 
+/* The interfaces as `ringcap -D` numbers them, asked for once. */
+struct numbering {
+	rc_args_iface_list list;
+	char **names;
+	size_t n;
+	bool asked;
+};
+
+static void numbering_free(struct numbering *nb)
+{
+	for (size_t i = 0; i < nb->n; i++)
+		free(nb->names[i]);
+	free(nb->names);
+	nb->names = NULL;
+	nb->n = 0;
+}
+
+/* -i @arg: a name, or (digits only, naming no interface) the @arg-th
+ * interface of the list, into @ret (not to be freed). */
+static int iface_number(struct numbering *nb, const char *arg, const char **ret, char *err,
+			size_t errlen)
+{
+	uint64_t k;
+
+	*ret = arg;
+	if (!nb->list || strspn(arg, "0123456789") != strlen(arg))
+		return 0;
+	if (!nb->asked) {
+		char msg[256] = "";
+		int r;
+
+		nb->asked = true;
+		r = nb->list(&nb->names, &nb->n, msg, sizeof(msg));
+		if (r < 0) {
+			nb->names = NULL;
+			nb->n = 0;
+			return bad(err, errlen, "-i %s: cannot list the interfaces: %s", arg,
+				   msg[0] ? msg : strerror(-r));
+		}
+	}
+	for (size_t i = 0; i < nb->n; i++)
+		if (!strcmp(nb->names[i], arg))
+			return 0;  /* an interface of that name */
+	if (rc_parse_uint(arg, UINT64_MAX, &k) < 0 || k == 0 || k > nb->n)
+		return bad(err, errlen, "-i %s: no interface has number %s (ringcap -D lists %zu, "
+			   "numbered from 1)", arg, arg, nb->n);
+	*ret = nb->names[k - 1];
+	return 0;
+}
+
 static int add_iface(char **list, unsigned *n, const char *name, char *err, size_t errlen)
 {
 	for (unsigned i = 0; i < *n; i++)
@@ -454,24 +504,26 @@ static int set_ifaces(struct rc_capture_conf *cap, char **list, unsigned n)
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, unsigned *nifs,
-		 char *err, size_t errlen);
+static int parse(int argc, char **argv, struct numbering *nb, struct rc_capture_args *a,
+		 char **ifs, unsigned *nifs, char *err, size_t errlen);
 
-int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char *err,
-			  size_t errlen)
+int rc_args_parse_capture(int argc, char **argv, rc_args_iface_list list,
+			  struct rc_capture_args *a, char *err, size_t errlen)
 {
+	struct numbering nb = { .list = list };
 	char *ifs[MAX_IFACES];
 	unsigned nifs = 0;
 	int r;
 
-	r = parse(argc, argv, a, ifs, &nifs, err, errlen);
+	r = parse(argc, argv, &nb, a, ifs, &nifs, err, errlen);
 	for (unsigned i = 0; i < nifs; i++)
 		free(ifs[i]);
+	numbering_free(&nb);
 	return r;
 }
 
-static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, unsigned *nifs,
-		 char *err, size_t errlen)
+static int parse(int argc, char **argv, struct numbering *nb, struct rc_capture_args *a,
+		 char **ifs, unsigned *nifs, char *err, size_t errlen)
 {
 	struct rc_pcap_conf *out;
 	struct rc_rdma_conf *fwd;
@@ -503,13 +555,19 @@ static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, u
 	while ((c = getopt_long(argc, argv, ":i:w:f:F:s:c:C:G:W:B:pqnZ:hVDr:z:j:b:a:", longopts,
 				NULL)) != -1) {
 		switch (c) {
-		case 'i':
+		case 'i': {
+			const char *name;
+
 			if (!optarg[0])
 				return bad(err, errlen, "%s: empty interface name", "-i");
-			r = add_iface(ifs, nifs, optarg, err, errlen);
+			r = iface_number(nb, optarg, &name, err, errlen);
+			if (r < 0)
+				return r;
+			r = add_iface(ifs, nifs, name, err, errlen);
 			if (r < 0)
 				return r;
 			break;
+		}
 		case 'D':
 			a->list_ifaces = true;
 			break;

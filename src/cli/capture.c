@@ -316,7 +316,7 @@ int rc_cli_capture(int argc, char **argv)
 	bool stopping = false, stuck = false;
 	uint64_t stop_seen = 0, last_progress = 0;
 
-	r = rc_args_parse_capture(argc, argv, &a, err, sizeof(err));
+	r = rc_args_parse_capture(argc, argv, rc_cli_iface_names, &a, err, sizeof(err));
 	if (r == RC_ARGS_EXIT) {
 		if (a.help)
 			fputs(rc_capture_usage, stdout);

@@ -282,10 +282,88 @@ static const char *key_value(const char *opt, const char *arg, char *key, char *
 	return colon + 1;
 }
 
+/*
+ * The limits that more than one option sets: -C and -b filesize, -G and
+ * -b duration, -W and -b files, -c and -a packets, --duration and -a
+ * duration (and any of them given twice).  Each keeps its value and the
+ * option that gave it, so that a second, different value is refused
+ * rather than silently winning; the same value again is fine.
+ */
+enum { L_SIZE, L_TIME, L_FILES, L_TOTAL, L_COUNT, L_DURATION, L_STOP_SIZE, L_STOP_FILES, L_N };
+
+struct limit {
+	uint64_t v;
+	char by[80];   /* "-C 2", "-b filesize:1000"; empty: not given */
+};
+
+static const char *const limit_names[L_N] = {
+	[L_SIZE] = "file size limit",         [L_TIME] = "rotation time",
+	[L_FILES] = "file count",              [L_TOTAL] = "disk budget",
+	[L_COUNT] = "packet count",            [L_DURATION] = "capture duration",
+	[L_STOP_SIZE] = "autostop file size",  [L_STOP_FILES] = "autostop file count",
+};
+
+static int give(struct limit *lim, int which, uint64_t v, const char *opt, const char *arg,
+		char *err, size_t errlen)
+{
+	struct limit *l = &lim[which];
+	char by[sizeof(l->by)];
+
+	snprintf(by, sizeof(by), "%s %s", opt, arg);
+	if (l->by[0] && l->v != v)
+		return bad(err, errlen, "%s and %s set the %s to different values: give one",
+			   l->by, by, limit_names[which]);
+	if (!l->by[0])
+		memcpy(l->by, by, sizeof(by));
+	l->v = v;
+	return 0;
+}
+
+/* What the limits given say, into the configuration. */
+static void apply_limits(const struct limit *lim, struct rc_capture_args *a,
+			 struct rc_pcap_conf *out)
+{
+	if (lim[L_SIZE].by[0])
+		out->rotate.max_size = lim[L_SIZE].v;
+	if (lim[L_TIME].by[0])
+		out->rotate.max_time_ns = lim[L_TIME].v;
+	if (lim[L_FILES].by[0])
+		out->rotate.max_files = (uint32_t)lim[L_FILES].v;
+	if (lim[L_TOTAL].by[0])
+		out->rotate.max_total = lim[L_TOTAL].v;
+	if (lim[L_COUNT].by[0])
+		a->count = lim[L_COUNT].v;
+	if (lim[L_DURATION].by[0])
+		a->duration_ns = lim[L_DURATION].v;
+	if (lim[L_STOP_SIZE].by[0])
+		out->stop_size = lim[L_STOP_SIZE].v;
+	if (lim[L_STOP_FILES].by[0])
+		out->stop_files = (uint32_t)lim[L_STOP_FILES].v;
+}
+
+/* -C, -G, -W, --max-total: checked by rc_args_rotate_opt(), kept in @lim. */
+static int rotate_limit(int opt, const char *arg, struct limit *lim, char *err, size_t errlen)
+{
+	struct rc_rotate_conf r = { 0 };
+	int k = rc_args_rotate_opt(opt, arg, &r, err, errlen);
+
+	if (k < 0)
+		return k;
+	switch (opt) {
+	case 'C':
+		return give(lim, L_SIZE, r.max_size, "-C", arg, err, errlen);
+	case 'G':
+		return give(lim, L_TIME, r.max_time_ns, "-G", arg, err, errlen);
+	case 'W':
+		return give(lim, L_FILES, r.max_files, "-W", arg, err, errlen);
+	default:
+		return give(lim, L_TOTAL, r.max_total, "--max-total", arg, err, errlen);
+	}
+}
+
 /* dumpcap's -b KEY:VALUE: the ring buffer in -C, -G, -W terms (1 kB =
  * 1000 bytes, as dumpcap counts). */
-static int ring_buffer_opt(const char *arg, struct rc_rotate_conf *rot, char *err,
-			   size_t errlen)
+static int ring_buffer_opt(const char *arg, struct limit *lim, char *err, size_t errlen)
 {
 	char key[16];
 	const char *v = key_value("-b", arg, key, err, errlen);
@@ -296,25 +374,22 @@ static int ring_buffer_opt(const char *arg, struct rc_rotate_conf *rot, char *er
 	if (!strcmp(key, "filesize")) {
 		if (rc_parse_uint(v, UINT64_MAX / 1000, &n) < 0 || n == 0)
 			return bad(err, errlen, "-b filesize: '%s' is not a size in kB", v);
-		rot->max_size = n * 1000;
+		return give(lim, L_SIZE, n * 1000, "-b", arg, err, errlen);
 	} else if (!strcmp(key, "duration")) {
 		if (rc_parse_duration(v, RC_NSEC_PER_SEC, &n) < 0 || n < RC_NSEC_PER_SEC)
 			return bad(err, errlen, "-b duration: '%s' is not a time of at least 1s", v);
-		rot->max_time_ns = n;
+		return give(lim, L_TIME, n, "-b", arg, err, errlen);
 	} else if (!strcmp(key, "files")) {
 		if (rc_parse_uint(v, UINT32_MAX, &n) < 0 || n == 0)
 			return bad(err, errlen, "-b files: '%s' is not a positive number", v);
-		rot->max_files = (uint32_t)n;
-	} else {
-		return bad(err, errlen, "-b: '%s' is not supported (filesize, duration or files; "
-			   "-G for a time)", key);
+		return give(lim, L_FILES, n, "-b", arg, err, errlen);
 	}
-	return 0;
+	return bad(err, errlen, "-b: '%s' is not supported (filesize, duration or files; "
+		   "-G for a time)", key);
 }
 
 /* dumpcap's -a KEY:VALUE: when to stop. */
-static int autostop_opt(const char *arg, struct rc_capture_args *a, struct rc_pcap_conf *out,
-			char *err, size_t errlen)
+static int autostop_opt(const char *arg, struct limit *lim, char *err, size_t errlen)
 {
 	char key[16];
 	const char *v = key_value("-a", arg, key, err, errlen);
@@ -325,23 +400,71 @@ static int autostop_opt(const char *arg, struct rc_capture_args *a, struct rc_pc
 	if (!strcmp(key, "duration")) {
 		if (rc_parse_duration(v, RC_NSEC_PER_SEC, &n) < 0 || n == 0)
 			return bad(err, errlen, "-a duration: '%s' is not a duration", v);
-		a->duration_ns = n;
+		return give(lim, L_DURATION, n, "-a", arg, err, errlen);
 	} else if (!strcmp(key, "packets")) {
 		if (rc_parse_uint(v, UINT64_MAX, &n) < 0 || n == 0)
 			return bad(err, errlen, "-a packets: '%s' is not a positive number", v);
-		a->count = n;
+		return give(lim, L_COUNT, n, "-a", arg, err, errlen);
 	} else if (!strcmp(key, "filesize")) {
 		if (rc_parse_uint(v, UINT64_MAX / 1000, &n) < 0 || n < 5)
 			return bad(err, errlen, "-a filesize: '%s' is not a size of at least 5 kB", v);
-		out->stop_size = n * 1000;
+		return give(lim, L_STOP_SIZE, n * 1000, "-a", arg, err, errlen);
 	} else if (!strcmp(key, "files")) {
 		if (rc_parse_uint(v, UINT32_MAX, &n) < 0 || n == 0)
 			return bad(err, errlen, "-a files: '%s' is not a positive number", v);
-		out->stop_files = (uint32_t)n;
-	} else {
-		return bad(err, errlen, "-a: '%s' is not supported (duration, packets, filesize "
-			   "or files)", key);
+		return give(lim, L_STOP_FILES, n, "-a", arg, err, errlen);
 	}
+	return bad(err, errlen, "-a: '%s' is not supported (duration, packets, filesize "
+		   "or files)", key);
+}
+
+/* The interfaces as `ringcap -D` numbers them, asked for once. */
+struct numbering {
+	rc_args_iface_list list;
+	char **names;
+	size_t n;
+	bool asked;
+};
+
+static void numbering_free(struct numbering *nb)
+{
+	for (size_t i = 0; i < nb->n; i++)
+		free(nb->names[i]);
+	free(nb->names);
+	nb->names = NULL;
+	nb->n = 0;
+}
+
+/* -i @arg: a name, or (digits only, naming no interface) the @arg-th
+ * interface of the list, into @ret (not to be freed). */
+static int iface_number(struct numbering *nb, const char *arg, const char **ret, char *err,
+			size_t errlen)
+{
+	uint64_t k;
+
+	*ret = arg;
+	if (!nb->list || strspn(arg, "0123456789") != strlen(arg))
+		return 0;
+	if (!nb->asked) {
+		char msg[256] = "";
+		int r;
+
+		nb->asked = true;
+		r = nb->list(&nb->names, &nb->n, msg, sizeof(msg));
+		if (r < 0) {
+			nb->names = NULL;
+			nb->n = 0;
+			return bad(err, errlen, "-i %s: cannot list the interfaces: %s", arg,
+				   msg[0] ? msg : strerror(-r));
+		}
+	}
+	for (size_t i = 0; i < nb->n; i++)
+		if (!strcmp(nb->names[i], arg))
+			return 0;  /* an interface of that name */
+	if (rc_parse_uint(arg, UINT64_MAX, &k) < 0 || k == 0 || k > nb->n)
+		return bad(err, errlen, "-i %s: no interface has number %s (ringcap -D lists %zu, "
+			   "numbered from 1)", arg, arg, nb->n);
+	*ret = nb->names[k - 1];
 	return 0;
 }
 
@@ -381,24 +504,26 @@ static int set_ifaces(struct rc_capture_conf *cap, char **list, unsigned n)
 	return 0;
 }
 
-static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, unsigned *nifs,
-		 char *err, size_t errlen);
+static int parse(int argc, char **argv, struct numbering *nb, struct rc_capture_args *a,
+		 char **ifs, unsigned *nifs, char *err, size_t errlen);
 
-int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *a, char *err,
-			  size_t errlen)
+int rc_args_parse_capture(int argc, char **argv, rc_args_iface_list list,
+			  struct rc_capture_args *a, char *err, size_t errlen)
 {
+	struct numbering nb = { .list = list };
 	char *ifs[MAX_IFACES];
 	unsigned nifs = 0;
 	int r;
 
-	r = parse(argc, argv, a, ifs, &nifs, err, errlen);
+	r = parse(argc, argv, &nb, a, ifs, &nifs, err, errlen);
 	for (unsigned i = 0; i < nifs; i++)
 		free(ifs[i]);
+	numbering_free(&nb);
 	return r;
 }
 
-static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, unsigned *nifs,
-		 char *err, size_t errlen)
+static int parse(int argc, char **argv, struct numbering *nb, struct rc_capture_args *a,
+		 char **ifs, unsigned *nifs, char *err, size_t errlen)
 {
 	struct rc_pcap_conf *out;
 	struct rc_rdma_conf *fwd;
@@ -407,6 +532,7 @@ static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, u
 	bool have_ring = false, have_block = false;
 	char *ffilter = NULL;
 	bool from_file = false;  /* the filter came from -F */
+	struct limit lim[L_N] = { 0 };
 	int c, r;
 
 	memset(a, 0, sizeof(*a));
@@ -429,13 +555,19 @@ static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, u
 	while ((c = getopt_long(argc, argv, ":i:w:f:F:s:c:C:G:W:B:pqnZ:hVDr:z:j:b:a:", longopts,
 				NULL)) != -1) {
 		switch (c) {
-		case 'i':
+		case 'i': {
+			const char *name;
+
 			if (!optarg[0])
 				return bad(err, errlen, "%s: empty interface name", "-i");
-			r = add_iface(ifs, nifs, optarg, err, errlen);
+			r = iface_number(nb, optarg, &name, err, errlen);
+			if (r < 0)
+				return r;
+			r = add_iface(ifs, nifs, name, err, errlen);
 			if (r < 0)
 				return r;
 			break;
+		}
 		case 'D':
 			a->list_ifaces = true;
 			break;
@@ -477,12 +609,12 @@ static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, u
 					   optarg);
 			break;
 		case 'b':
-			r = ring_buffer_opt(optarg, &out->rotate, err, errlen);
+			r = ring_buffer_opt(optarg, lim, err, errlen);
 			if (r < 0)
 				return r;
 			break;
 		case 'a':
-			r = autostop_opt(optarg, a, out, err, errlen);
+			r = autostop_opt(optarg, lim, err, errlen);
 			if (r < 0)
 				return r;
 			break;
@@ -511,20 +643,24 @@ static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, u
 			if (rc_parse_uint(optarg, UINT64_MAX, &v) < 0 || v == 0)
 				return bad(err, errlen, "%s: count '%s' is not a positive number",
 					   "-c", optarg);
-			a->count = v;
+			r = give(lim, L_COUNT, v, "-c", optarg, err, errlen);
+			if (r < 0)
+				return r;
 			break;
 		case OPT_DURATION:
 			if (rc_parse_duration(optarg, RC_NSEC_PER_SEC, &v) < 0 || v == 0)
 				return bad(err, errlen,
 					   "%s: '%s' is not a duration (e.g. 10, 30s, 5min, 2h)",
 					   "--duration", optarg);
-			a->duration_ns = v;
+			r = give(lim, L_DURATION, v, "--duration", optarg, err, errlen);
+			if (r < 0)
+				return r;
 			break;
 		case 'C':
 		case 'G':
 		case 'W':
 		case RC_OPT_MAX_TOTAL:
-			r = rc_args_rotate_opt(c, optarg, &out->rotate, err, errlen);
+			r = rotate_limit(c, optarg, lim, err, errlen);
 			if (r < 0)
 				return r;
 			break;
@@ -680,6 +816,7 @@ static int parse(int argc, char **argv, struct rc_capture_args *a, char **ifs, u
 			return -EINVAL;
 		}
 	}
+	apply_limits(lim, a, out);
 	if (optind < argc) {
 		if (a->cap.filter)
 			return bad(err, errlen,

@@ -3,7 +3,8 @@
  * `ringcap capture` arguments, tcpdump-compatible where tcpdump uses the
  * same letter, with dumpcap's -b and -a as aliases.  Parsing is separate
  * from running so that every bad input is unit-tested
- * (tests/unit/test_args.c); its only I/O is reading -F's file.
+ * (tests/unit/test_args.c); its only I/O is reading -F's file (and what
+ * the caller's interface list does for -i N).
  */
 #ifndef RC_ARGS_H
 #define RC_ARGS_H
@@ -32,11 +33,20 @@ enum {
 };
 
 /*
- * Parse argv (argv[0] is the program or subcommand name).  Returns
- * RC_ARGS_OK, RC_ARGS_EXIT, or -EINVAL with a message in @err.
+ * The interfaces in the order `ringcap -D` numbers them (tcpdump's,
+ * pcap_findalldevs()'s): @ret gets @ret_n names, the array and each name
+ * malloc'ed for the caller to free.  0, or -errno with a message in @err.
  */
-int rc_args_parse_capture(int argc, char **argv, struct rc_capture_args *ret, char *err,
-			  size_t errlen);
+typedef int (*rc_args_iface_list)(char ***ret, size_t *ret_n, char *err, size_t errlen);
+
+/*
+ * Parse argv (argv[0] is the program or subcommand name).  -i N, a number
+ * that names none of the interfaces @list gives, is the N-th of them, as in
+ * tcpdump; @list is asked only then, at most once (NULL: numbers are names).
+ * Returns RC_ARGS_OK, RC_ARGS_EXIT, or -EINVAL with a message in @err.
+ */
+int rc_args_parse_capture(int argc, char **argv, rc_args_iface_list list,
+			  struct rc_capture_args *ret, char *err, size_t errlen);
 void rc_args_free(struct rc_capture_args *a);
 
 /* The rotation flags -C, -G, -W and --max-total (RC_OPT_MAX_TOTAL), shared

@@ -316,7 +316,7 @@ int rc_cli_capture(int argc, char **argv)
 	bool stopping = false, stuck = false;
 	uint64_t stop_seen = 0, last_progress = 0;
 
-	r = rc_args_parse_capture(argc, argv, &a, err, sizeof(err));
+	r = rc_args_parse_capture(argc, argv, rc_cli_iface_names, &a, err, sizeof(err));
 	if (r == RC_ARGS_EXIT) {
 		if (a.help)
 			fputs(rc_capture_usage, stdout);
@@ -530,8 +530,10 @@ int rc_cli_capture(int argc, char **argv)
 	}
 	end = rc_run_join(run.r);
 	status_line(&run, true);
-	if (post)
+	if (post) {
+		rc_events_drain(ev, say_event, NULL);  /* "commands wait" before the wait */
 		rc_postrotate_finish(post);  /* every file's command, and wait for them */
+	}
 	rc_events_drain(ev, say_event, NULL);
 	if (end == RC_WORKER_SOURCE_FAILED && a.cap.read_file) {
 		log_err("%s", run.r->workers[0].w.err);

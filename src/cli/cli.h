@@ -6,6 +6,7 @@
 #define RC_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #ifndef RC_VERSION
 #define RC_VERSION "0.1.0"
@@ -22,6 +23,8 @@ int rc_cli_ctl(int argc, char **argv);     /* status, stats */
 int rc_cli_config(int argc, char **argv);  /* config check FILE */
 int rc_cli_rdma_recv(int argc, char **argv);
 int rc_cli_list_ifaces(void);              /* -D */
+/* The names -D lists, in its order (an rc_args_iface_list, args.h). */
+int rc_cli_iface_names(char ***ret, size_t *ret_n, char *err, size_t errlen);
 
 /* Block INT, TERM, HUP (unless ignored) and, with @usr1, USR1 and USR2, and
  * return a signalfd for them (-errno on failure). */

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../common/cleanup.h"
 #include "../common/clock.h"
 #include "../common/log.h"
 #include "../common/units.h"
@@ -36,6 +37,28 @@ static int no_answer(const char *path, unsigned ms)
 {
 	log_err("ringcapd at %s did not answer within %u ms (is it stopped or hung?)", path, ms);
 	return RC_EXIT_FAILURE;
+}
+
+/* The daemon's answer, line by line, with any other control character as
+ * \xNN (rc_log_escape): whatever a daemon, old or new, puts in a name does
+ * not reach the terminal. */
+static void put_escaped(const char *buf, size_t n)
+{
+	char out[4 * 4096 + 1];
+
+	while (n) {
+		const char *nl = memchr(buf, '\n', n);
+		size_t seg = nl ? (size_t)(nl - buf) : n, step = RC_MIN(seg, (size_t)4096);
+
+		fwrite(out, 1, rc_log_escape(out, sizeof(out), buf, step), stdout);
+		buf += step;
+		n -= step;
+		if (step == seg && nl) {
+			fputc('\n', stdout);
+			buf++;
+			n--;
+		}
+	}
 }
 
 static int ask(const char *path, const char *req, unsigned timeout_ms)
@@ -93,7 +116,7 @@ static int ask(const char *path, const char *req, unsigned timeout_ms)
 				refused = true;
 			at_line_start = buf[i] == '\n';
 		}
-		fwrite(buf, 1, (size_t)n, stdout);
+		put_escaped(buf, (size_t)n);
 	}
 	close(fd);
 	if (n < 0) {

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * `ringcap -D`: the interfaces, numbered as tcpdump -D numbers them, with
+ * `ringcap -D`: the interfaces, in tcpdump -D's order and with its numbers
+ * (libpcap's pcap_findalldevs() list, which puts loopback, down interfaces
+ * and pseudo-devices such as nflog later; -i N picks the N-th), with
  * what ringcap can do on each: its state, the link type a capture would
  * record (or why it cannot capture there), its RX queues (the AF_XDP
  * backend's workers), its XDP modes and whether AF_XDP can bind zero-copy
  * (the kernel's netdev netlink family, xdp-features, where the kernel has
  * it), and the timestamps it offers (-j).
  *
- * Read-only: nothing is attached, nothing configured.
+ * Read-only: nothing is attached, nothing configured.  An entry of that
+ * list that is no network interface (nflog, dbus-system, ...) keeps its
+ * number, and says ringcap cannot capture there.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +22,7 @@
 #include <linux/netlink.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -176,19 +181,95 @@ static bool adapter_stamps(int fd, const char *name)
 	       (info.rx_filters & (1u << HWTSTAMP_FILTER_ALL));
 }
 
+/* pcap_findalldevs(): tcpdump's list.  Its message in @err on failure. */
+static int find_all(pcap_if_t **ret, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+
+	if (pcap_findalldevs(ret, ebuf) < 0) {
+		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : "pcap_findalldevs failed");
+		return -EIO;
+	}
+	return 0;
+}
+
+int rc_cli_iface_names(char ***ret, size_t *ret_n, char *err, size_t errlen)
+{
+	pcap_if_t *all, *d;
+	char **v;
+	size_t n = 0, k = 0;
+	int r = find_all(&all, err, errlen);
+
+	if (r < 0)
+		return r;
+	for (d = all; d; d = d->next)
+		n++;
+	v = calloc(n ? n : 1, sizeof(*v));
+	for (d = all; v && d; d = d->next) {
+		v[k] = strdup(d->name);
+		if (!v[k])
+			break;
+		k++;
+	}
+	pcap_freealldevs(all);
+	if (!v || k < n) {
+		for (size_t i = 0; v && i < k; i++)
+			free(v[i]);
+		free(v);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* One network interface: its state and what ringcap can do there. */
+static void list_netdev(int fd, int nl, uint16_t family, const char *name, unsigned ifindex)
+{
+	struct ifreq ifr = { 0 };
+	const char *lt;
+	unsigned q = rx_queues(name);
+	uint64_t xf = 0;
+	bool ether, known;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ioctl(fd, SIOCGIFFLAGS, &ifr);
+	printf("[%s%s%s]", ifr.ifr_flags & IFF_UP ? "Up" : "Down",
+	       ifr.ifr_flags & IFF_RUNNING ? ", Running" : "",
+	       ifr.ifr_flags & IFF_LOOPBACK ? ", Loopback" : "");
+	lt = link_type(fd, name, &ether);
+	if (!lt) {
+		printf(" link type not capturable by ringcap\n");
+		return;
+	}
+	printf(" %s, %u RX queue%s", lt, q, q == 1 ? "" : "s");
+	known = nl >= 0 && xdp_features(nl, family, (int)ifindex, &xf);
+	if (!ether)
+		printf(", no XDP capture (Ethernet only)");
+	else if (!known)
+		printf(", XDP: skb (native: unknown, no xdp-features)");
+	else
+		printf(", XDP: %sskb, AF_XDP %s",
+		       (xf & (NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT)) ==
+				       (NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT) ?
+			       "native, " : "",
+		       xf & NETDEV_XDP_ACT_XSK_ZEROCOPY ? "zero-copy" : "copy mode");
+	printf(", timestamps: host%s\n", adapter_stamps(fd, name) ? ", adapter_unsynced" : "");
+}
+
 int rc_cli_list_ifaces(void)
 {
-	struct if_nameindex *ifs = if_nameindex(), *i;
 	struct timeval tv = { 1, 0 };
+	char err[PCAP_ERRBUF_SIZE + 64];
+	pcap_if_t *all = NULL, *d;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 	uint16_t family = 0;
 	unsigned k = 0;
 
-	if (!ifs || fd < 0) {
-		log_err("cannot list the interfaces: %s", strerror(errno));
-		if (ifs)
-			if_freenameindex(ifs);
+	if (fd < 0 || find_all(&all, err, sizeof(err)) < 0) {
+		log_err("cannot list the interfaces: %s", fd < 0 ? strerror(errno) : err);
 		if (fd >= 0)
 			close(fd);
 		if (nl >= 0)
@@ -199,41 +280,20 @@ int rc_cli_list_ifaces(void)
 		setsockopt(nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		family = netdev_family(nl);
 	}
-	for (i = ifs; i->if_index; i++) {
-		struct ifreq ifr = { 0 };
-		const char *lt;
-		unsigned q = rx_queues(i->if_name);
-		uint64_t xf = 0;
-		bool ether, known;
+	for (d = all; d; d = d->next) {
+		unsigned idx = if_nametoindex(d->name);
 
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->if_name);
-		ioctl(fd, SIOCGIFFLAGS, &ifr);
-		printf("%u.%s [%s%s%s]", ++k, i->if_name, ifr.ifr_flags & IFF_UP ? "Up" : "Down",
-		       ifr.ifr_flags & IFF_RUNNING ? ", Running" : "",
-		       ifr.ifr_flags & IFF_LOOPBACK ? ", Loopback" : "");
-		lt = link_type(fd, i->if_name, &ether);
-		if (!lt) {
-			printf(" link type not capturable by ringcap\n");
-			continue;
-		}
-		printf(" %s, %u RX queue%s", lt, q, q == 1 ? "" : "s");
-		known = nl >= 0 && xdp_features(nl, family, (int)i->if_index, &xf);
-		if (!ether)
-			printf(", no XDP capture (Ethernet only)");
-		else if (!known)
-			printf(", XDP: skb (native: unknown, no xdp-features)");
+		printf("%u.%s ", ++k, d->name);
+		if (!strcmp(d->name, "any"))
+			printf("[Up, Running] every interface: LINUX_SLL2 (interface and direction "
+			       "per frame), timestamps: host\n");
+		else if (idx)
+			list_netdev(fd, nl, family, d->name, idx);
 		else
-			printf(", XDP: %sskb, AF_XDP %s",
-			       (xf & (NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT)) ==
-					       (NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT) ?
-				       "native, " : "",
-			       xf & NETDEV_XDP_ACT_XSK_ZEROCOPY ? "zero-copy" : "copy mode");
-		printf(", timestamps: host%s\n",
-		       adapter_stamps(fd, i->if_name) ? ", adapter_unsynced" : "");
+			printf("(%s) not capturable by ringcap (not a network interface)\n",
+			       d->description ? d->description : "no description");
 	}
-	printf("%u.any [Up, Running] every interface: LINUX_SLL2 (interface and direction "
-	       "per frame), timestamps: host\n", ++k);
-	if_freenameindex(ifs);
+	pcap_freealldevs(all);
 	close(fd);
 	if (nl >= 0)
 		close(nl);

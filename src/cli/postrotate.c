@@ -9,14 +9,17 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 extern char **environ;
 
-#define REAP_MS 100
+#define REAP_MS 100   /* commands running, none waiting: reaped this often */
+#define SLOT_MS 2     /* commands waiting for a slot: looked at this often */
 
 struct item {
 	struct item *next;
@@ -42,6 +45,8 @@ struct rc_postrotate {
 	/* the thread's own */
 	struct child *kids;
 	size_t nkids, capkids;
+	size_t max;                  /* commands at once: the online CPUs */
+	bool told;                   /* that commands wait: said once */
 };
 
 void rc_postrotate_file(void *arg, const char *path)
@@ -69,6 +74,23 @@ static void spawn(struct rc_postrotate *p, char *path)
 	struct child *k;
 	pid_t pid;
 	int r;
+
+	/* "-name.pcap" would be an option to the command (gzip: invalid
+	 * option): a relative name that begins with '-' goes as ./-name */
+	if (path[0] == '-') {
+		size_t n = strlen(path) + 3;
+		char *dotted = malloc(n);
+
+		if (!dotted) {
+			rc_events_post(p->ev, RC_LOG_ERR, "-z %s %s: not run: out of memory",
+				       p->cmd, path);
+			free(path);
+			return;
+		}
+		snprintf(dotted, n, "./%s", path);
+		free(path);
+		path = argv[1] = dotted;
+	}
 
 	if (p->nkids == p->capkids) {
 		size_t cap = p->capkids ? p->capkids * 2 : 8;
@@ -117,6 +139,19 @@ static void reap(struct rc_postrotate *p, bool block)
 	}
 }
 
+/* The oldest queued file, or NULL.  Under the lock. */
+static struct item *dequeue(struct rc_postrotate *p)
+{
+	struct item *it = p->head;
+
+	if (it) {
+		p->head = it->next;
+		if (!p->head)
+			p->tail = &p->head;
+	}
+	return it;
+}
+
 static void *run(void *arg)
 {
 	struct rc_postrotate *p = arg;
@@ -124,39 +159,51 @@ static void *run(void *arg)
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		struct timespec ts;
+		long ms;
 
-		while (p->head) {
-			struct item *it = p->head;
+		/* start what is queued, oldest first, while there is a slot */
+		while (p->head && p->nkids < p->max) {
+			struct item *it = dequeue(p);
 			char *path;
 
-			p->head = it->next;
-			if (!p->head)
-				p->tail = &p->head;
 			pthread_mutex_unlock(&p->lock);
 			path = strdup(it->path);
 			free(it);
 			if (path)
 				spawn(p, path);
+			else
+				rc_events_post(p->ev, RC_LOG_ERR, "-z %s: not run: out of memory",
+					       p->cmd);
 			pthread_mutex_lock(&p->lock);
 		}
-		if (p->stopping)
-			break;
+		if (p->head && !p->told) {
+			p->told = true;
+			pthread_mutex_unlock(&p->lock);
+			rc_events_post(p->ev, RC_LOG_NOTICE, "-z %s: %zu commands run at once (one "
+				       "per CPU); the next files' commands wait their turn", p->cmd,
+				       p->max);
+			pthread_mutex_lock(&p->lock);
+		}
+		if (p->stopping && !p->head) {
+			pthread_mutex_unlock(&p->lock);
+			reap(p, true);  /* the last ones: wait for each */
+			return NULL;
+		}
 		pthread_mutex_unlock(&p->lock);
 		reap(p, false);
 		pthread_mutex_lock(&p->lock);
-		if (p->head || p->stopping)
+		if (p->head && p->nkids < p->max)
 			continue;
+		/* a command waits for a slot: look again soon; else for new files */
+		ms = p->head ? SLOT_MS : REAP_MS;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += REAP_MS * 1000000L;
+		ts.tv_nsec += ms * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
 		pthread_cond_timedwait(&p->cond, &p->lock, &ts);
 	}
-	pthread_mutex_unlock(&p->lock);
-	reap(p, true);
-	return NULL;
 }
 
 int rc_postrotate_new(const char *cmd, struct rc_events *ev, struct rc_postrotate **ret)
@@ -175,6 +222,11 @@ int rc_postrotate_new(const char *cmd, struct rc_events *ev, struct rc_postrotat
 	}
 	p->ev = ev;
 	p->tail = &p->head;
+	{
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		p->max = cpus > 0 ? (size_t)cpus : 1;
+	}
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -10,8 +10,13 @@
  * thread starts the commands (posix_spawn can stall on a slow exec, so
  * neither the worker nor the thread that owns signals does it) and reaps
  * them, telling of a command that failed as an event.  Commands run side
- * by side, not waited for by the capture; at the end rc_postrotate_finish()
- * starts what is queued and waits for every command it started.
+ * by side, not waited for by the capture, at most one per online CPU at
+ * once (a small -C can close thousands of files a second): the others
+ * wait in the queue, in the order the files were closed, and an event says
+ * so once.  A relative name that begins with '-' is handed over as ./-name,
+ * so that the command does not take it for an option.  At the end
+ * rc_postrotate_finish() starts what is queued, as slots free up, and
+ * waits for every command it started: each file gets its command once.
  *
  * Threads: rc_postrotate_file() on workers; the rest on the owner's.
  */

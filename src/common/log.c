@@ -54,6 +54,30 @@ int rc_log_get_level(void)
 	return max_level;
 }
 
+size_t rc_log_escape(char *dst, size_t len, const char *src, size_t n)
+{
+	size_t k = 0;
+
+	if (!len)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			if (k + 4 >= len)
+				break;
+			snprintf(dst + k, len - k, "\\x%02x", c);
+			k += 4;
+		} else {
+			if (k + 1 >= len)
+				break;
+			dst[k++] = (char)c;
+		}
+	}
+	dst[k] = 0;
+	return k;
+}
+
 void rc_logv(enum rc_log_level lvl, const char *fmt, va_list ap)
 {
 	char buf[2048], msg[1536];
@@ -85,17 +109,10 @@ void rc_logv(enum rc_log_level lvl, const char *fmt, va_list ap)
 		m = 0;
 	if (m > (int)sizeof(msg) - 1)
 		m = sizeof(msg) - 1;
-	/* a message holds names from outside (paths, interfaces, requests): a
-	 * newline or an escape sequence in one must not make a log line of its
-	 * own or drive the operator's terminal */
-	for (int i = 0; i < m && n < (int)sizeof(buf) - 6; i++) {
-		unsigned char c = (unsigned char)msg[i];
-
-		if (c < 0x20 || c == 0x7f)
-			n += snprintf(buf + n, sizeof(buf) - n, "\\x%02x", c);
-		else
-			buf[n++] = (char)c;
-	}
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	/* a message holds names from outside (paths, interfaces, requests) */
+	n += (int)rc_log_escape(buf + n, sizeof(buf) - 1 - (size_t)n, msg, (size_t)m);
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';

@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 enum rc_log_level {
 	RC_LOG_ERR = 3,
@@ -34,6 +35,15 @@ __attribute__((format(printf, 2, 3)))
 void rc_log(enum rc_log_level lvl, const char *fmt, ...);
 __attribute__((format(printf, 2, 0)))
 void rc_logv(enum rc_log_level lvl, const char *fmt, va_list ap);
+
+/*
+ * At most @n bytes of @src into @dst, @len bytes with its
+ * NUL, each control character (below 0x20, and 0x7f) as \xNN: a name from
+ * outside (a path, an interface, a request) in a log line or a report can
+ * then neither start a line of its own nor drive the reader's terminal.
+ * Cut at a whole character when @dst is full.  Returns the length written.
+ */
+size_t rc_log_escape(char *dst, size_t len, const char *src, size_t n);
 
 /* Log and return r (a negative errno) with strerror(-r) appended. */
 __attribute__((format(printf, 3, 4)))

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/log.h"
 #include "../common/units.h"
 
 /* One table drives the text, JSON and Prometheus forms. */
@@ -176,19 +177,35 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* A name from outside (a path, an interface, a reason) for the text forms:
+ * control characters as \xNN, as in log lines, so that none makes a line
+ * of its own or reaches the reader's terminal.  At most 4 bytes a byte. */
+#define ESC_LEN(n) (4 * (n) + 1)
+static const char *esc(char *buf, size_t len, const char *s)
+{
+	rc_log_escape(buf, len, s ? s : "", s ? strlen(s) : 0);
+	return buf;
+}
+
 void rc_report_status(FILE *f, const struct rc_report_capture *caps, size_t n,
 		      uint64_t daemon_uptime_s, const char *config_path)
 {
+	char a[ESC_LEN(4096)], b[ESC_LEN(600)];
+	char name[ESC_LEN(256)], iface[ESC_LEN(256)], state[ESC_LEN(1024)];
+
 	fprintf(f, "ringcapd: %zu capture%s, up %" PRIu64 " s, config %s\n", n,
-		n == 1 ? "" : "s", daemon_uptime_s, config_path);
+		n == 1 ? "" : "s", daemon_uptime_s, esc(a, sizeof(a), config_path));
 	for (size_t i = 0; i < n; i++) {
 		const struct rc_report_capture *c = &caps[i];
 
+		esc(name, sizeof(name), c->name);
+		esc(iface, sizeof(iface), c->iface);
+		esc(state, sizeof(state), c->state);
 		if (c->running)
-			fprintf(f, "capture %s: %s on %s, up %" PRIu64 " s", c->name, c->state,
-				c->iface, c->uptime_s);
+			fprintf(f, "capture %s: %s on %s, up %" PRIu64 " s", name, state, iface,
+				c->uptime_s);
 		else
-			fprintf(f, "capture %s: %s (interface %s)", c->name, c->state, c->iface);
+			fprintf(f, "capture %s: %s (interface %s)", name, state, iface);
 		if (!c->run) {
 			fputc('\n', f);
 			continue;
@@ -202,10 +219,10 @@ void rc_report_status(FILE *f, const struct rc_report_capture *caps, size_t n,
 				struct rc_run_output out;
 
 				rc_run_output(c->run, k, o, &out);
-				fprintf(f, "  worker %u output %u: %s (%s", k, o, out.path,
-					rc_sink_state_name(out.state));
+				fprintf(f, "  worker %u output %u: %s (%s", k, o,
+					esc(a, sizeof(a), out.path), rc_sink_state_name(out.state));
 				if (out.why[0] && out.state != RC_SINK_WRITING)
-					fprintf(f, ": %s", out.why);
+					fprintf(f, ": %s", esc(b, sizeof(b), out.why));
 				fprintf(f, "), %" PRIu64 " frames written, %" PRIu64 " lost\n",
 					out.st.frames, out.st.lost);
 			}
@@ -373,13 +390,15 @@ static void text_output(FILE *f, unsigned i, const struct rc_run_output *o)
 	const struct rc_sink_stats *s = &o->st;
 	char lead[32], a[32], b[32], d[32], e[32], g[32], z[32], p[128], line[1024];
 	bool rdma = o->kind && !strcmp(o->kind, "rdma");
+	char name[ESC_LEN(sizeof(o->path))];
 
 	snprintf(lead, sizeof(lead), "  output %u", i);
 	snprintf(line, sizeof(line), "%s %s (%s)", rdma ? "rdma" : "file",
-		 fit(p, sizeof(p), o->path, 64), rc_sink_state_name(o->state));
+		 fit(p, sizeof(p), esc(name, sizeof(name), o->path), 64),
+		 rc_sink_state_name(o->state));
 	wrap(f, lead, 13, line);
 	if (o->why[0] && o->state != RC_SINK_WRITING)
-		wrap(f, "", 15, o->why);
+		wrap(f, "", 15, esc(name, sizeof(name), o->why));
 	if (rdma) {
 		snprintf(line, sizeof(line), "delivered %s frames (%s) in %s blocks; not delivered %s; "
 			 "%s, %s credits, %s reconnects%s",
@@ -424,11 +443,12 @@ static void text_stats(FILE *f, const struct rc_report_capture *c)
 {
 	const struct rc_capture_conf *conf = c->run ? c->run->conf : NULL;
 	bool afxdp = conf && conf->backend == RC_BACKEND_AFXDP;
-	char up[32], line[512];
+	char up[32], line[8192], name[ESC_LEN(256)], iface[ESC_LEN(256)], state[ESC_LEN(1024)];
 	struct rc_run_stats t;
 	unsigned nout;
 
-	snprintf(line, sizeof(line), "capture %s: %s on %s (%s)", c->name, c->state, c->iface,
+	snprintf(line, sizeof(line), "capture %s: %s on %s (%s)", esc(name, sizeof(name), c->name),
+		 esc(state, sizeof(state), c->state), esc(iface, sizeof(iface), c->iface),
 		 afxdp ? "afxdp" : "afpacket");
 	if (c->run)
 		cat(line, sizeof(line), ", %u worker%s", c->run->nworkers,

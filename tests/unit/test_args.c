@@ -45,7 +45,7 @@ static int parse(const char *const *args, struct rc_capture_args *a, char *err, 
 		argv[argc++] = (char *)(uintptr_t)args[i];
 	argv[argc] = NULL;
 	memset(err, 0, errlen);
-	return rc_args_parse_capture(argc, argv, a, err, errlen);
+	return rc_args_parse_capture(argc, argv, NULL, a, err, errlen);
 }
 
 /* ------------------------------------------------------------------ */
@@ -212,6 +212,19 @@ static const struct good_case good_cases[] = {
 	  .path = "x.pcap", .max_size = 2000000 },
 	{ "-a files:3 with -C", { IW, "-C", "1", "-a", "files:3" }, .iface = "eth0",
 	  .path = "x.pcap", .max_size = 1000000, .stop_files = 3 },
+	/* one limit given twice, by twins or by one flag, with one value: fine */
+	{ "-b filesize:1000 and -C 1: one size", { IW, "-b", "filesize:1000", "-C", "1" },
+	  .iface = "eth0", .path = "x.pcap", .max_size = 1000000 },
+	{ "-C 2 twice", { IW, "-C", "2", "--file-size=2MB" }, .iface = "eth0", .path = "x.pcap",
+	  .max_size = 2000000 },
+	{ "-G 60 and -b duration:1min: one time", { IW, "-G", "60", "-b", "duration:1min" },
+	  .iface = "eth0", .path = "x.pcap", .max_time_ns = 60 * SEC },
+	{ "-W 5 and -b files:5: one count", { IW, "-C", "1", "-W", "5", "-b", "files:5" },
+	  .iface = "eth0", .path = "x.pcap", .max_size = 1000000, .max_files = 5 },
+	{ "-c 10 and -a packets:10", { IW, "-c", "10", "-a", "packets:10" }, .iface = "eth0",
+	  .path = "x.pcap", .count = 10 },
+	{ "--duration 30 and -a duration:30s", { IW, "--duration", "30", "-a", "duration:30s" },
+	  .iface = "eth0", .path = "x.pcap", .duration_ns = 30 * SEC },
 	{ "a .pcapng name writes pcapng", { "-i", "eth0", "-w", "x.pcapng" }, .iface = "eth0",
 	  .path = "x.pcapng", .format = RC_FORMAT_PCAPNG },
 	{ "a .PCAPNG name writes pcapng", { "-i", "eth0", "-w", "X.PCAPNG" }, .iface = "eth0",
@@ -457,6 +470,26 @@ static const struct bad_case bad_cases[] = {
 	  { "-a files: stops after that many files", "rotation" } },
 	{ "-a filesize without -w", { "-i", "eth0", "--forward", "rdma://h:1", "-a",
 	  "filesize:100" }, { "-z and -a filesize/files act on the -w file" } },
+	/* one limit, two values: neither may silently win */
+	{ "-b filesize and -C differ", { IW, "-b", "filesize:1000", "-C", "2" },
+	  { "-b filesize:1000 and -C 2", "file size", "give one" } },
+	{ "-C and -b filesize differ", { IW, "-C", "2", "-b", "filesize:1000" },
+	  { "-C 2 and -b filesize:1000", "file size" } },
+	{ "-C twice, two sizes", { IW, "-C", "1", "-C", "2" }, { "-C 1 and -C 2", "file size" } },
+	{ "-G and -b duration differ", { IW, "-G", "60", "-b", "duration:30" },
+	  { "-G 60 and -b duration:30", "rotation time" } },
+	{ "-W and -b files differ", { IW, "-C", "1", "-W", "5", "-b", "files:3" },
+	  { "-W 5 and -b files:3", "file count" } },
+	{ "--max-total twice, two sizes", { IW, "-C", "1", "--max-total", "1GB", "--max-total",
+	  "2GB" }, { "--max-total 1GB and --max-total 2GB" } },
+	{ "-c and -a packets differ", { IW, "-c", "10", "-a", "packets:20" },
+	  { "-c 10 and -a packets:20", "count" } },
+	{ "--duration and -a duration differ", { IW, "--duration", "10", "-a", "duration:20" },
+	  { "--duration 10 and -a duration:20" } },
+	{ "-a filesize twice, two sizes", { IW, "-a", "filesize:100", "-a", "filesize:200" },
+	  { "-a filesize:100 and -a filesize:200" } },
+	{ "-a files twice, two counts", { IW, "-C", "1", "-a", "files:2", "-a", "files:3" },
+	  { "-a files:2 and -a files:3" } },
 	{ "unknown short option", { IW, "-x" }, { "unknown option", "-x" } },
 	{ "unknown long option", { IW, "--bogus" }, { "unknown option", "--bogus" } },
 	{ "unknown option in a group", { IW, "-qK" }, { "unknown option", "-K" } },
@@ -681,6 +714,121 @@ static void test_rotate_validate(void **state)
 		assert_non_null(strstr(err, tc->needles[i]));
 }
 
+/* ------------------------------------------------------------------ */
+/* -i N: the N-th interface of `ringcap -D` (tcpdump's numbers)         */
+
+/* As pcap_findalldevs() orders them: loopback after the others, "any"
+ * among them, pseudo-devices, and an interface whose name is a number. */
+static const char *const fake_ifaces[] = { "advc1", "advc0", "any", "lo", "nflog", "7" };
+static unsigned fake_calls;
+
+static int fake_list(char ***ret, size_t *ret_n, char *err, size_t errlen)
+{
+	char **v = calloc(ARRAY_SIZE(fake_ifaces), sizeof(*v));
+
+	(void)err;
+	(void)errlen;
+	fake_calls++;
+	assert_non_null(v);
+	for (size_t i = 0; i < ARRAY_SIZE(fake_ifaces); i++)
+		v[i] = strdup(fake_ifaces[i]);
+	*ret = v;
+	*ret_n = ARRAY_SIZE(fake_ifaces);
+	return 0;
+}
+
+static int failing_list(char ***ret, size_t *ret_n, char *err, size_t errlen)
+{
+	(void)ret;
+	(void)ret_n;
+	snprintf(err, errlen, "socket: Permission denied");
+	return -EACCES;
+}
+
+static int parse_numbered(const char *const *args, rc_args_iface_list list,
+			  struct rc_capture_args *a, char *err, size_t errlen)
+{
+	char *argv[MAX_ARGS + 2];
+	int argc = 0;
+
+	argv[argc++] = (char *)"capture";
+	for (size_t i = 0; i < MAX_ARGS && args[i]; i++)
+		argv[argc++] = (char *)(uintptr_t)args[i];
+	argv[argc] = NULL;
+	memset(err, 0, errlen);
+	return rc_args_parse_capture(argc, argv, list, a, err, errlen);
+}
+
+static void test_iface_numbers(void **state)
+{
+	static const struct {
+		const char *argv[8];
+		const char *iface, *iface2;   /* NULL iface: bad, @needle in the message */
+		const char *needle;
+	} cases[] = {
+		{ { "-i", "1", "-w", "x.pcap" }, "advc1", NULL, NULL },
+		{ { "-i", "2", "-w", "x.pcap" }, "advc0", NULL, NULL },
+		{ { "-i", "4", "-w", "x.pcap" }, "lo", NULL, NULL },
+		{ { "-i", "02", "-w", "x.pcap" }, "advc0", NULL, NULL },
+		{ { "-i", "3", "-w", "x.pcap" }, "any", NULL, NULL },
+		/* "7" is an interface's name: the name wins, as in tcpdump */
+		{ { "-i", "7", "-w", "x.pcap" }, "7", NULL, NULL },
+		{ { "-i", "1", "-i", "4", "-w", "x.pcapng" }, "advc1", "lo", NULL },
+		{ { "-i", "0", "-w", "x.pcap" }, NULL, NULL, "-i 0: no interface has number 0" },
+		{ { "-i", "8", "-w", "x.pcap" }, NULL, NULL,
+		  "-i 8: no interface has number 8 (ringcap -D lists 6" },
+		{ { "-i", "99999999999999999999", "-w", "x.pcap" }, NULL, NULL,
+		  "-i 99999999999999999999: no interface has number" },
+		/* the checks see the interface the number names */
+		{ { "-i", "3", "-w", "x", "-j", "adapter" }, NULL, NULL, "-j: 'any'" },
+		{ { "-i", "1", "-i", "advc1", "-w", "x.pcapng" }, NULL, NULL,
+		  "-i advc1 given twice" },
+	};
+	struct rc_capture_args a;
+	char err[512];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int r = parse_numbered(cases[i].argv, fake_list, &a, err, sizeof(err));
+
+		print_message("    -i %s: %d %s\n", cases[i].argv[1], r, err);
+		if (cases[i].iface) {
+			assert_int_equal(r, RC_ARGS_OK);
+			assert_string_equal(a.cap.iface, cases[i].iface);
+			if (cases[i].iface2) {
+				assert_int_equal(a.cap.n_ifaces, 2);
+				assert_string_equal(a.cap.ifaces[1], cases[i].iface2);
+			}
+		} else {
+			assert_int_equal(r, -EINVAL);
+			assert_non_null(strstr(err, cases[i].needle));
+		}
+		rc_args_free(&a);
+	}
+	/* a name is a name: the list is not even asked for */
+	fake_calls = 0;
+	assert_int_equal(parse_numbered((const char *const[]){ "-i", "eth0", "-w", "x", NULL },
+					fake_list, &a, err, sizeof(err)), RC_ARGS_OK);
+	rc_args_free(&a);
+	assert_int_equal(fake_calls, 0);
+	/* the list asked once for several numbers */
+	assert_int_equal(parse_numbered((const char *const[]){ "-i", "1", "-i", "2", "-w",
+							 "x.pcapng", NULL },
+					fake_list, &a, err, sizeof(err)), RC_ARGS_OK);
+	rc_args_free(&a);
+	assert_int_equal(fake_calls, 1);
+	/* no list to ask: the number stays a name */
+	assert_int_equal(parse_numbered((const char *const[]){ "-i", "2", "-w", "x", NULL }, NULL,
+					&a, err, sizeof(err)), RC_ARGS_OK);
+	assert_string_equal(a.cap.iface, "2");
+	rc_args_free(&a);
+	/* the list cannot be had: said so */
+	assert_int_equal(parse_numbered((const char *const[]){ "-i", "2", "-w", "x", NULL },
+					failing_list, &a, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "-i 2: cannot list the interfaces: socket: Permission denied"));
+	rc_args_free(&a);
+}
+
 int main(void)
 {
 	FILE *f = fopen(FFILE, "w");
@@ -694,6 +842,7 @@ int main(void)
 		cmocka_unit_test(test_short_error_buffer),
 		cmocka_unit_test(test_usage_names_flags),
 		cmocka_unit_test(test_afxdp_flags),
+		cmocka_unit_test(test_iface_numbers),
 	};
 	static const struct table tables[] = {
 		TABLE("good", test_good, good_cases),

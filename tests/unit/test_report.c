@@ -232,6 +232,75 @@ static void test_prometheus_per_output(void **state)
 	free(t);
 }
 
+/* Paths, interface names and reasons come from outside: in the text forms
+ * a newline or an escape sequence in one must neither make a line of its
+ * own nor reach the operator's terminal (as in log lines: \xNN). */
+static void assert_no_controls(const char *t)
+{
+	for (const char *p = t; *p; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\n') || *p == 0x7f)
+			fail_msg("control character 0x%02x in: %s", (unsigned char)*p, t);
+}
+
+static size_t count_lines(const char *t)
+{
+	size_t n = 0;
+
+	for (; *t; t++)
+		n += *t == '\n';
+	return n;
+}
+
+static char *render_status(const struct rc_report_capture *c, const char *config)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	rc_report_status(f, c, 1, 5, config);
+	fclose(f);
+	return buf;
+}
+
+static void test_text_escapes_names(void **state)
+{
+	struct fake f;
+	struct rc_report_capture plain = { "alpha", "eth0", "failed: eth0 is gone", 0, &f.run,
+					   false };
+	struct rc_report_capture odd = { "alpha", "eth\x1b[2J0", "failed: eth\x1b[2J0\nis gone",
+					 0, &f.run, false };
+	char *t_plain, *t_odd, *s_plain, *s_odd;
+
+	(void)state;
+	fake_afpacket(&f);
+	f.out[0][0].state = RC_SINK_FAILED;
+	snprintf(f.out[0][0].why, sizeof(f.out[0][0].why), "cannot write");
+	t_plain = render(&plain, 0);
+	s_plain = render_status(&plain, "/etc/ringcap/ringcap.yaml");
+	snprintf(f.out[0][0].path, sizeof(f.out[0][0].path), "/tmp/a\nb\x1b]0;pwn\x07.pcap");
+	snprintf(f.out[0][0].why, sizeof(f.out[0][0].why), "cannot\r\x1b[1A write");
+	t_odd = render(&odd, 0);
+	s_odd = render_status(&odd, "/etc/ringcap/\x1b[31mringcap.yaml");
+	print_message("%s%s", t_odd, s_odd);
+	assert_no_controls(t_odd);
+	assert_no_controls(s_odd);
+	/* as many lines as with plain names: none made by a name */
+	assert_int_equal(count_lines(t_odd), count_lines(t_plain));
+	assert_int_equal(count_lines(s_odd), count_lines(s_plain));
+	assert_non_null(strstr(t_odd, "on eth\\x1b[2J0 (afpacket)"));
+	assert_non_null(strstr(t_odd, "file /tmp/a\\x0ab\\x1b]0;pwn\\x07.pcap (failed)"));
+	assert_non_null(strstr(t_odd, "cannot\\x0d\\x1b[1A write"));
+	assert_non_null(strstr(s_odd, "config /etc/ringcap/\\x1b[31mringcap.yaml\n"));
+	assert_non_null(strstr(s_odd, "failed: eth\\x1b[2J0\\x0ais gone (interface eth\\x1b[2J0)"));
+	assert_non_null(strstr(s_odd, "output 0: /tmp/a\\x0ab\\x1b]0;pwn\\x07.pcap (failed: "
+				      "cannot\\x0d\\x1b[1A write)"));
+	free(t_plain);
+	free(t_odd);
+	free(s_plain);
+	free(s_odd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -239,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_text_afxdp_rdma),
 		cmocka_unit_test(test_json_keeps_everything),
 		cmocka_unit_test(test_prometheus_per_output),
+		cmocka_unit_test(test_text_escapes_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

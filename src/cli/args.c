@@ -285,15 +285,17 @@ static const char *key_value(const char *opt, const char *arg, char *key, char *
 /*
  * The limits that more than one option sets: -C and -b filesize, -G and
  * -b duration, -W and -b files, -c and -a packets, --duration and -a
- * duration (and any of them given twice).  Each keeps its value and the
- * option that gave it, so that a second, different value is refused
- * rather than silently winning; the same value again is fine.
+ * duration.  Each keeps its value and the option that gave it, so that a
+ * different value from the other option is refused rather than silently
+ * winning; the same value is fine, and one option given again wins, as
+ * in tcpdump.
  */
 enum { L_SIZE, L_TIME, L_FILES, L_TOTAL, L_COUNT, L_DURATION, L_STOP_SIZE, L_STOP_FILES, L_N };
 
 struct limit {
 	uint64_t v;
 	char by[80];   /* "-C 2", "-b filesize:1000"; empty: not given */
+	char opt[16];  /* "-C", "-b" */
 };
 
 static const char *const limit_names[L_N] = {
@@ -310,11 +312,14 @@ static int give(struct limit *lim, int which, uint64_t v, const char *opt, const
 	char by[sizeof(l->by)];
 
 	snprintf(by, sizeof(by), "%s %s", opt, arg);
-	if (l->by[0] && l->v != v)
+	/* one option again: the last one wins, as in tcpdump */
+	if (l->by[0] && l->v != v && strcmp(l->opt, opt))
 		return bad(err, errlen, "%s and %s set the %s to different values: give one",
 			   l->by, by, limit_names[which]);
-	if (!l->by[0])
+	if (!l->by[0] || !strcmp(l->opt, opt)) {
 		memcpy(l->by, by, sizeof(by));
+		snprintf(l->opt, sizeof(l->opt), "%s", opt);
+	}
 	l->v = v;
 	return 0;
 }

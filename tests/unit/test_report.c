@@ -267,9 +267,9 @@ static void test_text_escapes_names(void **state)
 {
 	struct fake f;
 	struct rc_report_capture plain = { "alpha", "eth0", "failed: eth0 is gone", 0, &f.run,
-					   false };
+					   false, 0 };
 	struct rc_report_capture odd = { "alpha", "eth\x1b[2J0", "failed: eth\x1b[2J0\nis gone",
-					 0, &f.run, false };
+					 0, &f.run, false, 0 };
 	char *t_plain, *t_odd, *s_plain, *s_odd;
 
 	(void)state;

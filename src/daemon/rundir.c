@@ -74,6 +74,12 @@ int rc_rundir_lock(const char *path, uid_t uid, gid_t gid, char *err, size_t err
 	return lock_dir(dir, uid, gid, err, errlen);
 }
 
+/*
+ * The lock is on the directory itself, so that deleting the pid file (a
+ * cleanup job, a person) does not let a second daemon in; the pid file
+ * beside it is for people.  Returns the directory's descriptor, which
+ * holds the lock for the daemon's life.
+ */
 static int lock_dir(const char *dir, uid_t uid, gid_t gid, char *err, size_t errlen)
 {
 	char pid[32] = "";
@@ -83,34 +89,41 @@ static int lock_dir(const char *dir, uid_t uid, gid_t gid, char *err, size_t err
 	dfd = open_dir(dir, uid, gid, err, errlen);
 	if (dfd < 0)
 		return dfd;
-	fd = openat(dfd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	r = fd < 0 ? -errno : 0;
-	close(dfd);
-	if (r < 0) {
-		snprintf(err, errlen, "cannot open the lock file %s/%s: %s", dir, LOCK_NAME,
-			 strerror(-r));
-		return r;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	if (flock(dfd, LOCK_EX | LOCK_NB) < 0) {
 		r = -errno;
 		if (r == -EWOULDBLOCK) {
-			n = pread(fd, pid, sizeof(pid) - 1, 0);
+			fd = openat(dfd, LOCK_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+			n = fd >= 0 ? pread(fd, pid, sizeof(pid) - 1, 0) : -1;
+			if (fd >= 0)
+				close(fd);
 			pid[n > 0 ? n : 0] = '\0';
 			pid[strcspn(pid, "\n")] = '\0';
+			if (pid[0] && strspn(pid, "0123456789") != strlen(pid))
+				pid[0] = '\0';  /* not a pid: not repeated */
 			snprintf(err, errlen, "another ringcapd%s%s%s is running with runtime directory "
 				 "%s; not starting a second one (give each daemon its own "
 				 "daemon.runtime_directory)", pid[0] ? " (pid " : "", pid,
 				 pid[0] ? ")" : "", dir);
 			r = -EBUSY;
 		} else {
-			snprintf(err, errlen, "cannot lock %s/%s: %s", dir, LOCK_NAME, strerror(-r));
+			snprintf(err, errlen, "cannot lock %s: %s", dir, strerror(-r));
 		}
-		close(fd);
+		close(dfd);
+		return r;
+	}
+	/* the pid, for people: a file of ours, replaced whole */
+	fd = openat(dfd, LOCK_NAME, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cannot open the pid file %s/%s: %s", dir, LOCK_NAME,
+			 strerror(-r));
+		close(dfd);
 		return r;
 	}
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, strlen(pid), 0) < 0) {
 		/* the lock is what counts; the pid is for people */
 	}
-	return fd;
+	close(fd);
+	return dfd;
 }

@@ -2,7 +2,7 @@
 /*
  * The runtime directory and the one-daemon-per-directory lock.
  *
- * The directory holds the control socket and a lock file.  What is there
+ * The directory holds the control socket and a pid file.  What is there
  * is used as it is: an existing directory is never chown'ed, and a
  * symbolic link in its place is refused rather than followed (a link to a
  * root-owned directory must not hand that directory to the service user).
@@ -10,10 +10,11 @@
  * as another user, given to that user through the descriptor of the
  * directory it just made.
  *
- * The lock is flock(LOCK_EX) on "ringcapd.pid", which holds the owner's
- * pid.  It is taken before anything else is opened and held for the life
- * of the process, so a second ringcapd on the same directory stops before
- * it touches the control socket or any file.
+ * The lock is flock(LOCK_EX) on the directory itself (deleting a file in
+ * it cannot undo it); "ringcapd.pid" beside it holds the owner's pid, for
+ * people.  It is taken before anything else is opened and held for the
+ * life of the process, so a second ringcapd on the same directory stops
+ * before it touches the control socket or any file.
  *
  * Thread: the main thread, at start.
  */

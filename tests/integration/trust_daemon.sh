@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # ringcapd as an operator who trusts it with evidence needs it:
 #  - a second ringcapd on the same runtime directory is refused (exit != 0,
-#    a clear message) and the first one keeps its socket and its files;
+#    a clear message), also once the pid file is deleted, and the first one
+#    keeps its socket and its files;
 #  - an output on a full disk: logged when it happens, shown in status with
 #    its reason, every frame that misses it counted, and it writes again
 #    (a new file) once space is freed, without a restart; per output,
@@ -66,6 +67,15 @@ cat "$RC_TMP/second.log"
 [ "$rc" != 0 ] && [ "$rc" != 124 ] || rc_fail "a second ringcapd on $RC_TMP/run: exit status $rc"
 grep -q "another ringcapd (pid $DAEMON_PID) is running with runtime directory $RC_TMP/run" \
 	"$RC_TMP/second.log" || rc_fail "the second ringcapd did not say why it refused"
+ls "$RC_TMP"/big/second-* 2>/dev/null && rc_fail "the refused daemon created files"
+# the pid file deleted (a cleanup job): still refused
+rm "$RC_TMP/run/ringcapd.pid"
+rc=0
+timeout 10 "$RINGCAPD" -c "$RC_TMP/second.yaml" 2>"$RC_TMP/second2.log" || rc=$?
+cat "$RC_TMP/second2.log"
+[ "$rc" != 0 ] && [ "$rc" != 124 ] || rc_fail "a second ringcapd after the pid file was deleted: exit status $rc"
+grep -q "another ringcapd is running with runtime directory $RC_TMP/run" "$RC_TMP/second2.log" ||
+	rc_fail "the second ringcapd (pid file deleted) did not say why it refused"
 ls "$RC_TMP"/big/second-* 2>/dev/null && rc_fail "the refused daemon created files"
 "$RINGCAP" status -S "$SOCK" >"$RC_TMP/st0.txt" || rc_fail "the first daemon lost its socket"
 grep -q "capture a: running" "$RC_TMP/st0.txt" || rc_fail "status of the first daemon"

@@ -216,7 +216,10 @@ void capture_stop(struct daemon *d, struct capture *s, const char *why)
 			snprintf(d->stuck[i].name, sizeof(d->stuck[i].name), "%s", s->conf->name);
 			d->stuck[i].run = s->run;
 		}
-		s->run = NULL;   /* never freed here: its thread may still use it */
+		/* never freed here: its thread may still use it; its settings
+		 * go with the configuration at the next reload */
+		s->run->conf = NULL;
+		s->run = NULL;
 		s->waiting = true;
 		free(s->last_beat);
 		s->last_beat = NULL;

@@ -441,8 +441,7 @@ static void text_workers(FILE *f, const struct rc_report_capture *c)
 
 static void text_stats(FILE *f, const struct rc_report_capture *c)
 {
-	const struct rc_capture_conf *conf = c->run ? c->run->conf : NULL;
-	bool afxdp = conf && conf->backend == RC_BACKEND_AFXDP;
+	bool afxdp = c->run && c->run->afxdp;
 	char up[32], line[8192], name[ESC_LEN(256)], iface[ESC_LEN(256)], state[ESC_LEN(1024)];
 	struct rc_run_stats t;
 	unsigned nout;
@@ -533,8 +532,7 @@ void rc_report_stats(FILE *f, const struct rc_report_capture *caps, size_t n, bo
 		fputs(",\"state\":", f);
 		json_str(f, c->state);
 		fputs(",\"backend\":", f);
-		json_str(f, c->run && c->run->conf && c->run->conf->backend == RC_BACKEND_AFXDP ?
-			 "afxdp" : "afpacket");
+		json_str(f, c->run && c->run->afxdp ? "afxdp" : "afpacket");
 		fprintf(f, ",\"uptime_s\":%" PRIu64 ",\"restart_unseen\":%" PRIu64, c->uptime_s,
 			c->unseen);
 		for (size_t j = 0; j < N_COUNTERS; j++)

@@ -112,6 +112,7 @@ int rc_run_open(const struct rc_capture_conf *c, struct rc_events *events, const
 	if (!r)
 		return -ENOMEM;
 	r->conf = c;
+	r->afxdp = c->backend == RC_BACKEND_AFXDP;
 	r->events = events;
 	if (label)
 		snprintf(r->label, sizeof(r->label), "%s", label);

@@ -60,6 +60,7 @@ struct rc_run_worker {
 
 struct rc_run {
 	const struct rc_capture_conf *conf;  /* not owned: re-pointed on reload */
+	bool afxdp;                 /* its backend, kept for reports without conf */
 	unsigned nworkers;
 	struct rc_run_worker *workers;
 	uint16_t fanout_group;

@@ -26,6 +26,8 @@ sysctl -qw "net.ipv6.conf.$IFACE.disable_ipv6=1"
 ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
 ip link set "$IFACE" up
 ip -n "$NS" link set rcdemo-gen up
+rc_link_wait_up "" "$IFACE"
+rc_link_wait_up "$NS" rcdemo-gen
 
 # the service user and its directory, as `make install` would set them up
 getent passwd ringcap >/dev/null || systemd-sysusers "$RC_TOP/systemd/ringcap.sysusers" ||

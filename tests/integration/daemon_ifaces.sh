@@ -31,6 +31,8 @@ make_b() {
 	ip netns exec "$B_NS" sh -c "echo 1 >/proc/sys/net/ipv6/conf/$B_GEN/disable_ipv6"
 	ip link set "$B_CAP" up
 	ip -n "$B_NS" link set "$B_GEN" up
+	rc_link_wait_up "" "$B_CAP"
+	rc_link_wait_up "$B_NS" "$B_GEN"
 }
 cat >"$RC_TMP/d.yaml" <<YAML
 daemon: { user: "", runtime_directory: $RC_TMP/run }
@@ -57,7 +59,8 @@ make_b
 rc_wait_log "$RC_TMP/d.log" "capture b: running on $B_CAP" 5
 ip netns exec "$A_NS" "$RCGEN" -i "$A_GEN" -n 1000 -r 20000 >/dev/null
 ip netns exec "$B_NS" "$RCGEN" -i "$B_GEN" -n 1000 -r 20000 >/dev/null
-sleep 0.5
+rc_wait_frames "$RC_TMP/out/a.pcap" 1000
+rc_wait_frames "$RC_TMP/out/b.pcap" 1000
 "${PCAPCHECK[@]}" seq "$RC_TMP/out/a.pcap" --expect 1000 || rc_fail "capture a's frames"
 "${PCAPCHECK[@]}" seq "$RC_TMP/out/b.pcap" --expect 1000 || rc_fail "capture b's frames"
 
@@ -71,7 +74,7 @@ make_b
 rc_wait_log "$RC_TMP/d.log" "capture b: interface $B_CAP is there; starting" 5
 rc_wait_log "$RC_TMP/d.log" "capture b: running on $B_CAP" 5
 ip netns exec "$B_NS" "$RCGEN" -i "$B_GEN" -n 500 -r 20000 --start-seq 1000 >/dev/null
-sleep 0.5
+rc_wait_frames "$RC_TMP/out/b_00001.pcap" 500
 "${PCAPCHECK[@]}" seq "$RC_TMP/out/b.pcap" --expect 1000 || rc_fail "b's first file changed"
 "${PCAPCHECK[@]}" seq "$RC_TMP/out/b_00001.pcap" --expect 500 --start 1000 ||
 	rc_fail "b did not resume in a new file"

@@ -55,6 +55,8 @@ ip link add "$B_CAP" type veth peer name "$B_GEN" netns "$B_NS"
 echo 1 >"/proc/sys/net/ipv6/conf/$B_CAP/disable_ipv6"
 ip link set "$B_CAP" up
 ip -n "$B_NS" link set "$B_GEN" up
+rc_link_wait_up "" "$B_CAP"
+rc_link_wait_up "$B_NS" "$B_GEN"
 ct_wait_journal ringcapd "capture late: running on $B_CAP" 10
 ip netns exec "$A_NS" "$RCGEN" -i "$A_GEN" -n 800 -r 20000 >/dev/null
 ip netns exec "$B_NS" "$RCGEN" -i "$B_GEN" -n 900 -r 20000 >/dev/null

@@ -8,7 +8,8 @@
 #   rc_need_root         skip (exit 77) unless running as root
 #   rc_pair [QUEUES]     netns "rct-XXXXXXXX" + veth rccXXXXXXXX (root ns,
 #                        capture side) <-> rcgXXXXXXXX (inside the netns);
-#                        IPv6 off, both up; sets RC_NS RC_CAP RC_GEN
+#                        IPv6 off, both up (waited for); sets RC_NS RC_CAP RC_GEN
+#   rc_link_wait_up NS DEV   until DEV (in NS, "" = here) is operationally up
 #   rc_tmpdir            fresh 4G tmpfs-backed temp dir; sets RC_TMP
 #   rc_bg CMD...         run CMD in the background; sets RC_BG_PID
 #   rc_stop [PID]        TERM (KILL after 2 s) a rc_bg process, reap it and
@@ -91,6 +92,22 @@ _rc_rand() {
 	printf '%s' "$h"
 }
 
+# Wait until interface $2 in namespace $1 ("" = root namespace) is
+# operationally up.  A veth that was just set up drops what is sent on it
+# (its queue is not active yet) until the kernel's link watcher has run,
+# up to a second after the last link event: a generator must not start
+# before.
+rc_link_wait_up() {
+	local ns=$1 dev=$2 i
+	for ((i = 0; i < 500; i++)); do
+		if ip ${ns:+-n "$ns"} -o link show dev "$dev" 2>/dev/null | grep -q ' state UP '; then
+			return 0
+		fi
+		sleep 0.01
+	done
+	rc_fail "interface $dev${ns:+ in $ns} did not come up in 5 s"
+}
+
 # Disable IPv6 on interface $2, in namespace $1 ("" = root namespace).
 _rc_no_ipv6() {
 	local ns=$1 knob="/proc/sys/net/ipv6/conf/$2/disable_ipv6"
@@ -153,6 +170,8 @@ rc_pair() {
 		rc_fail "rc_pair: cannot bring up $cap"
 	ip netns exec "$ns" ip link set "$gen" up ||
 		rc_fail "rc_pair: cannot bring up $gen in $ns"
+	rc_link_wait_up "" "$cap"
+	rc_link_wait_up "$ns" "$gen"
 	RC_NS=$ns RC_CAP=$cap RC_GEN=$gen
 	return 0
 }

@@ -8,6 +8,10 @@
 #                                     "N packets WHAT" (captured, received by
 #                                     filter, dropped by kernel)
 #   rc_stop_int PID                   SIGINT, wait; returns exit status
+#   rc_wait_frames FILE N [SECS]      until the pcap FILE holds N frames
+#                                     (instead of a fixed sleep: a
+#                                     sanitized build on a busy machine is
+#                                     slow); fails the test when it does not
 set -euo pipefail
 : "${RC_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${BUILD:=build}"
@@ -29,6 +33,27 @@ rc_wait_log() {
 	echo "--- $log:" >&2
 	cat "$log" >&2 || true
 	rc_fail "timed out waiting for '$pat' in $log"
+}
+
+rc_wait_frames() {
+	local file=$1 want=$2 secs=${3:-10} i n=0
+	for ((i = 0; i < secs * 10; i++)); do
+		n=$(/usr/bin/python3 -c '
+import struct, sys
+try:
+    b = open(sys.argv[1], "rb").read()
+except OSError:
+    print(0); sys.exit()
+e = "<" if b[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+o, n = 24, 0
+while o + 16 <= len(b):
+    o += 16 + struct.unpack(e + "I", b[o + 8:o + 12])[0]
+    n += o <= len(b)
+print(n)' "$file")
+		[ "$n" -ge "$want" ] && return 0
+		sleep 0.1
+	done
+	rc_fail "$file: $n frames after $secs s, $want expected"
 }
 
 rc_start_capture() {

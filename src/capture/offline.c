@@ -95,6 +95,10 @@ static int off_next(struct rc_source *s, struct rc_batch *ret)
 		memcpy(o->arena + used, d, caplen);
 		o->frames[n] = (struct rc_frame){ .h = *h, .data = o->arena + used };
 		o->frames[n].h.caplen = caplen;
+		/* a pcap file's seconds are unsigned 32 bits, which libpcap hands
+		 * on as a signed int: from 2038 on they would go negative */
+		if (h->ts.tv_sec < 0)
+			o->frames[n].h.ts.tv_sec = (time_t)(uint32_t)h->ts.tv_sec;
 		used += (caplen + 7u) & ~7u;
 		bytes += h->len;
 		n++;

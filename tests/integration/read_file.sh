@@ -56,6 +56,26 @@ echo "rate: $M of $N frames in $(( (t1 - t0) / 1000000 )) ms, $(( N * 1000 / ((t
 	rc_fail "-r pcap: exit status $?"
 "${PCAPCHECK[@]}" tsdiff "$RC_TMP/all.pcapng" "$RC_TMP/in.pcapng" --max-ns 0 >/dev/null ||
 	rc_fail "-r: timestamps changed"
+# a pcap file's seconds are unsigned 32 bits: times from 2038 to 2106 stay
+# what they are in pcapng (64-bit) and pcap out (read by tshark as such)
+$PY - "$RC_TMP/y2038.pcap" <<'PYEOF'
+import struct, sys
+f = open(sys.argv[1], "wb")
+f.write(struct.pack("<IHHiIII", 0xa1b23c4d, 2, 4, 0, 0, 65535, 1))
+for sec in (2147483647, 2147483648, 3000000000, 4294967295):
+    d = bytes(12) + b"\x08\x00" + bytes(46)
+    f.write(struct.pack("<IIII", sec, 123456789, len(d), len(d)) + d)
+PYEOF
+for fmt in pcapng pcap; do
+	"$RINGCAP" -r "$RC_TMP/y2038.pcap" -w "$RC_TMP/y2038.$fmt.out" --format "$fmt" 2>"$RC_TMP/y2038.log" ||
+		rc_fail "-r y2038.pcap --format $fmt: exit status $? ($(cat "$RC_TMP/y2038.log"))"
+	want=$(tshark -r "$RC_TMP/y2038.pcap" -T fields -e frame.time_epoch) || rc_fail "tshark y2038.pcap"
+	got=$(tshark -r "$RC_TMP/y2038.$fmt.out" -T fields -e frame.time_epoch) ||
+		rc_fail "tshark y2038.$fmt.out"
+	echo "$got" | tr '\n' ' '; echo "($fmt)"
+	[ "$(echo "$want" | wc -l)" = 4 ] || rc_fail "tshark reads $(echo "$want" | wc -l) frames from y2038.pcap"
+	[ "$got" = "$want" ] || rc_fail "-r --format $fmt: times after 2038 changed: $(echo "$got" | tr '\n' ' ')"
+done
 
 # --- standard input; rotation by the frames' own time ---------------------------------
 mkdir "$RC_TMP/time"

@@ -63,6 +63,7 @@ static void fake_afxdp(struct fake *f)
 	longpath[0] = '/';
 	f->conf.backend = RC_BACKEND_AFXDP;
 	f->run.conf = &f->conf;
+	f->run.afxdp = true;
 	f->run.nworkers = 2;
 	f->run.workers = f->w;
 	f->run.released = true;

@@ -103,12 +103,18 @@ struct rc_dio {
 	int err;           /* first failure, positive errno */
 	bool stopped;      /* durable stopped at a failed buffer */
 	uint64_t next_off; /* file offset where the next buffer starts */
+	uint64_t base;     /* bytes the file held at begin (durable never goes below) */
 	uint64_t accepted, durable, safe_end, safe_tag;
 };
 
 static bool pow2(uint32_t x)
 {
 	return x && !(x & (x - 1));
+}
+
+bool rc_dio_built(void)
+{
+	return true;
 }
 
 int rc_dio_probe(int fd, uint32_t *ret_align)
@@ -251,7 +257,7 @@ static void retire(struct rc_dio *d)
 		struct dbuf *b = &d->b[d->oldest];
 
 		if (!d->stopped) {
-			d->durable = b->off + (b->err ? b->done : b->len);
+			d->durable = RC_MAX(d->base, b->off + (b->err ? b->done : b->len));
 			if (b->has_end && b->end <= d->durable) {
 				d->safe_end = b->end;
 				d->safe_tag = b->tag;
@@ -392,7 +398,8 @@ static void send_cur(struct rc_dio *d)
 
 int rc_dio_begin(struct rc_dio *d, int fd)
 {
-	uint32_t align;
+	uint32_t align, rest;
+	uint64_t size, whole;
 	struct stat st;
 	int r, fl;
 
@@ -408,19 +415,46 @@ int rc_dio_begin(struct rc_dio *d, int fd)
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0)
 		return -errno;
-	if (st.st_size != 0 || (fl & O_APPEND) || (fl & O_ACCMODE) == O_RDONLY)
+	if ((fl & O_APPEND) || (fl & O_ACCMODE) == O_RDONLY)
 		return -EINVAL;
+	/* nothing is in flight here (finish waited): start over */
+	d->err = 0;
+	d->stopped = false;
+	d->cur = d->oldest = 0;
+	for (unsigned i = 0; i < d->n; i++)
+		d->b[i].state = FREE;
+	/* bytes already there (a header its creator wrote) stay: the writer
+	 * goes on after them, and their last part block, read back into the
+	 * first buffer, is written again with what follows */
+	size = (uint64_t)st.st_size;
+	whole = size & ~(uint64_t)(d->align - 1);
+	rest = (uint32_t)(size - whole);
+	if (rest) {
+		struct dbuf *b = &d->b[0];
+		ssize_t n;
+
+		if ((fl & O_ACCMODE) != O_RDWR)
+			return -EBADF;  /* cannot read it back */
+		do
+			n = pread(fd, b->mem, rest, (off_t)whole);
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)rest)
+			return n < 0 ? -errno : -EIO;
+		b->state = FILLING;
+		b->off = whole;
+		b->len = rest;
+		b->has_end = true;
+		b->end = size;
+		b->tag = 0;
+	}
 	if (fcntl(fd, F_SETFL, fl | O_DIRECT) < 0)
 		return errno == EINVAL ? -EOPNOTSUPP : -errno;
 	d->fd = fd;
 	d->fl0 = fl & ~O_DIRECT;
-	d->err = 0;
-	d->stopped = false;
-	d->next_off = d->accepted = d->durable = d->safe_end = d->safe_tag = 0;
-	/* nothing is in flight here (finish waited): start over */
-	d->cur = d->oldest = 0;
-	for (unsigned i = 0; i < d->n; i++)
-		d->b[i].state = FREE;
+	d->next_off = whole;
+	d->base = size;
+	d->accepted = d->durable = d->safe_end = size;
+	d->safe_tag = 0;
 	return 0;
 }
 
@@ -592,6 +626,11 @@ struct rc_dio *rc_dio_free(struct rc_dio *d)
 }
 
 #else /* !RC_HAVE_URING: every file is written through the page cache */
+
+bool rc_dio_built(void)
+{
+	return false;
+}
 
 int rc_dio_probe(int fd, uint32_t *ret_align)
 {

@@ -21,13 +21,16 @@
  * RECORDS.  Record headers and small frames are copied into one 4 MiB
  * buffer, frames of ZC_MIN_CAPLEN bytes or more are not copied at all but
  * queued as iovecs straight from the ring, and a batch goes out as one
- * write of whole records.  With the writev backend the batch is written
+ * write of whole records.  Both backends are done with the ring memory
  * before write() returns, that is before the worker lets go of the
- * batch's lease, so the ring memory is still ours while it is read.
+ * batch's lease: writev writes the batch, and direct I/O copies it into
+ * buffers of its own (fileio_dio.c), so no lease is held past write.
  *
  * I/O.  The backend (fileio.h: open / write whole records as iovecs /
- * durable / read back and cut / finish) is buffered writev(2) today; a
- * direct-I/O backend (O_DIRECT + io_uring) slots in there.
+ * flush / read back and cut / finish) is chosen per output (--io, io:):
+ * direct I/O (O_DIRECT + io_uring) where the file system takes it, else
+ * buffered writev(2); said once per output, and again if it changes (a
+ * file on another file system).  The tick flushes what direct I/O holds.
  *
  * Files are never destroyed.  Every file is created with O_EXCL, so no
  * existing file - an earlier run's, another program's, a symlink planted
@@ -137,7 +140,7 @@ struct file_sink {
 	pthread_mutex_t path_lock; /* path and why */
 	uint64_t cur_bytes, cur_frames, opened_mono;
 	uint64_t opened_ts;       /* packet_time: the first frame's timestamp (ns) */
-	uint64_t safe_bytes, safe_frames;  /* as of the last good flush */
+	int io_said;              /* 0, or 1 + io.direct as last said */
 	/* per interface, for the file's statistics: the counters when it was
 	 * opened, and the frames it holds */
 	struct rc_sink_counters *ctr_base;
@@ -257,28 +260,27 @@ static inline void queue_copy(struct file_sink *s, const void *p, size_t n)
 	queue(s, dst, n);
 }
 
-/* Write out what is queued.  Only whole records are ever queued. */
+/* Write out what is queued.  Only whole records are ever queued; the tag
+ * is the frames in the file once they are in. */
 static int flush_file(struct file_sink *s)
 {
-	int r = s->niov ? s->io.ops->write(&s->io, s->iov, s->niov) : s->io.err ? -1 : 0;
+	int r = s->niov ? s->io.ops->write(&s->io, s->iov, s->niov, s->cur_frames) :
+			  s->io.err ? -1 : 0;
 
 	s->wlen = 0;
 	s->niov = 0;
-	if (r < 0)
-		return -1;
-	s->safe_bytes = s->cur_bytes;
-	s->safe_frames = s->cur_frames;
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 /*
- * A write failed.  Everything up to safe_bytes was complete when last
- * flushed; walk the records past that point, as far as they reached the
- * file, and cut the file after the last whole record.
+ * A write failed.  The backend says up to where the file is whole
+ * (io.safe_end, a record boundary, with io.safe_tag frames before it) and
+ * how far bytes reached it for sure (io.durable); walk the records in
+ * between and cut the file after the last whole one.
  */
 static void salvage(struct file_sink *s, uint64_t *ret_kept)
 {
-	uint64_t off = s->safe_bytes, kept = s->safe_frames;
+	uint64_t off = s->io.safe_end, kept = s->io.safe_tag;
 	uint64_t end = s->io.durable;
 	uint8_t peek[RC_PCAP_REC_HDR];
 
@@ -375,7 +377,7 @@ static void count_lost(struct file_sink *s, const struct rc_batch *b, unsigned f
 static int fail_io(struct file_sink *s, const struct rc_batch *b, unsigned unwritten_from)
 {
 	int e = s->io.err ? s->io.err : EIO;
-	uint64_t kept = s->safe_frames, lost;
+	uint64_t kept = s->io.safe_tag, lost;
 	char why[sizeof(s->why)];
 
 	salvage(s, &kept);
@@ -511,7 +513,8 @@ static int open_tmp(const struct file_sink *s, const char *path)
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) + (slash == path), path);
 	else
 		snprintf(dir, sizeof(dir), ".");
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, s->file_mode ? s->file_mode : 0666);
+	/* read and write: the backend may read back what it wrote */
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, s->file_mode ? s->file_mode : 0666);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -559,9 +562,12 @@ static int create_file(struct file_sink *s, time_t t, int tmp, char *path, size_
 		if (r < 0)
 			goto bad_name;
 		if (tmp >= 0) {
-			r = link_tmp(tmp, path) < 0 ? -errno : s->io.ops->open(&s->io, NULL, 0, 0, tmp);
+			/* the backend has it already (open_named_with_header) */
+			r = link_tmp(tmp, path) < 0 ? -errno : 0;
 		} else {
-			r = s->io.ops->open(&s->io, path, flags | O_CREAT | O_EXCL, mode, -1);
+			/* read and write: the backend may read back what it wrote */
+			r = s->io.ops->open(&s->io, path, (flags & ~O_ACCMODE) | O_RDWR | O_CREAT |
+					    O_EXCL, mode, -1);
 			if (r == -EEXIST && is_stream(path))
 				r = s->io.ops->open(&s->io, path, flags, mode, -1);
 		}
@@ -577,6 +583,13 @@ static int create_file(struct file_sink *s, time_t t, int tmp, char *path, size_
 		if (r == -ENXIO) {
 			snprintf(err, errlen, "%.900s is a FIFO with no reader", path);
 			return -ENXIO;
+		}
+		if (r != -EEXIST && tmp < 0 && s->io.how[0]) {
+			/* the backend refused the file (--io direct) */
+			snprintf(err, errlen, "cannot write %.600s with direct I/O (--io direct): %.190s; "
+				 "write it through the page cache (--io auto or buffered)", path,
+				 s->io.how);
+			return r;
 		}
 		if (r != -EEXIST) {
 			snprintf(err, errlen, "cannot %s %.900s for writing: %s", tmp >= 0 ? "name" : "open",
@@ -629,10 +642,40 @@ static int open_named_with_header(struct file_sink *s, time_t t, char *path, siz
 			 strerror(e));
 		return -e;
 	}
+	/* the backend takes it before it has a name: a file it refuses
+	 * (--io direct on tmpfs) is never seen */
+	r = s->io.ops->open(&s->io, NULL, 0, 0, tmp);
+	if (r < 0) {
+		close(tmp);
+		if (s->io.how[0])
+			snprintf(err, errlen, "cannot write %.600s with direct I/O (--io direct): %.190s; "
+				 "write it through the page cache (--io auto or buffered)", path,
+				 s->io.how);
+		else
+			snprintf(err, errlen, "cannot write %.900s: %s", path, strerror(-r));
+		return r;
+	}
 	r = create_file(s, t, tmp, path, len, err, errlen);
 	if (r < 0)
-		close(tmp);
+		s->io.ops->abandon(&s->io);  /* closes tmp: the file was never named */
 	return r;
+}
+
+/* How the output's files are written: said at its first file, and again
+ * when that changes (a file on another file system). */
+static void say_io(struct file_sink *s, const char *path)
+{
+	int now = 1 + s->io.direct;
+
+	if (s->io_said == now)
+		return;
+	s->io_said = now;
+	if (s->io.direct)
+		rc_sink_event(&s->base, RC_LOG_INFO, "%.400s: direct I/O (%s)", path, s->io.how);
+	else
+		rc_sink_event(&s->base, RC_LOG_INFO, "%.400s: written through the page cache (%s)",
+			      s->to_stdout ? "standard output" : path,
+			      s->io.how[0] ? s->io.how : "buffered, as asked");
 }
 
 /* Open the next file, named for time @t_ns (CLOCK_REALTIME ns), and write
@@ -696,14 +739,10 @@ static int open_file(struct file_sink *s, uint64_t t_ns)
 	counters_start(s);
 	s->cur_bytes = s->head_len;
 	s->cur_frames = 0;
-	s->safe_bytes = 0;
-	s->safe_frames = 0;
 	s->opened_mono = rc_clock_ns(CLOCK_MONOTONIC);
 	s->opened_ts = t_ns;
-	if (header_done) {
-		s->io.durable = s->head_len;
-		s->safe_bytes = s->head_len;
-	} else {
+	say_io(s, path);
+	if (!header_done) {
 		/* the header goes out now: the file is valid from its first moment */
 		queue(s, s->head, s->head_len);
 		if (flush_file(s) < 0)
@@ -1006,6 +1045,10 @@ static int file_sink_tick(struct rc_sink *sink, uint64_t now_mono_ns)
 		if (!s->packet_time &&
 		    rc_rotor_time_due(&s->rotor, s->opened_mono, now_mono_ns, s->cur_frames))
 			return rotate(s, rc_clock_ns(CLOCK_REALTIME));
+		/* what a slow capture filled goes to the disk now, not at the
+		 * next full buffer (direct I/O holds less than a block back) */
+		if (s->io.ops->flush && s->io.ops->flush(&s->io) < 0)
+			return fail_io(s, NULL, 0);
 		return 0;
 	case RC_SINK_WAITING:
 		if (now_mono_ns >= s->retry_at)
@@ -1094,6 +1137,8 @@ static void file_sink_free(struct rc_sink *sink)
 		return;
 	if (s->io.fd >= 0)
 		s->io.ops->abandon(&s->io);
+	if (s->io.ops && s->io.ops->fini)
+		s->io.ops->fini(&s->io);
 	if (s->has_filter)
 		pcap_freecode(&s->prog);
 	rc_rotor_fini(&s->rotor);
@@ -1148,6 +1193,10 @@ int rc_file_sink_new(const struct rc_pcap_conf *conf, const struct rc_file_input
 	s->base.ops = &file_sink_ops;
 	s->io.ops = &rc_fileio_writev;
 	s->io.fd = -1;
+	if (conf->io != RC_IO_BUFFERED && rc_fileio_direct_init(&s->io, conf->io == RC_IO_DIRECT) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
 	s->fmt = format == RC_FORMAT_PCAPNG ? &fmt_pcapng : &fmt_pcap;
 	s->state = RC_SINK_IDLE;
 	s->tmpl = strdup(conf->path);

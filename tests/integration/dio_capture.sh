@@ -252,6 +252,40 @@ echo "page cache after a capture of $dbytes bytes: $dcached bytes of it cached (
 # only the tail went through the cache: less than a block (and the header's)
 [ "$dcached" -le 8192 ] || rc_fail "page cache: $dcached bytes of the direct capture's file are cached"
 
+# --- the daemon: io: direct and io: buffered, two outputs of one capture ------------
+daemon_attempt() {
+	rm -f "$BIG"/* "$BUF"/*
+	cat >"$RC_TMP/ringcap.yaml" <<YAML
+daemon:
+  user: ""
+  runtime_directory: $RC_TMP/run
+captures:
+  - name: d
+    interface: $RC_CAP
+    outputs:
+      - pcap: { path: $BIG/d.pcap, io: direct, rotate: { size: 20MB } }
+      - pcap: { path: $BUF/d.pcap, io: buffered, rotate: { size: 20MB } }
+YAML
+	out=$("$RINGCAPD" -n -c "$RC_TMP/ringcap.yaml") || rc_fail "ringcapd -n rejects io: $out"
+	rc_start_daemon "$RC_TMP/ringcap.yaml" "$RC_TMP/daemon.log"
+	rc_in_ns "$RCGEN" -i "$RC_GEN" -n $N -s 60-1514 --seed 9 -r "$1"
+	rc_daemon_accounted "$RC_TMP/run/ringcap.sock" d $N 2
+	kill -TERM "$DAEMON_PID"
+	wait "$DAEMON_PID" || rc_fail "ringcapd exited with status $? on SIGTERM"
+	cat "$RC_TMP/daemon.log"
+	grep -q "capture d: $BIG/d_00001.pcap: direct I/O (O_DIRECT" "$RC_TMP/daemon.log" ||
+		rc_fail "daemon: io: direct is not said"
+	grep -q "capture d: $BUF/d_00001.pcap: written through the page cache (buffered" \
+		"$RC_TMP/daemon.log" || rc_fail "daemon: io: buffered is not said"
+	"${PCAPCHECK[@]}" seq "$BIG"/d_*.pcap --expect $((N - RC_DROPS)) >/dev/null ||
+		rc_fail "daemon: the direct output's files miss, repeat or reorder frames"
+	for f in "$BIG"/d_*.pcap; do
+		same_bytes "$f" "$BUF/$(basename "$f")"
+	done
+	echo "daemon: $(ls "$BIG" | wc -l) files through io: direct, each the same as through io: buffered"
+}
+rc_until_lossless 100000 daemon_attempt
+
 # --- --io direct on tmpfs -------------------------------------------------------------------
 rm -f "$BUF"/*
 rc=0

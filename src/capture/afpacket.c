@@ -33,6 +33,17 @@
  * seen that many.  The last partly filled block arrives when the kernel's
  * retire timer closes it.
  *
+ * Wake-ups: a worker that keeps up sleeps in poll() after each block and
+ * is woken by the kernel when the next one is closed.  Each wake-up costs
+ * more than many frames do (measured on the 2-core VM this was written on:
+ * about 50 us of the worker's CPU per sleep and wake-up, 9 % of the CPU
+ * of a 64-byte-frame capture at one wake-up per 1 MiB block).  So a worker
+ * whose last wake-up found blocks naps NAP_NS before it waits for the
+ * socket, and then finds several blocks ready at once; not after a nap
+ * that found nothing (slow traffic: it waits for the socket as before),
+ * and only with a ring of NAP_MIN_RING bytes or more, which holds what a
+ * burst at line rate brings during a nap.
+ *
  * Threads: the worker calls everything except stats(), which any thread may
  * call (PACKET_STATISTICS resets on read, so totals are kept under a lock).
  */
@@ -65,6 +76,9 @@
 #include "tpv3.h"
 #include "tstamp.h"
 
+#define NAP_NS (10 * 1000000L)
+#define NAP_MIN_RING (32ULL << 20)
+
 struct afpacket {
 	struct rc_source base;
 	int fd;
@@ -82,6 +96,8 @@ struct afpacket {
 	uint64_t link_down;
 	bool loopback;               /* skip PACKET_OUTGOING: each frame once */
 	bool any;                    /* every interface: a cooked socket, LINUX_SLL2 */
+	unsigned since_wait;         /* blocks handed out since the last wait (worker) */
+	bool nap_empty;              /* the last nap found nothing (worker) */
 };
 
 #define AFP(s) ((struct afpacket *)(s))
@@ -128,6 +144,7 @@ static int afp_next(struct rc_source *s, struct rc_batch *ret)
 
 	a->ring.want_dir = a->base.want_dir;
 	r = rc_tpv3_ring_next(&a->ring, ret);
+	a->since_wait += r == 1;
 
 	if (rc_unlikely(r == 1 && a->ring.losing)) {
 		a->ring.losing = false;
@@ -193,6 +210,20 @@ static int afp_wait(struct rc_source *s, int wake_fd, int timeout_ms)
 			nanosleep(&ts, NULL);
 		return 1;
 	}
+	/* keeping up: let blocks gather rather than wake for each (above) */
+	if (a->since_wait && !a->nap_empty && timeout_ms > NAP_NS / 1000000 &&
+	    (uint64_t)a->ring.block_nr * a->ring.block_size >= NAP_MIN_RING) {
+		struct timespec ts = { 0, NAP_NS };
+
+		a->since_wait = 0;
+		nanosleep(&ts, NULL);
+		if (rc_tpv3_ring_ready(&a->ring))
+			return 1;
+		a->nap_empty = true;
+	} else {
+		a->nap_empty = false;
+	}
+	a->since_wait = 0;
 	n = poll(pfd, wake_fd >= 0 ? 2 : 1, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;

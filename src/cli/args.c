@@ -18,6 +18,7 @@ const char rc_capture_usage[] =
 	"usage: ringcap capture -i IFACE [-i IFACE ...] -w FILE|- [-f FILTER | -F FILE |\n"
 	"                       FILTER...] [-s SNAPLEN] [--format pcap|pcapng]\n"
 	"                       [--time-stamp-precision micro|nano] [-j TYPE] [-z CMD]\n"
+	"                       [--io auto|direct|buffered]\n"
 	"                       [-b KEY:VALUE] [-a KEY:VALUE]\n"
 	"                       [-c COUNT] [--duration TIME] [-C SIZE] [-G TIME] [-W FILES]\n"
 	"                       [--max-total SIZE] [-B RING_SIZE] [--block-size SIZE]\n"
@@ -41,6 +42,9 @@ const char rc_capture_usage[] =
 	"                    ending in .pcapng): interface blocks, direction per\n"
 	"                    frame, each file's own drop counts\n"
 	"  --time-stamp-precision P  nano (the default) or micro\n"
+	"  --io MODE         how files reach the disk: auto (the default: direct I/O,\n"
+	"                    O_DIRECT + io_uring, where the file system takes it; not\n"
+	"                    on tmpfs), direct (or fail) or buffered (page cache)\n"
 	"  -j TYPE, --time-stamp-type TYPE  host (the default), adapter or\n"
 	"                    adapter_unsynced: the NIC's clock (SO_TIMESTAMPING)\n"
 	"  -z CMD            run CMD FILE after each file is closed (e.g. gzip); not\n"
@@ -101,6 +105,7 @@ enum {
 	OPT_FWD_DEVICE,
 	OPT_FORMAT,
 	OPT_TSPREC,
+	OPT_IO,
 };
 
 #define MAX_IFACES 64
@@ -131,6 +136,7 @@ static const struct option longopts[] = {
 	{ "forward-device", required_argument, NULL, OPT_FWD_DEVICE },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "time-stamp-precision", required_argument, NULL, OPT_TSPREC },
+	{ "io", required_argument, NULL, OPT_IO },
 	{ "time-stamp-type", required_argument, NULL, 'j' },
 	{ "list-interfaces", no_argument, NULL, 'D' },
 	{ "read", required_argument, NULL, 'r' },
@@ -534,7 +540,7 @@ static int parse(int argc, char **argv, struct numbering *nb, struct rc_capture_
 	struct rc_rdma_conf *fwd;
 	uint64_t v, ring_size = 0;
 	bool fwd_opts = false, xdp_opts = false;
-	bool have_ring = false, have_block = false;
+	bool have_ring = false, have_block = false, have_io = false;
 	char *ffilter = NULL;
 	bool from_file = false;  /* the filter came from -F */
 	struct limit lim[L_N] = { 0 };
@@ -789,6 +795,12 @@ static int parse(int argc, char **argv, struct numbering *nb, struct rc_capture_
 				return bad(err, errlen, "--time-stamp-precision: '%s' is not a "
 					   "precision (micro or nano)", optarg);
 			break;
+		case OPT_IO:
+			if (rc_io_mode_parse(optarg, &out->io) < 0)
+				return bad(err, errlen, "--io: '%s' is not a way of writing (auto, "
+					   "direct or buffered)", optarg);
+			have_io = true;
+			break;
 		case 'p':
 			a->cap.promisc = false;
 			break;
@@ -890,9 +902,14 @@ static int parse(int argc, char **argv, struct numbering *nb, struct rc_capture_
 		if (a->postrotate || out->stop_size || out->stop_files)
 			return bad(err, errlen, "-z and -a filesize/files act on the -w file: "
 				   "give -w FILE");
+		if (have_io)
+			return bad(err, errlen, "--io says how the -w file is written: give -w FILE");
 		a->cap.n_pcaps = 0;
 	} else if (a->postrotate && !strcmp(out->path, "-")) {
 		return bad(err, errlen, "-z runs on the files -w writes; with -w - there are none");
+	} else if (out->io == RC_IO_DIRECT && !strcmp(out->path, "-")) {
+		return bad(err, errlen, "--io direct writes files; standard output (-w -) is "
+			   "written through the page cache (--io auto or buffered)");
 	}
 	if (out->stop_files && !rc_rotate_conf_active(&out->rotate))
 		return bad(err, errlen, "-a files: stops after that many files, which needs "

@@ -64,6 +64,24 @@ int rc_file_format_parse(const char *s, enum rc_file_format *ret)
 	return 0;
 }
 
+const char *rc_io_mode_name(enum rc_io_mode m)
+{
+	return m == RC_IO_DIRECT ? "direct" : m == RC_IO_BUFFERED ? "buffered" : "auto";
+}
+
+int rc_io_mode_parse(const char *s, enum rc_io_mode *ret)
+{
+	if (!strcmp(s, "auto"))
+		*ret = RC_IO_AUTO;
+	else if (!strcmp(s, "direct"))
+		*ret = RC_IO_DIRECT;
+	else if (!strcmp(s, "buffered"))
+		*ret = RC_IO_BUFFERED;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 void rc_rdma_conf_clear(struct rc_rdma_conf *r)
 {
 	free(r->peer);
@@ -141,6 +159,7 @@ static bool pcap_conf_equal(const struct rc_pcap_conf *a, const struct rc_pcap_c
 	return str_eq(a->path, b->path) && str_eq(a->filter, b->filter) &&
 	       a->file_mode == b->file_mode && a->snaplen == b->snaplen &&
 	       rc_file_format_of(a) == rc_file_format_of(b) && a->ts_micro == b->ts_micro &&
+	       a->io == b->io &&
 	       a->stop_size == b->stop_size && a->stop_files == b->stop_files &&
 	       !memcmp(&a->rotate, &b->rotate, sizeof(a->rotate));
 }

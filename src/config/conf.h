@@ -67,9 +67,18 @@ enum rc_file_format {
 	RC_FORMAT_PCAPNG,      /* pcapng: interface blocks, statistics per file */
 };
 
+/* How an output's files reach the disk (--io, io:). */
+enum rc_io_mode {
+	RC_IO_AUTO,            /* direct I/O where the file system takes it (not tmpfs,
+				* pipes, FIFOs, devices, stdout), else the page cache */
+	RC_IO_DIRECT,          /* direct I/O (O_DIRECT + io_uring), or the output fails */
+	RC_IO_BUFFERED,        /* writev() through the page cache */
+};
+
 struct rc_pcap_conf {
 	char *path;            /* template; "-" is stdout */
 	enum rc_file_format format;
+	enum rc_io_mode io;
 	bool ts_micro;         /* microsecond timestamps (default: nanoseconds) */
 	/* stop conditions (CLI, dumpcap's -a): the capture ends instead of
 	 * writing a frame that would take a file past stop_size bytes, or
@@ -172,6 +181,9 @@ enum rc_file_format rc_file_format_of(const struct rc_pcap_conf *p);
 const char *rc_file_format_name(enum rc_file_format f);
 /* "pcap" / "pcapng" -> the format; -EINVAL otherwise. */
 int rc_file_format_parse(const char *s, enum rc_file_format *ret);
+/* "auto" / "direct" / "buffered" <-> the mode; parse: -EINVAL otherwise. */
+const char *rc_io_mode_name(enum rc_io_mode m);
+int rc_io_mode_parse(const char *s, enum rc_io_mode *ret);
 void rc_rdma_conf_clear(struct rc_rdma_conf *r);
 
 /* Split "ADDR:PORT" / "[ADDR]:PORT" (rdma://  prefix allowed) into @host

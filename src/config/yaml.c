@@ -325,13 +325,18 @@ static const struct choice file_formats[] = {
 	{ "pcap", RC_FORMAT_PCAP }, { "pcapng", RC_FORMAT_PCAPNG },
 };
 
+static const struct choice io_modes[] = {
+	{ "auto", RC_IO_AUTO }, { "direct", RC_IO_DIRECT }, { "buffered", RC_IO_BUFFERED },
+};
+
 static void parse_pcap(struct ctx *x, const char *parent, const struct map_key *ps,
 		       const struct rc_capture_conf *c, struct rc_pcap_conf *p)
 {
-	enum { P_PATH, P_ROTATE, P_MODE, P_FILTER, P_SNAPLEN, P_FORMAT, P__N };
+	enum { P_PATH, P_ROTATE, P_MODE, P_FILTER, P_SNAPLEN, P_FORMAT, P_IO, P__N };
 	struct map_key s[P__N] = {
 		KEY(P_PATH, "path"), KEY(P_ROTATE, "rotate"), KEY(P_MODE, "file_mode"),
 		KEY(P_FILTER, "filter"), KEY(P_SNAPLEN, "snaplen"), KEY(P_FORMAT, "format"),
+		KEY(P_IO, "io"),
 	};
 	char path[PATH_LEN], fpath[PATH_LEN];
 
@@ -352,6 +357,14 @@ static void parse_pcap(struct ctx *x, const char *parent, const struct map_key *
 		if (get_choice(x, fpath, s[P_FORMAT].val, file_formats,
 			       RC_ARRAY_SIZE(file_formats), "file format", &v) > 0)
 			p->format = (enum rc_file_format)v;
+	}
+	if (s[P_IO].val) {
+		int v;
+
+		join(fpath, path, "io");
+		if (get_choice(x, fpath, s[P_IO].val, io_modes, RC_ARRAY_SIZE(io_modes),
+			       "way of writing", &v) > 0)
+			p->io = (enum rc_io_mode)v;
 	}
 	get_u32(x, path, &s[P_SNAPLEN], 1, RC_SNAPLEN_DEFAULT, &p->snaplen);
 	if (get_filter(x, path, &s[P_FILTER], &p->filter) > 0 && p->filter) {

@@ -32,6 +32,20 @@
  *     so safe_end may lag durable by up to one buffer (the caller can walk
  *     its own records from safe_end to durable).
  *
+ * Concurrency on ext4: ext4 makes a direct write that ends past the
+ * file's size wait for its own completion while it holds the inode
+ * exclusively (IOMAP_DIO_FORCE_WAIT), so appending writes run one after
+ * the other in io_uring's workers, however many are queued: a capture
+ * paced at 80 % of what the disk takes lost frames that way.  So a buffer
+ * sent while another write is still in flight first has the file's size
+ * set to its end (ftruncate): it is then a write inside the file, which
+ * ext4 runs concurrently.  A buffer sent alone is a plain append and the
+ * size grows when it has been written.  The price of the first kind: a
+ * reader of the growing file may see the in-flight writes (at most the
+ * buffers, 8 MiB by default) as zeros until they complete, and a crash
+ * may leave them so.  While the disk keeps up, writes go one at a time and
+ * the file never shows a byte that is not written.
+ *
  * Waiting: rc_dio_write() waits only for a buffer to fill into, that is
  * when all N are in flight, and then for the oldest.  While it waits the
  * capture worker does not hand blocks back: the capture ring absorbs the
@@ -44,7 +58,9 @@
  * the page cache after the direct writes completed and extends the file
  * only past them, so a crash can lose the writes in flight and the tail -
  * the file then ends inside its last record, which readers report as a
- * cut-short file - but never a byte of the records before.  The other
+ * cut-short file, or, when the size had been set ahead for concurrent
+ * writes (above), with up to the in-flight buffers of zeros - but never a
+ * byte of the records before.  The other
  * choice, an aligned write of the padded tail and ftruncate() after it,
  * leaves zeros after the last record if the crash falls in between, and
  * zeros read as records.
@@ -103,12 +119,20 @@ struct rc_dio {
 	int err;           /* first failure, positive errno */
 	bool stopped;      /* durable stopped at a failed buffer */
 	uint64_t next_off; /* file offset where the next buffer starts */
+	uint64_t size;     /* the file's size as far as we made it: at begin, set
+			    * ahead (ftruncate), or grown by a completed append */
+	uint64_t base;     /* bytes the file held at begin (durable never goes below) */
 	uint64_t accepted, durable, safe_end, safe_tag;
 };
 
 static bool pow2(uint32_t x)
 {
 	return x && !(x & (x - 1));
+}
+
+bool rc_dio_built(void)
+{
+	return true;
 }
 
 int rc_dio_probe(int fd, uint32_t *ret_align)
@@ -251,7 +275,7 @@ static void retire(struct rc_dio *d)
 		struct dbuf *b = &d->b[d->oldest];
 
 		if (!d->stopped) {
-			d->durable = b->off + (b->err ? b->done : b->len);
+			d->durable = RC_MAX(d->base, b->off + (b->err ? b->done : b->len));
 			if (b->has_end && b->end <= d->durable) {
 				d->safe_end = b->end;
 				d->safe_tag = b->tag;
@@ -290,6 +314,7 @@ static void complete(struct rc_dio *d, unsigned i, int res)
 		return;
 	}
 	b->done += RC_MIN(got, b->len - b->done);
+	d->size = RC_MAX(d->size, b->off + b->done);
 	if (b->done == b->len) {
 		b->complete = true;
 	} else if (got && !(b->done & (d->align - 1)) && !d->err) {
@@ -385,6 +410,12 @@ static void send_cur(struct rc_dio *d)
 	d->inflight++;
 	d->next_off = b->off + b->len;
 	d->cur = (i + 1) % d->n;
+	/* another write in flight: make this one a write inside the file,
+	 * which ext4 runs beside it (above); if that fails (a size limit),
+	 * the append goes as it is and says why */
+	if (d->pending && b->off + b->len > d->size &&
+	    ftruncate(d->fd, (off_t)(b->off + b->len)) == 0)
+		d->size = b->off + b->len;
 	submit(d, i);
 }
 
@@ -392,7 +423,8 @@ static void send_cur(struct rc_dio *d)
 
 int rc_dio_begin(struct rc_dio *d, int fd)
 {
-	uint32_t align;
+	uint32_t align, rest;
+	uint64_t size, whole;
 	struct stat st;
 	int r, fl;
 
@@ -408,19 +440,47 @@ int rc_dio_begin(struct rc_dio *d, int fd)
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0)
 		return -errno;
-	if (st.st_size != 0 || (fl & O_APPEND) || (fl & O_ACCMODE) == O_RDONLY)
+	if ((fl & O_APPEND) || (fl & O_ACCMODE) == O_RDONLY)
 		return -EINVAL;
+	/* nothing is in flight here (finish waited): start over */
+	d->err = 0;
+	d->stopped = false;
+	d->cur = d->oldest = 0;
+	for (unsigned i = 0; i < d->n; i++)
+		d->b[i].state = FREE;
+	/* bytes already there (a header its creator wrote) stay: the writer
+	 * goes on after them, and their last part block, read back into the
+	 * first buffer, is written again with what follows */
+	size = (uint64_t)st.st_size;
+	whole = size & ~(uint64_t)(d->align - 1);
+	rest = (uint32_t)(size - whole);
+	if (rest) {
+		struct dbuf *b = &d->b[0];
+		ssize_t n;
+
+		if ((fl & O_ACCMODE) != O_RDWR)
+			return -EBADF;  /* cannot read it back */
+		do
+			n = pread(fd, b->mem, rest, (off_t)whole);
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)rest)
+			return n < 0 ? -errno : -EIO;
+		b->state = FILLING;
+		b->off = whole;
+		b->len = rest;
+		b->has_end = true;
+		b->end = size;
+		b->tag = 0;
+	}
 	if (fcntl(fd, F_SETFL, fl | O_DIRECT) < 0)
 		return errno == EINVAL ? -EOPNOTSUPP : -errno;
 	d->fd = fd;
 	d->fl0 = fl & ~O_DIRECT;
-	d->err = 0;
-	d->stopped = false;
-	d->next_off = d->accepted = d->durable = d->safe_end = d->safe_tag = 0;
-	/* nothing is in flight here (finish waited): start over */
-	d->cur = d->oldest = 0;
-	for (unsigned i = 0; i < d->n; i++)
-		d->b[i].state = FREE;
+	d->next_off = whole;
+	d->size = size;
+	d->base = size;
+	d->accepted = d->durable = d->safe_end = size;
+	d->safe_tag = 0;
 	return 0;
 }
 
@@ -592,6 +652,11 @@ struct rc_dio *rc_dio_free(struct rc_dio *d)
 }
 
 #else /* !RC_HAVE_URING: every file is written through the page cache */
+
+bool rc_dio_built(void)
+{
+	return false;
+}
 
 int rc_dio_probe(int fd, uint32_t *ret_align)
 {

@@ -42,17 +42,23 @@ struct rc_dio_conf {
 
 struct rc_dio_status {
 	int err;            /* the first error (positive errno), 0: none */
-	uint64_t accepted;  /* bytes taken in since rc_dio_begin() (a call that failed
-			     * may have been taken in part) */
-	uint64_t durable;   /* bytes from offset 0 that the device has (no gap); after
-			     * rc_dio_finish() also the tail, which is in the page
-			     * cache (less than one block) */
+	uint64_t accepted;  /* bytes taken in: the file's size at rc_dio_begin(), and
+			     * what came after (a call that failed may have been
+			     * taken in part) */
+	uint64_t durable;   /* bytes from offset 0 that the device has (no gap): the
+			     * bytes the file held at rc_dio_begin() (written by its
+			     * creator), then the direct writes; after rc_dio_finish()
+			     * also the tail, which is in the page cache (less than
+			     * one block) */
 	uint64_t safe_end;  /* the end of the last write call that lies in [0, durable]:
 			     * a record boundary; cut the file here after an error */
 	uint64_t safe_tag;  /* the tag of that call (0 if none) */
 	unsigned inflight;  /* buffers the kernel is writing now */
 	bool registered;    /* buffers registered with io_uring (else plain writes) */
 };
+
+/* Built with liburing: direct I/O is possible at all. */
+bool rc_dio_built(void);
 
 /*
  * May @fd be written with direct I/O, and with what alignment?  0 and the
@@ -75,10 +81,15 @@ int rc_dio_probe(int fd, uint32_t *ret_align);
 int rc_dio_new(const struct rc_dio_conf *conf, uint32_t align, struct rc_dio **ret);
 
 /*
- * Write file @fd from offset 0: an empty regular file open for writing
- * (not O_APPEND) whose alignment the buffers meet.  -EOPNOTSUPP: @fd cannot
- * be written directly (the caller writes it buffered); -EINVAL: not empty,
- * O_APPEND, or a file is already attached (rc_dio_finish() first).
+ * Write file @fd, a regular file open for writing (not O_APPEND) whose
+ * alignment the buffers meet, after the bytes it holds: a file its
+ * creator started with a header goes on after the header.  Those bytes
+ * count as accepted and durable (status), and as a write call that ends
+ * with tag 0; the part of them after the last whole block is read back
+ * (so the fd must then be open O_RDWR: -EBADF otherwise) and written again
+ * with what follows.  -EOPNOTSUPP: @fd cannot be written directly (the
+ * caller writes it buffered); -EINVAL: O_APPEND, read-only, or a file is
+ * already attached (rc_dio_finish() first).
  */
 int rc_dio_begin(struct rc_dio *d, int fd);
 

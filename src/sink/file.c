@@ -21,13 +21,16 @@
  * RECORDS.  Record headers and small frames are copied into one 4 MiB
  * buffer, frames of ZC_MIN_CAPLEN bytes or more are not copied at all but
  * queued as iovecs straight from the ring, and a batch goes out as one
- * write of whole records.  With the writev backend the batch is written
+ * write of whole records.  Both backends are done with the ring memory
  * before write() returns, that is before the worker lets go of the
- * batch's lease, so the ring memory is still ours while it is read.
+ * batch's lease: writev writes the batch, and direct I/O copies it into
+ * buffers of its own (fileio_dio.c), so no lease is held past write.
  *
  * I/O.  The backend (fileio.h: open / write whole records as iovecs /
- * durable / read back and cut / finish) is buffered writev(2) today; a
- * direct-I/O backend (O_DIRECT + io_uring) slots in there.
+ * flush / read back and cut / finish) is chosen per output (--io, io:):
+ * direct I/O (O_DIRECT + io_uring) where the file system takes it, else
+ * buffered writev(2); said once per output, and again if it changes (a
+ * file on another file system).  The tick flushes what direct I/O holds.
  *
  * Files are never destroyed.  Every file is created with O_EXCL, so no
  * existing file - an earlier run's, another program's, a symlink planted
@@ -145,18 +148,16 @@ static inline void queue_copy(struct file_sink *s, const void *p, size_t n)
 	queue(s, dst, n);
 }
 
-/* Write out what is queued.  Only whole records are ever queued. */
+/* Write out what is queued.  Only whole records are ever queued; the tag
+ * is the frames in the file once they are in. */
 static int flush_file(struct file_sink *s)
 {
-	int r = s->niov ? s->io.ops->write(&s->io, s->iov, s->niov) : s->io.err ? -1 : 0;
+	int r = s->niov ? s->io.ops->write(&s->io, s->iov, s->niov, s->cur_frames) :
+			  s->io.err ? -1 : 0;
 
 	s->wlen = 0;
 	s->niov = 0;
-	if (r < 0)
-		return -1;
-	s->safe_bytes = s->cur_bytes;
-	s->safe_frames = s->cur_frames;
-	return 0;
+	return r < 0 ? -1 : 0;
 }
 
 /* Frames of @b from index @from that this output would have written but
@@ -225,6 +226,23 @@ static void prune(struct file_sink *s)
 	}
 }
 
+/* How the output's files are written: said at its first file, and again
+ * when that changes (a file on another file system). */
+static void say_io(struct file_sink *s, const char *path)
+{
+	int now = 1 + s->io.direct;
+
+	if (s->io_said == now)
+		return;
+	s->io_said = now;
+	if (s->io.direct)
+		rc_sink_event(&s->base, RC_LOG_INFO, "%.400s: direct I/O (%s)", path, s->io.how);
+	else
+		rc_sink_event(&s->base, RC_LOG_INFO, "%.400s: written through the page cache (%s)",
+			      s->to_stdout ? "standard output" : path,
+			      s->io.how[0] ? s->io.how : "buffered, as asked");
+}
+
 /* Open the next file, named for time @t_ns (CLOCK_REALTIME ns), and write
  * its header.  0, or the result of stop_writing() with the reason. */
 static int open_file(struct file_sink *s, uint64_t t_ns)
@@ -286,14 +304,10 @@ static int open_file(struct file_sink *s, uint64_t t_ns)
 	counters_start(s);
 	s->cur_bytes = s->head_len;
 	s->cur_frames = 0;
-	s->safe_bytes = 0;
-	s->safe_frames = 0;
 	s->opened_mono = rc_clock_ns(CLOCK_MONOTONIC);
 	s->opened_ts = t_ns;
-	if (header_done) {
-		s->io.durable = s->head_len;
-		s->safe_bytes = s->head_len;
-	} else {
+	say_io(s, path);
+	if (!header_done) {
 		/* the header goes out now: the file is valid from its first moment */
 		queue(s, s->head, s->head_len);
 		if (flush_file(s) < 0)
@@ -610,6 +624,10 @@ static int file_sink_tick(struct rc_sink *sink, uint64_t now_mono_ns)
 		if (!s->packet_time &&
 		    rc_rotor_time_due(&s->rotor, s->opened_mono, now_mono_ns, s->cur_frames))
 			return rotate(s, rc_clock_ns(CLOCK_REALTIME));
+		/* what a slow capture filled goes to the disk now, not at the
+		 * next full buffer (direct I/O holds less than a block back) */
+		if (s->io.ops->flush && s->io.ops->flush(&s->io) < 0)
+			return fail_io(s, NULL, 0);
 		return 0;
 	case RC_SINK_WAITING:
 		if (now_mono_ns >= s->retry_at)
@@ -709,6 +727,8 @@ static void file_sink_free(struct rc_sink *sink)
 		return;
 	if (s->io.fd >= 0)
 		s->io.ops->abandon(&s->io);
+	if (s->io.ops && s->io.ops->fini)
+		s->io.ops->fini(&s->io);
 	if (s->has_filter)
 		pcap_freecode(&s->prog);
 	rc_rotor_fini(&s->rotor);
@@ -763,6 +783,10 @@ int rc_file_sink_new(const struct rc_pcap_conf *conf, const struct rc_file_input
 	s->base.ops = &file_sink_ops;
 	s->io.ops = &rc_fileio_writev;
 	s->io.fd = -1;
+	if (conf->io != RC_IO_BUFFERED && rc_fileio_direct_init(&s->io, conf->io == RC_IO_DIRECT) < 0) {
+		r = -ENOMEM;
+		goto fail;
+	}
 	s->fmt = format == RC_FORMAT_PCAPNG ? &fmt_pcapng : &fmt_pcap;
 	s->state = RC_SINK_IDLE;
 	s->tmpl = strdup(conf->path);

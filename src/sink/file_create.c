@@ -78,7 +78,8 @@ static int open_tmp(const struct file_sink *s, const char *path)
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) + (slash == path), path);
 	else
 		snprintf(dir, sizeof(dir), ".");
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, s->file_mode ? s->file_mode : 0666);
+	/* read and write: the backend may read back what it wrote */
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, s->file_mode ? s->file_mode : 0666);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -126,9 +127,12 @@ int create_file(struct file_sink *s, time_t t, int tmp, char *path, size_t len,
 		if (r < 0)
 			goto bad_name;
 		if (tmp >= 0) {
-			r = link_tmp(tmp, path) < 0 ? -errno : s->io.ops->open(&s->io, NULL, 0, 0, tmp);
+			/* the backend has it already (open_named_with_header) */
+			r = link_tmp(tmp, path) < 0 ? -errno : 0;
 		} else {
-			r = s->io.ops->open(&s->io, path, flags | O_CREAT | O_EXCL, mode, -1);
+			/* read and write: the backend may read back what it wrote */
+			r = s->io.ops->open(&s->io, path, (flags & ~O_ACCMODE) | O_RDWR | O_CREAT |
+					    O_EXCL, mode, -1);
 			if (r == -EEXIST && is_stream(path))
 				r = s->io.ops->open(&s->io, path, flags, mode, -1);
 		}
@@ -144,6 +148,13 @@ int create_file(struct file_sink *s, time_t t, int tmp, char *path, size_t len,
 		if (r == -ENXIO) {
 			snprintf(err, errlen, "%.900s is a FIFO with no reader", path);
 			return -ENXIO;
+		}
+		if (r != -EEXIST && tmp < 0 && s->io.how[0]) {
+			/* the backend refused the file (--io direct) */
+			snprintf(err, errlen, "cannot write %.600s with direct I/O (--io direct): %.190s; "
+				 "write it through the page cache (--io auto or buffered)", path,
+				 s->io.how);
+			return r;
 		}
 		if (r != -EEXIST) {
 			snprintf(err, errlen, "cannot %s %.900s for writing: %s", tmp >= 0 ? "name" : "open",
@@ -196,8 +207,21 @@ int open_named_with_header(struct file_sink *s, time_t t, char *path, size_t len
 			 strerror(e));
 		return -e;
 	}
+	/* the backend takes it before it has a name: a file it refuses
+	 * (--io direct on tmpfs) is never seen */
+	r = s->io.ops->open(&s->io, NULL, 0, 0, tmp);
+	if (r < 0) {
+		close(tmp);
+		if (s->io.how[0])
+			snprintf(err, errlen, "cannot write %.600s with direct I/O (--io direct): %.190s; "
+				 "write it through the page cache (--io auto or buffered)", path,
+				 s->io.how);
+		else
+			snprintf(err, errlen, "cannot write %.900s: %s", path, strerror(-r));
+		return r;
+	}
 	r = create_file(s, t, tmp, path, len, err, errlen);
 	if (r < 0)
-		close(tmp);
+		s->io.ops->abandon(&s->io);  /* closes tmp: the file was never named */
 	return r;
 }

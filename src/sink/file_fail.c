@@ -30,13 +30,14 @@
 #include "rotate.h"
 
 /*
- * A write failed.  Everything up to safe_bytes was complete when last
- * flushed; walk the records past that point, as far as they reached the
- * file, and cut the file after the last whole record.
+ * A write failed.  The backend says up to where the file is whole
+ * (io.safe_end, a record boundary, with io.safe_tag frames before it) and
+ * how far bytes reached it for sure (io.durable); walk the records in
+ * between and cut the file after the last whole one.
  */
 static void salvage(struct file_sink *s, uint64_t *ret_kept)
 {
-	uint64_t off = s->safe_bytes, kept = s->safe_frames;
+	uint64_t off = s->io.safe_end, kept = s->io.safe_tag;
 	uint64_t end = s->io.durable;
 	uint8_t peek[RC_PCAP_REC_HDR];
 
@@ -105,7 +106,7 @@ int stop_writing(struct file_sink *s, int e, const char *why, uint64_t wait_ns)
 int fail_io(struct file_sink *s, const struct rc_batch *b, unsigned unwritten_from)
 {
 	int e = s->io.err ? s->io.err : EIO;
-	uint64_t kept = s->safe_frames, lost;
+	uint64_t kept = s->io.safe_tag, lost;
 	char why[sizeof(s->why)];
 
 	salvage(s, &kept);

@@ -84,7 +84,7 @@ struct file_sink {
 	pthread_mutex_t path_lock; /* path and why */
 	uint64_t cur_bytes, cur_frames, opened_mono;
 	uint64_t opened_ts;       /* packet_time: the first frame's timestamp (ns) */
-	uint64_t safe_bytes, safe_frames;  /* as of the last good flush */
+	int io_said;              /* 0, or 1 + io.direct as last said */
 	/* per interface, for the file's statistics: the counters when it was
 	 * opened, and the frames it holds */
 	struct rc_sink_counters *ctr_base;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The buffered writev(2) backend of the file sink; see fileio.h.
+ * The buffered writev(2) backend of the file sink; see fileio.h.  A
+ * batch is in the file (the page cache) when write() returns, so the
+ * ring memory its iovecs point at is read while the batch's lease is
+ * still held.
  */
 #include "fileio.h"
 
@@ -20,12 +23,15 @@ static int wv_open(struct rc_fileio *io, const char *path, int flags, mode_t mod
 	}
 	io->fd = fd;
 	io->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	io->direct = false;
 	io->err = 0;
-	io->durable = 0;
+	io->durable = io->regular ? (uint64_t)st.st_size : 0;
+	io->safe_end = io->durable;
+	io->safe_tag = 0;
 	return 0;
 }
 
-static int wv_write(struct rc_fileio *io, struct iovec *v, int n)
+static int wv_write(struct rc_fileio *io, struct iovec *v, int n, uint64_t tag)
 {
 	if (io->err)
 		return -1;
@@ -49,6 +55,8 @@ static int wv_write(struct rc_fileio *io, struct iovec *v, int n)
 			v->iov_len -= (size_t)w;
 		}
 	}
+	io->safe_end = io->durable;
+	io->safe_tag = tag;
 	return 0;
 }
 

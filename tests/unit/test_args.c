@@ -72,6 +72,7 @@ struct good_case {
 	enum rc_tstamp_type tstamp;
 	uint64_t stop_size;
 	uint32_t stop_files;
+	enum rc_io_mode io;
 };
 
 /* -F's file: a filter with a comment over two lines */
@@ -246,6 +247,15 @@ static const struct good_case good_cases[] = {
 	  .iface = "eth0", .path = "x.pcap", .micro = true },
 	{ "--time-stamp-precision=nano", { IW, "--time-stamp-precision=nano" },
 	  .iface = "eth0", .path = "x.pcap" },
+	{ "--io direct", { IW, "--io", "direct" }, .iface = "eth0", .path = "x.pcap",
+	  .io = RC_IO_DIRECT },
+	{ "--io=buffered", { IW, "--io=buffered" }, .iface = "eth0", .path = "x.pcap",
+	  .io = RC_IO_BUFFERED },
+	{ "--io auto", { IW, "--io", "auto" }, .iface = "eth0", .path = "x.pcap" },
+	{ "--io buffered to stdout", { "-i", "eth0", "-w", "-", "--io", "buffered" },
+	  .iface = "eth0", .path = "-", .io = RC_IO_BUFFERED },
+	{ "--io direct with -r", { "-r", "in.pcap", "-w", "x.pcap", "--io", "direct" },
+	  .path = "x.pcap", .read_file = "in.pcap", .io = RC_IO_DIRECT },
 	{ "--help", { "--help" }, RC_ARGS_EXIT, .help = true },
 	{ "-h with other flags", { "-i", "eth0", "-h" }, RC_ARGS_EXIT, .help = true },
 	{ "--version", { "--version" }, RC_ARGS_EXIT, .version = true },
@@ -326,6 +336,7 @@ static void test_good(void **state)
 	assert_int_equal(out->ts_micro, tc->micro);
 	assert_int_equal(out->stop_size, tc->stop_size);
 	assert_int_equal(out->stop_files, tc->stop_files);
+	assert_int_equal(out->io, tc->io);
 	/* whatever was parsed is a ring the kernel can be asked for */
 	assert_int_equal(rc_ring_conf_validate(&a.cap.ring, err, sizeof(err)), 0);
 	rc_args_free(&a);
@@ -421,6 +432,11 @@ static const struct bad_case bad_cases[] = {
 	{ "filter both ways, one word", { IW, "-f", "tcp", "udp" },
 	  { "filter given twice", "(udp)" } },
 	{ "--format pcapx", { IW, "--format", "pcapx" }, { "--format", "'pcapx'", "pcap or pcapng" } },
+	{ "--io fast", { IW, "--io", "fast" }, { "--io", "'fast'", "auto, direct or buffered" } },
+	{ "--io direct to stdout", { "-i", "eth0", "-w", "-", "--io", "direct" },
+	  { "--io direct", "standard output", "--io auto or buffered" } },
+	{ "--io without -w", { "-i", "eth0", "--forward", "rdma://198.18.0.1:7718", "--io",
+	  "direct" }, { "--io", "give -w FILE" } },
 	{ "--time-stamp-precision milli", { IW, "--time-stamp-precision", "milli" },
 	  { "--time-stamp-precision", "'milli'", "micro or nano" } },
 	{ "-i twice", { "-i", "eth0", "-i", "eth0", "-w", "x.pcapng" }, { "-i eth0 given twice" } },

@@ -209,6 +209,11 @@ static const struct bad_case bad_cases[] = {
 	    "(expected pcap or pcapng)" } },
 	{ "output format a list", OUT("          format: [pcapng]\n"),
 	  { "7:19: captures[0].outputs[0].pcap.format: expected a file format, got a list" } },
+	{ "output io fast", OUT("          io: fast\n"),
+	  { "7:15: captures[0].outputs[0].pcap.io: unknown way of writing 'fast' "
+	    "(expected auto, direct or buffered)" } },
+	{ "output io a list", OUT("          io: [direct]\n"),
+	  { "7:15: captures[0].outputs[0].pcap.io: expected a way of writing, got a list" } },
 	{ "output snaplen 300000", OUT("          snaplen: 300000\n"),
 	  { "7:20: captures[0].outputs[0].pcap.snaplen: 300000 is out of range (1 to 262144)" } },
 	{ "duration below minimum", "daemon:\n  status_interval: 500ms\n" CAP(""),
@@ -646,6 +651,7 @@ static const char full_yaml[] =
 	"          filter: \"udp port 53\"\n"
 	"          snaplen: 512\n"
 	"          format: pcapng\n"
+	"          io: direct\n"
 	"      - pcap:\n"
 	"          path: /var/lib/ringcap/all.pcap\n"
 	"  - name: span.2\n"
@@ -698,7 +704,9 @@ static void test_full_example(void **state)
 	assert_string_equal(p->filter, "udp port 53");
 	assert_int_equal(p->snaplen, 512);
 	assert_int_equal(p->format, RC_FORMAT_PCAPNG);
+	assert_int_equal(p->io, RC_IO_DIRECT);
 	p = &a->pcaps[1];
+	assert_int_equal(p->io, RC_IO_AUTO);
 	assert_int_equal(p->format, RC_FORMAT_AUTO);
 	assert_int_equal(rc_file_format_of(p), RC_FORMAT_PCAP);
 	assert_string_equal(p->path, "/var/lib/ringcap/all.pcap");
@@ -726,6 +734,30 @@ static void test_full_example(void **state)
 	assert_string_equal(b->pcaps[0].path, "/data/span.pcap");
 	assert_int_equal(b->pcaps[0].file_mode, 0600);
 	rc_config_free(c);
+}
+
+/* io: each way of writing, and a reload sees a change of it (the capture's
+ * outputs are made again). */
+static void test_io_modes(void **state)
+{
+	static const char *const words[] = { "auto", "direct", "buffered" };
+	static const enum rc_io_mode modes[] = { RC_IO_AUTO, RC_IO_DIRECT, RC_IO_BUFFERED };
+	struct rc_config *c[3];
+
+	(void)state;
+	for (unsigned i = 0; i < 3; i++) {
+		char yaml[512];
+
+		snprintf(yaml, sizeof(yaml), OUT("          io: %s\n"), words[i]);
+		c[i] = load_ok(yaml);
+		assert_int_equal(c[i]->captures[0].pcaps[0].io, modes[i]);
+		assert_string_equal(rc_io_mode_name(modes[i]), words[i]);
+	}
+	assert_true(rc_capture_conf_equal(&c[0]->captures[0], &c[0]->captures[0], false));
+	assert_false(rc_capture_conf_equal(&c[0]->captures[0], &c[1]->captures[0], false));
+	assert_false(rc_capture_conf_equal(&c[1]->captures[0], &c[2]->captures[0], true));
+	for (unsigned i = 0; i < 3; i++)
+		rc_config_free(c[i]);
 }
 
 /* Nothing but the required keys: every default of yaml.h and conf.h. */
@@ -1299,6 +1331,7 @@ int main(void)
 		cmocka_unit_test(test_too_many_errors),
 		cmocka_unit_test(test_shipped_config),
 		cmocka_unit_test(test_full_example),
+		cmocka_unit_test(test_io_modes),
 		cmocka_unit_test(test_built_in_defaults),
 		cmocka_unit_test(test_defaults_inheritance),
 		cmocka_unit_test(test_afxdp),

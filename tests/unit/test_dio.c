@@ -362,6 +362,54 @@ static void test_flush(void **state)
 	free_stream(&s);
 }
 
+/*
+ * A file that already holds bytes (its header, written by its creator):
+ * the writer goes on after them, and they stay as they were - also when
+ * they end inside a block, which is read back and written again.
+ */
+static void test_prefix(void **state)
+{
+	static const uint32_t sizes[] = { 1, 24, 4095, 4096, 4097, 70000 };
+	struct rc_dio_conf conf = { 64 << 10, 3, false };
+	struct rc_dio *d;
+
+	(void)state;
+	assert_int_equal(rc_dio_new(&conf, dir_align, &d), 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++) {
+		struct rc_dio_status st;
+		struct stream s;
+		uint64_t given = 0, pre = sizes[i];
+		int fd = new_file(dir);
+		struct iovec v;
+
+		make_stream(&s, 300000, 3000, i + 17);
+		/* the first records, up to the first boundary past pre bytes,
+		 * are written before (the "header") */
+		for (uint64_t k = 0; k < s.nrec; k++)
+			if (s.ends[k] >= pre) {
+				pre = s.ends[k];
+				given = k + 1;
+				break;
+			}
+		assert_int_equal(pwrite(fd, s.bytes, pre, 0), (ssize_t)pre);
+		assert_int_equal(rc_dio_begin(d, fd), 0);
+		rc_dio_status(d, &st);
+		assert_int_equal(st.accepted, pre);
+		assert_int_equal(st.durable, pre);
+		assert_int_equal(st.safe_end, pre);
+		v.iov_base = s.bytes + pre;
+		v.iov_len = s.len - pre;
+		assert_int_equal(rc_dio_write(d, &v, 1, s.nrec - given), 0);
+		assert_int_equal(rc_dio_finish(d, &st), 0);
+		assert_int_equal(st.durable, s.len);
+		assert_int_equal(st.safe_end, s.len);
+		assert_file_is(fd, &s, s.len);
+		close(fd);
+		free_stream(&s);
+	}
+	rc_dio_free(d);
+}
+
 /* ---- failure mid-stream ---------------------------------------------------------- */
 
 /*
@@ -549,11 +597,21 @@ static void test_refuses(void **state)
 	assert_int_equal(rc_dio_new(NULL, dir_align, &d), 0);
 	assert_int_equal(rc_dio_write(d, NULL, 0, 0), -EBADF);
 	assert_int_equal(rc_dio_finish(d, NULL), -EBADF);
-	/* not empty */
-	fd = new_file(dir);
-	assert_int_equal(write(fd, "x", 1), 1);
-	assert_int_equal(rc_dio_begin(d, fd), -EINVAL);
-	close(fd);
+	/* bytes to read back, but a write-only fd */
+	{
+		char path[4200];
+
+		snprintf(path, sizeof(path), "%s/rc-dio-test.XXXXXX", dir);
+		fd = mkstemp(path);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "x", 1), 1);
+		close(fd);
+		fd = open(path, O_WRONLY);
+		unlink(path);
+		assert_true(fd >= 0);
+		assert_int_equal(rc_dio_begin(d, fd), -EBADF);
+		close(fd);
+	}
 	/* O_APPEND */
 	fd = new_file(dir);
 	assert_int_equal(fcntl(fd, F_SETFL, O_APPEND), 0);
@@ -591,6 +649,7 @@ int main(void)
 	static const struct CMUnitTest plain[] = {
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_page_cache),
 		cmocka_unit_test(test_refuses),
 		cmocka_unit_test(test_enospc),

@@ -9,6 +9,14 @@
  * frame lost, a file cut short by a write error keeps only whole records,
  * and the pcapng blocks (section, interfaces, direction and drop count,
  * per-file statistics) say what they should.
+ *
+ * Direct I/O (--io direct, src/sink/fileio_dio.c), in a directory that
+ * takes O_DIRECT (RC_DIO_DIR, /var/tmp or /tmp; skipped without one):
+ * the same bytes as libpcap and as --io buffered, pcapng read back by
+ * libpcap, the tick putting whole blocks on disk for a live reader, a
+ * file size limit hit mid-file (the file cut back to whole records, a
+ * prefix of the full file, frames written + lost = frames given, in both
+ * modes), and --io direct refused on tmpfs before any file is named.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,13 +27,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "rc_table.h"
 #include "../../src/capture/frame.h"
+#include "../../src/common/event.h"
+#include "../../src/sink/dio.h"
 #include "../../src/sink/file.h"
 
 #define NFRAMES 300
@@ -884,6 +900,398 @@ static void test_same_micro(void **state)
 	rmdir(dir);
 }
 
+
+/* ---- direct I/O ------------------------------------------------------- */
+
+static char dio_dir[4096];     /* a directory that takes O_DIRECT, or "" */
+static uint32_t dio_align;
+
+static void find_dio_dir(void)
+{
+	const char *cands[] = { getenv("RC_DIO_DIR"), "/var/tmp", "/tmp" };
+
+	for (unsigned i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
+		char path[4200];
+		int fd, r;
+
+		if (!cands[i] || !*cands[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/rc-fs-probe.XXXXXX", cands[i]);
+		fd = mkstemp(path);
+		if (fd < 0)
+			continue;
+		unlink(path);
+		r = rc_dio_probe(fd, &dio_align);
+		close(fd);
+		if (r == 0) {
+			snprintf(dio_dir, sizeof(dio_dir), "%s", cands[i]);
+			return;
+		}
+	}
+}
+
+/* A fresh directory in dio_dir, or skip. */
+static void dio_mkdtemp(char *dir, size_t len)
+{
+	if (!dio_dir[0])
+		skip();
+	snprintf(dir, len, "%s/rc-fsdio-XXXXXX", dio_dir);
+	assert_non_null(mkdtemp(dir));
+}
+
+/* The events a sink posted, one a line. */
+static char said[8192];
+
+static void collect(void *arg, enum rc_log_level lvl, const char *msg)
+{
+	size_t n = strlen(said);
+
+	(void)arg;
+	(void)lvl;
+	snprintf(said + n, sizeof(said) - n, "%s\n", msg);
+}
+
+static const char *drain_said(struct rc_events *ev)
+{
+	said[0] = 0;
+	rc_events_drain(ev, collect, NULL);
+	return said;
+}
+
+static struct rc_sink *io_sink(const char *path, enum rc_io_mode io, struct rc_events *ev)
+{
+	struct rc_pcap_conf conf = { .path = (char *)path, .io = io };
+	struct rc_sink *s;
+	char err[512];
+
+	assert_int_equal(rc_pcap_sink_new(&conf, DLT_EN10MB, 262144, &s, err, sizeof(err)), 0);
+	s->events = ev;
+	return s;
+}
+
+/* Every frame, @reps times over, in batches of @batch; the sink's
+ * results are not looked at (a failed output keeps counting). */
+static void feed_frames(struct rc_sink *s, unsigned reps, unsigned batch)
+{
+	for (unsigned k = 0; k < reps; k++)
+		for (unsigned i = 0; i < NFRAMES; i += batch) {
+			struct rc_batch b = { .frames = &frames[i],
+					      .n = i + batch > NFRAMES ? NFRAMES - i : batch };
+
+			(void)s->ops->write(s, &b);
+		}
+}
+
+/* libpcap's bytes, the same through --io direct and --io buffered, and
+ * direct I/O is what was used (it says so once). */
+static void test_dio_same(void **state)
+{
+	static const enum rc_io_mode modes[] = { RC_IO_DIRECT, RC_IO_BUFFERED };
+	char dir[4200], ref[4300], got[4300];
+	struct rc_events *ev;
+
+	(void)state;
+	dio_mkdtemp(dir, sizeof(dir));
+	assert_int_equal(rc_events_new(&ev), 0);
+	snprintf(ref, sizeof(ref), "%s/ref.pcap", dir);
+	write_reference(ref, 262144, NULL);
+	for (unsigned m = 0; m < 2; m++)
+		for (unsigned batch = 1; batch <= NFRAMES; batch = batch * 7 + 1) {
+			struct rc_sink *s;
+			size_t nref, ngot;
+			char *a, *b;
+
+			snprintf(got, sizeof(got), "%s/got-%u-%u.pcap", dir, m, batch);
+			s = io_sink(got, modes[m], ev);
+			assert_int_equal(s->ops->start(s), 0);
+			feed_frames(s, 1, batch);
+			assert_int_equal(s->ops->close(s), 0);
+			s->ops->free(s);
+			drain_said(ev);
+			assert_non_null(strstr(said, modes[m] == RC_IO_DIRECT ? ": direct I/O (O_DIRECT" :
+					       ": written through the page cache"));
+			assert_null(strchr(strchr(said, '\n') + 1, '\n'));  /* said once */
+			a = slurp(ref, &nref);
+			b = slurp(got, &ngot);
+			assert_int_equal(ngot, nref);
+			assert_memory_equal(a, b, nref);
+			free(a);
+			free(b);
+			unlink(got);
+		}
+	unlink(ref);
+	rmdir(dir);
+	rc_events_free(ev);
+}
+
+/* Rotation by size with direct I/O: every file whole, none over the
+ * limit, every frame once; said once for all the files. */
+static void test_dio_rotation(void **state)
+{
+	struct rc_pcap_conf conf = { .io = RC_IO_DIRECT, .rotate.max_size = 50000 };
+	char dir[4200], tmpl[4300];
+	struct rc_sink_stats st;
+	struct rc_events *ev;
+	struct rc_sink *s;
+	struct dirent *e;
+	unsigned total = 0, files = 0;
+	char err[512];
+	DIR *dp;
+
+	(void)state;
+	dio_mkdtemp(dir, sizeof(dir));
+	assert_int_equal(rc_events_new(&ev), 0);
+	snprintf(tmpl, sizeof(tmpl), "%s/r.pcap", dir);
+	conf.path = tmpl;
+	assert_int_equal(rc_pcap_sink_new(&conf, DLT_EN10MB, 262144, &s, err, sizeof(err)), 0);
+	s->events = ev;
+	feed_frames(s, 3, 17);
+	assert_int_equal(s->ops->close(s), 0);
+	s->ops->stats(s, &st);
+	s->ops->free(s);
+	drain_said(ev);
+	assert_non_null(strstr(said, "direct I/O"));
+	assert_null(strchr(strchr(said, '\n') + 1, '\n'));
+	dp = opendir(dir);
+	assert_non_null(dp);
+	while ((e = readdir(dp))) {
+		char p[4600];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		assert_true(size_of(p) <= 50000);
+		total += count_records(p);
+		files++;
+		unlink(p);
+	}
+	closedir(dp);
+	rmdir(dir);
+	rc_events_free(ev);
+	assert_int_equal(total, 3 * NFRAMES);
+	assert_int_equal(st.frames, 3 * NFRAMES);
+	assert_int_equal(st.files, files);
+	assert_true(files > 10);
+}
+
+/* pcapng through direct I/O: libpcap reads back every frame. */
+static void test_dio_pcapng(void **state)
+{
+	static const struct rc_file_iface ifc = { "eth0", "test frames", DLT_EN10MB };
+	struct rc_file_input in = { .ifaces = &ifc, .n_ifaces = 1, .snaplen = 262144 };
+	char dir[4200], path[4300];
+	struct rc_pcap_conf conf = { .io = RC_IO_DIRECT, .format = RC_FORMAT_PCAPNG };
+	struct rc_sink *s;
+	char err[512];
+
+	(void)state;
+	dio_mkdtemp(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/x.pcapng", dir);
+	conf.path = path;
+	assert_int_equal(rc_file_sink_new(&conf, &in, &s, err, sizeof(err)), 0);
+	assert_int_equal(s->ops->start(s), 0);
+	feed_frames(s, 1, 41);
+	assert_int_equal(s->ops->close(s), 0);
+	s->ops->free(s);
+	ng_check_libpcap(path, &(struct ng_opts){ .batch = 41 });
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * The tick puts what a slow capture wrote on the disk: afterwards the file
+ * holds every whole block of it (a reader sees the records up to there,
+ * as the full file has them), without waiting for a full buffer.
+ */
+static void test_dio_tick(void **state)
+{
+	char dir[4200], ref[4300], got[4300];
+	uint64_t bytes = 24, whole;
+	struct rc_sink *s;
+	size_t nref, nmid, ngot;
+	char *a, *b;
+
+	(void)state;
+	dio_mkdtemp(dir, sizeof(dir));
+	snprintf(ref, sizeof(ref), "%s/ref.pcap", dir);
+	snprintf(got, sizeof(got), "%s/got.pcap", dir);
+	write_reference(ref, 262144, NULL);
+	s = io_sink(got, RC_IO_DIRECT, NULL);
+	assert_int_equal(s->ops->start(s), 0);
+	{
+		struct rc_batch batch = { .frames = frames, .n = NFRAMES / 2 };
+
+		assert_int_equal(s->ops->write(s, &batch), 0);
+	}
+	for (unsigned i = 0; i < NFRAMES / 2; i++)
+		bytes += 16 + frames[i].h.caplen;
+	whole = bytes & ~(uint64_t)(dio_align - 1);
+	assert_true(whole > 0);
+	/* nothing whole has gone yet: the file is its header */
+	assert_int_equal(size_of(got), 24);
+	assert_int_equal(s->ops->tick(s, (uint64_t)time(NULL) * 1000000000ULL), 0);
+	for (int i = 0; i < 500 && size_of(got) < (off_t)whole; i++)
+		usleep(10000);
+	assert_int_equal(size_of(got), (off_t)whole);
+	a = slurp(ref, &nref);
+	b = slurp(got, &nmid);
+	assert_true(nmid < nref);
+	assert_memory_equal(a, b, nmid);
+	free(b);
+	{
+		struct rc_batch batch = { .frames = frames + NFRAMES / 2, .n = NFRAMES - NFRAMES / 2 };
+
+		assert_int_equal(s->ops->write(s, &batch), 0);
+	}
+	assert_int_equal(s->ops->close(s), 0);
+	s->ops->free(s);
+	b = slurp(got, &ngot);
+	assert_int_equal(ngot, nref);
+	assert_memory_equal(a, b, nref);
+	free(a);
+	free(b);
+	unlink(ref);
+	unlink(got);
+	rmdir(dir);
+}
+
+/*
+ * A file size limit (RLIMIT_FSIZE: a short write, then EFBIG) hit in the
+ * middle of a file, with direct I/O and buffered: the file is cut back to
+ * its last whole record and is a prefix of the full one (nothing before
+ * the failure lost or damaged), and every frame given is either in it or
+ * counted as lost, exactly.
+ */
+struct fsize_case {
+	const char *name;
+	enum rc_io_mode io;
+	uint64_t limit;
+	unsigned batch;
+};
+
+static const struct fsize_case fsize_cases[] = {
+	{ "direct, limit inside a block", RC_IO_DIRECT, (2 << 20) + 1000, 64 },
+	{ "direct, limit on a buffer boundary", RC_IO_DIRECT, 4 << 20, 300 },
+	{ "direct, limit in the first buffer", RC_IO_DIRECT, 100000, 7 },
+	{ "direct, limit past many buffers", RC_IO_DIRECT, (11 << 20) + 4096 * 3, 150 },
+	{ "buffered, limit inside a block", RC_IO_BUFFERED, (2 << 20) + 1000, 64 },
+	{ "buffered, limit in the first batch", RC_IO_BUFFERED, 100000, 300 },
+};
+
+static struct rlimit fsize0;
+
+static int fsize_setup(void **state)
+{
+	(void)state;
+	signal(SIGXFSZ, SIG_IGN);
+	return getrlimit(RLIMIT_FSIZE, &fsize0);
+}
+
+/* also after a failed case: the next ones must not run into the limit */
+static int fsize_teardown(void **state)
+{
+	(void)state;
+	return setrlimit(RLIMIT_FSIZE, &fsize0);
+}
+
+static void test_dio_fsize(void **state)
+{
+	const struct fsize_case *tc = *state;
+	const unsigned reps = 60;   /* about 14 MB */
+	char dir[4200], full[4300], got[4300];
+	struct rlimit lim = fsize0;
+	struct rc_sink_stats st;
+	struct rc_sink *s;
+	size_t nfull, ngot;
+	char *a, *b;
+
+	dio_mkdtemp(dir, sizeof(dir));
+	snprintf(full, sizeof(full), "%s/full.pcap", dir);
+	snprintf(got, sizeof(got), "%s/got.pcap", dir);
+	s = io_sink(full, RC_IO_BUFFERED, NULL);
+	feed_frames(s, reps, tc->batch);
+	assert_int_equal(s->ops->close(s), 0);
+	s->ops->free(s);
+
+	lim.rlim_cur = tc->limit;
+	s = io_sink(got, tc->io, NULL);
+	assert_int_equal(s->ops->start(s), 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	feed_frames(s, reps, tc->batch);
+	(void)s->ops->close(s);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &fsize0), 0);
+	s->ops->stats(s, &st);
+	print_message("%s: %llu frames written, %llu lost; %s\n", tc->name,
+		      (unsigned long long)st.frames, (unsigned long long)st.lost, s->err);
+	assert_true(s->dead);
+	assert_non_null(strstr(s->err, "File too large"));
+	s->ops->free(s);
+	assert_int_equal(st.errors, 1);
+	assert_int_equal(st.frames + st.lost, (uint64_t)reps * NFRAMES);
+	assert_true(st.lost > 0);
+	a = slurp(full, &nfull);
+	if (st.frames == 0) {
+		/* a file that held no frame when its write failed is removed
+		 * (a direct write into the first buffer fails as a whole) */
+		assert_int_equal(access(got, F_OK), -1);
+		b = NULL;
+		ngot = 0;
+	} else {
+		/* whole records, as many as it says, and the full file's first ones */
+		assert_int_equal(count_records(got), st.frames);
+		assert_true(size_of(got) <= (off_t)tc->limit);
+		b = slurp(got, &ngot);
+		assert_true(ngot < nfull);
+		assert_memory_equal(a, b, ngot);
+	}
+	/* what is missing before the limit is at most a record (buffered),
+	 * or what was in flight when the writes failed: a direct write that
+	 * would cross the limit inside a block fails as a whole (ext4) */
+	assert_true(ngot + 16 + 1514 + (tc->io == RC_IO_DIRECT ? (1u << 20) : 0) >
+		    (tc->limit < nfull ? tc->limit : nfull));
+	free(a);
+	free(b);
+	unlink(full);
+	unlink(got);
+	rmdir(dir);
+}
+
+/* --io direct where there is no disk: refused with the reason, and no
+ * file is left behind (it is refused before it gets a name). */
+static void test_dio_tmpfs_refused(void **state)
+{
+	char dir[] = "/dev/shm/rc-fsdio-XXXXXX", path[64];
+	struct statfs sf;
+	struct rc_sink *s;
+
+	(void)state;
+	if (!rc_dio_built() || statfs("/dev/shm", &sf) < 0 || sf.f_type != TMPFS_MAGIC)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/x.pcap", dir);
+	s = io_sink(path, RC_IO_DIRECT, NULL);
+	assert_true(s->ops->start(s) < 0);
+	assert_true(s->dead);
+	print_message("%s\n", s->err);
+	assert_non_null(strstr(s->err, "cannot write"));
+	assert_non_null(strstr(s->err, "--io direct"));
+	assert_non_null(strstr(s->err, "tmpfs"));
+	assert_non_null(strstr(s->err, "--io auto or buffered"));
+	s->ops->free(s);
+	assert_int_equal(rmdir(dir), 0);  /* empty */
+	/* auto: the page cache, and it works */
+	assert_non_null(mkdtemp(strcpy(dir, "/dev/shm/rc-fsdio-XXXXXX")));
+	snprintf(path, sizeof(path), "%s/x.pcap", dir);
+	s = io_sink(path, RC_IO_AUTO, NULL);
+	assert_int_equal(s->ops->start(s), 0);
+	feed_frames(s, 1, 100);
+	assert_int_equal(s->ops->close(s), 0);
+	s->ops->free(s);
+	assert_int_equal(count_records(path), NFRAMES);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -903,8 +1311,18 @@ int main(void)
 		cmocka_unit_test(test_ng_rotation),
 		cmocka_unit_test(test_ng_two_ifaces),
 		cmocka_unit_test(test_pcap_two_ifaces_refused),
+		cmocka_unit_test(test_dio_same),
+		cmocka_unit_test(test_dio_rotation),
+		cmocka_unit_test(test_dio_pcapng),
+		cmocka_unit_test(test_dio_tick),
+		cmocka_unit_test(test_dio_tmpfs_refused),
+	};
+	static const struct table tables[] = {
+		TABLE_FIX("file size limit", test_dio_fsize, fsize_setup, fsize_teardown,
+			  fsize_cases),
 	};
 
 	make_frames();
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	find_dio_dir();
+	return run_tables("file_sink", tests, ARRAY_SIZE(tests), tables, ARRAY_SIZE(tables));
 }

@@ -227,12 +227,13 @@ static void prune(struct file_sink *s)
 }
 
 /* How the output's files are written: said at its first file, and again
- * when that changes (a file on another file system). */
+ * when that changes (a file on another file system).  Not for a pipe,
+ * FIFO or device: there is nothing to choose, and no page cache. */
 static void say_io(struct file_sink *s, const char *path)
 {
 	int now = 1 + s->io.direct;
 
-	if (s->io_said == now)
+	if (s->io_said == now || !s->io.regular)
 		return;
 	s->io_said = now;
 	if (s->io.direct)

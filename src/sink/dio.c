@@ -28,9 +28,13 @@
  *     good (later writes that completed are past durable and are cut off by
  *     the caller);
  *   - safe_end <= durable and is the end of a write call, so a record
- *     boundary; each buffer remembers only the last call that ends in it,
- *     so safe_end may lag durable by up to one buffer (the caller can walk
- *     its own records from safe_end to durable).
+ *     boundary; each buffer remembers the last call that ends in it, and
+ *     the last one before that call's block: when a buffer goes out with
+ *     its whole blocks only (the timer, the finish), the call end in the
+ *     part left behind moves on with it and the one before stays, so
+ *     safe_end follows durable to within a block even for a slow capture.
+ *     It may lag durable by up to one buffer (the caller can walk its own
+ *     records from safe_end to durable).
  *
  * Concurrency on ext4: ext4 makes a direct write that ends past the
  * file's size wait for its own completion while it holds the inode
@@ -103,6 +107,8 @@ struct dbuf {
 	int err;
 	bool has_end;      /* a write call ends in this buffer: */
 	uint64_t end, tag; /* the last one's end (file offset) and tag */
+	bool has_prev;     /* and one ends before the block of end: */
+	uint64_t prev_end, prev_tag; /* the last of those */
 };
 
 struct rc_dio {
@@ -393,6 +399,7 @@ static struct dbuf *fill(struct rc_dio *d)
 		b->off = d->next_off;
 		b->len = 0;
 		b->has_end = false;
+		b->has_prev = false;
 	}
 	return b;
 }
@@ -471,6 +478,7 @@ int rc_dio_begin(struct rc_dio *d, int fd)
 		b->has_end = true;
 		b->end = size;
 		b->tag = 0;
+		b->has_prev = false;
 	}
 	if (fcntl(fd, F_SETFL, fl | O_DIRECT) < 0)
 		return errno == EINVAL ? -EOPNOTSUPP : -errno;
@@ -482,6 +490,34 @@ int rc_dio_begin(struct rc_dio *d, int fd)
 	d->accepted = d->durable = d->safe_end = size;
 	d->safe_tag = 0;
 	return 0;
+}
+
+/* A write call ends where @b is filled to: remember it, and the last end
+ * before its block (for end_before()). */
+static void note_end(const struct rc_dio *d, struct dbuf *b, uint64_t tag)
+{
+	uint64_t e = b->off + b->len;
+
+	if (b->has_end && b->end <= (e & ~(uint64_t)(d->align - 1))) {
+		b->has_prev = true;
+		b->prev_end = b->end;
+		b->prev_tag = b->tag;
+	}
+	b->has_end = true;
+	b->end = e;
+	b->tag = tag;
+}
+
+/* @b goes out only up to @limit (file offset, a block boundary): its last
+ * call end is the last one at or before it. */
+static void end_before(struct dbuf *b, uint64_t limit)
+{
+	if (b->has_end && b->end > limit) {
+		b->has_end = b->has_prev && b->prev_end <= limit;
+		b->end = b->prev_end;
+		b->tag = b->prev_tag;
+	}
+	b->has_prev = false;
 }
 
 int rc_dio_write(struct rc_dio *d, const struct iovec *iov, unsigned n, uint64_t tag)
@@ -514,11 +550,8 @@ int rc_dio_write(struct rc_dio *d, const struct iovec *iov, unsigned n, uint64_t
 			p += m;
 			len -= m;
 			left -= m;
-			if (!left) {
-				b->has_end = true;
-				b->end = b->off + b->len;
-				b->tag = tag;
-			}
+			if (!left)
+				note_end(d, b, tag);
 			if (b->len == d->bufsz)
 				send_cur(d);
 		}
@@ -534,6 +567,8 @@ static int send_whole(struct rc_dio *d, bool keep_rest)
 {
 	struct dbuf *b = &d->b[d->cur], *nb;
 	uint32_t whole, rest;
+	uint64_t end, tag;
+	bool had;
 
 	if (b->state != FILLING)
 		return 0;
@@ -542,9 +577,12 @@ static int send_whole(struct rc_dio *d, bool keep_rest)
 	if (!whole)
 		return 0;
 	b->len = whole;
+	/* a call end in the rest goes on with it; b keeps the one before */
+	had = b->has_end;
+	end = b->end;
+	tag = b->tag;
+	end_before(b, b->off + whole);
 	send_cur(d);
-	/* finish: the tail stays behind @whole in this buffer's memory, which
-	 * the direct write does not touch */
 	if (!keep_rest || !rest)
 		return 0;
 	nb = fill(d);
@@ -553,10 +591,10 @@ static int send_whole(struct rc_dio *d, bool keep_rest)
 	/* reading b's memory while it is in flight is fine: both only read */
 	memcpy(nb->mem, b->mem + whole, rest);
 	nb->len = rest;
-	if (b->has_end && b->end > nb->off) {
+	if (had && end > nb->off) {
 		nb->has_end = true;
-		nb->end = b->end;
-		nb->tag = b->tag;
+		nb->end = end;
+		nb->tag = tag;
 	}
 	return 0;
 }
@@ -600,8 +638,9 @@ int rc_dio_finish(struct rc_dio *d, struct rc_dio_status *ret)
 		tail.has_end = b->has_end && b->end > tail.off;
 		tail.end = b->end;
 		tail.tag = b->tag;
-		if (tail.has_end)
-			b->has_end = false;
+		/* the tail stays behind @whole in this buffer's memory, which
+		 * the direct write does not touch */
+		end_before(b, tail.off);
 		send_whole(d, false);
 	}
 	wait_all(d);

@@ -108,8 +108,12 @@ int fail_io(struct file_sink *s, const struct rc_batch *b, unsigned unwritten_fr
 	int e = s->io.err ? s->io.err : EIO;
 	uint64_t kept = s->io.safe_tag, lost;
 	char why[sizeof(s->why)];
+	bool empty;
 
 	salvage(s, &kept);
+	/* nothing but the header reached it (a file whose frames could not be
+	 * read back is not empty: it is never removed) */
+	empty = kept == 0 && s->io.durable <= s->head_len;
 	lost = s->cur_frames - kept;
 	RC_COUNTER_ADD(s->st.errors, 1);
 	RC_COUNTER_ADD(s->st.lost, lost);
@@ -120,14 +124,18 @@ int fail_io(struct file_sink *s, const struct rc_batch *b, unsigned unwritten_fr
 		snprintf(why, sizeof(why), "writing to standard output failed: %s", strerror(e));
 	else if (!s->io.regular)
 		snprintf(why, sizeof(why), "writing %.400s failed: %s", s->path, strerror(e));
-	else if (kept == 0)
+	else if (empty)
 		snprintf(why, sizeof(why), "writing %.400s failed: %s; the file held no frame yet "
 			 "and was removed", s->path, strerror(e));
+	else if (kept == 0)
+		snprintf(why, sizeof(why), "writing %.400s failed: %s; its frames could not be read "
+			 "back, so the file is left as it is (%llu bytes)", s->path, strerror(e),
+			 (unsigned long long)s->io.durable);
 	else
 		snprintf(why, sizeof(why), "writing %.400s failed: %s; the file was cut back to its "
 			 "last complete frame (%llu frames, %llu bytes kept)", s->path, strerror(e),
 			 (unsigned long long)kept, (unsigned long long)s->io.durable);
-	if (s->io.regular && kept == 0) {
+	if (s->io.regular && empty) {
 		/* only a regular file this sink created (O_EXCL/O_TMPFILE), never a
 		 * device or fifo; one with no frame in it is no use to anyone, and
 		 * retries on a full disk would leave one each */

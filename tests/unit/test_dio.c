@@ -363,6 +363,61 @@ static void test_flush(void **state)
 }
 
 /*
+ * A slow capture: one record per call, and the timer sends the whole
+ * blocks.  Once they are written, safe_end is the last record end in
+ * them, with its tag - not the file's start: a write error then keeps
+ * those records even when the file cannot be read back.
+ */
+static void test_flush_safe_end(void **state)
+{
+	struct rc_dio_conf conf = { 1 << 20, 4, false };
+	struct rc_dio_status st = { 0 };
+	uint64_t want_end = 0, want_tag = 0, i;
+	struct rc_dio *d;
+	struct stream s;
+	int fd = new_file(dir);
+
+	(void)state;
+	make_stream(&s, 300000, 300, 11);
+	assert_int_equal(rc_dio_new(&conf, dir_align, &d), 0);
+	assert_int_equal(rc_dio_begin(d, fd), 0);
+	for (i = 0; i < s.nrec; i++) {
+		struct iovec v = { s.bytes + (i ? s.ends[i - 1] : 0),
+				   s.ends[i] - (i ? s.ends[i - 1] : 0) };
+
+		assert_int_equal(rc_dio_write(d, &v, 1, i + 1), 0);
+		if (i % 500 == 499) {
+			assert_int_equal(rc_dio_flush(d), 0);
+			for (int k = 0; k < 5000; k++) {
+				rc_dio_status(d, &st);
+				if (!st.inflight)
+					break;
+				usleep(1000);
+			}
+			assert_int_equal(st.inflight, 0);
+			assert_int_equal(st.durable, s.ends[i] & ~(uint64_t)(dir_align - 1));
+			want_end = 0;
+			want_tag = 0;
+			for (uint64_t j = 0; j <= i && s.ends[j] <= st.durable; j++) {
+				want_end = s.ends[j];
+				want_tag = j + 1;
+			}
+			assert_true(want_tag > 0);
+			assert_int_equal(st.safe_end, want_end);
+			assert_int_equal(st.safe_tag, want_tag);
+		}
+	}
+	assert_true(want_tag >= s.nrec / 2);
+	assert_int_equal(rc_dio_finish(d, &st), 0);
+	assert_int_equal(st.safe_end, s.len);
+	assert_int_equal(st.safe_tag, s.nrec);
+	assert_file_is(fd, &s, s.len);
+	rc_dio_free(d);
+	close(fd);
+	free_stream(&s);
+}
+
+/*
  * A file that already holds bytes (its header, written by its creator):
  * the writer goes on after them, and they stay as they were - also when
  * they end inside a block, which is read back and written again.
@@ -649,6 +704,7 @@ int main(void)
 	static const struct CMUnitTest plain[] = {
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_flush_safe_end),
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_page_cache),
 		cmocka_unit_test(test_refuses),

@@ -560,9 +560,13 @@ write_frames(struct file_sink *s, const struct rc_batch *b, const enum fmt F, co
 		RC_COUNTER_ADD(s->st.filtered, filtered);
 	if (flush_file(s) < 0)
 		return fail_io(s, NULL, 0);
-	s->backoff = RETRY_MIN_NS;  /* writing works: the next outage starts afresh */
-	if (rc_unlikely(s->again_pending) && frames)
-		say_again(s);
+	/* writing works once frames are in the file (with direct I/O: on the
+	 * disk, not only copied): the next outage starts afresh */
+	if (s->io.safe_tag) {
+		s->backoff = RETRY_MIN_NS;
+		if (rc_unlikely(s->again_pending))
+			say_again(s);
+	}
 	if (s->rotor.conf.max_total || s->rotor.conf.max_files) {
 		rc_rotor_update(&s->rotor, s->cur_bytes);
 		prune(s);

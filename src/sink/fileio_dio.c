@@ -156,6 +156,18 @@ static void dio_failed(struct rc_fileio *io, int r)
 	io->safe_tag = st.safe_tag;
 }
 
+/* How far the disk has the file: what the caller may count as written
+ * (the bytes of a write call are only copied when it returns). */
+static void dio_progress(struct rc_fileio *io)
+{
+	struct rc_dio_status st;
+
+	rc_dio_status(P(io)->d, &st);
+	io->durable = st.durable;
+	io->safe_end = st.safe_end;
+	io->safe_tag = st.safe_tag;
+}
+
 static int dio_write(struct rc_fileio *io, struct iovec *iov, int n, uint64_t tag)
 {
 	int r;
@@ -167,6 +179,7 @@ static int dio_write(struct rc_fileio *io, struct iovec *iov, int n, uint64_t ta
 		dio_failed(io, r);
 		return -1;
 	}
+	dio_progress(io);
 	return 0;
 }
 

@@ -14,7 +14,9 @@
 #   - the page cache: what fincore finds of a capture file of several
 #     hundred MB afterwards (only the tail, less than a block, goes through
 #     it), next to the same traffic written buffered into the same ext4;
-#   - --io direct on tmpfs: refused with the reason, no file left.
+#   - --io direct on tmpfs: refused with the reason, no file left;
+#   - the daemon on a full disk: retries back off, and "writing again" is
+#     said only once frames are on the disk, not when they are copied.
 # The loop devices do direct I/O on their backing files (--direct-io=on),
 # so the page cache they would otherwise fill does not hide ringcap's.
 # Needs root; skips when ringcap was built without liburing.
@@ -295,5 +297,37 @@ cat "$RC_TMP/tmpfs.log"
 grep -q "cannot write $BUF/x.pcap with direct I/O (--io direct): tmpfs" "$RC_TMP/tmpfs.log" ||
 	rc_fail "--io direct on tmpfs: no clear message"
 [ -z "$(ls "$BUF")" ] || rc_fail "--io direct on tmpfs: left $(ls "$BUF")"
+
+# --- the daemon on a full disk: no recovery claimed before frames are on it ------------
+# The small file system is full (the last disk-full capture above).  A
+# direct write only copies into a buffer; the output must not say it
+# writes again, nor give up its backoff, until frames reached the disk.
+cat >"$RC_TMP/full.yaml" <<YAML
+daemon: { user: "", runtime_directory: $RC_TMP/run }
+captures:
+  - name: f
+    interface: $RC_CAP
+    outputs: [ { pcap: { path: $SMALL/dd.pcap, io: direct } } ]
+YAML
+rc_start_daemon "$RC_TMP/full.yaml" "$RC_TMP/dfull.log"
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 14000 -s 1514 -r 2000 >/dev/null
+tries=$(grep -c "No space left on device" "$RC_TMP/dfull.log" || true)
+again=$(grep -c "writing again" "$RC_TMP/dfull.log" || true)
+echo "daemon, disk full for 7 s: $tries failed attempts, $again 'writing again'"
+[ "$tries" -ge 1 ] || { cat "$RC_TMP/dfull.log"; rc_fail "daemon, disk full: no failure said"; }
+[ "$again" = 0 ] || { cat "$RC_TMP/dfull.log"; rc_fail "daemon, disk full: 'writing again' said while the disk is full"; }
+# backoff 1, 2, 4 s: at most 4 attempts in 7 s
+[ "$tries" -le 4 ] || { cat "$RC_TMP/dfull.log"; rc_fail "daemon, disk full: $tries attempts in 7 s, no backoff"; }
+rm -f "$SMALL"/full.*
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 24000 -s 1514 -r 2000 --start-seq 14000 >/dev/null
+rc_wait_log "$RC_TMP/dfull.log" "writing again, to $SMALL/dd" 10
+read -r recv drop frames filt lost <<<"$(rc_daemon_counters "$RC_TMP/run/ringcap.sock" f)"
+echo "daemon, after space was freed: $recv received, $drop dropped, $frames written, $lost lost"
+[ "$recv" = 38000 ] || rc_fail "daemon, disk full: $recv received of 38000"
+[ $((frames + lost)) = $((recv - drop)) ] || rc_fail "daemon, disk full: frames unaccounted for"
+[ "$frames" -gt 0 ] || rc_fail "daemon, disk full: nothing written after space was freed"
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID" || rc_fail "ringcapd exited with status $? on SIGTERM"
+"${PCAPCHECK[@]}" seq "$SMALL"/dd*.pcap >/dev/null || rc_fail "daemon, disk full: files miss, repeat or reorder frames"
 
 rc_pass "direct I/O captures: the same bytes as through the page cache, whole at rotation, SIGTERM and disk full, exact counts, ${dcached} bytes cached of $dbytes"

@@ -223,6 +223,9 @@ int rc_cli_signalfd(bool usr1)
 		signal(SIGUSR2, SIG_DFL);
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* a file size limit (ulimit -f) is a write error (EFBIG) like a full
+	 * disk: the file is cut back and the frames counted, not a kill */
+	signal(SIGXFSZ, SIG_IGN);
 	fd = signalfd(-1, &set, SFD_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }

@@ -233,13 +233,14 @@ int rc_postrotate_new(const char *cmd, struct rc_events *ev, struct rc_postrotat
 	pthread_cond_init(&p->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	/* the command starts as a program of its own would: no signal
-	 * blocked, none ignored (ringcap ignores SIGPIPE) */
+	 * blocked, none ignored (ringcap ignores SIGPIPE and SIGXFSZ) */
 	sigemptyset(&none);
 	sigfillset(&all);
 	posix_spawnattr_init(&p->attr);
 	posix_spawnattr_setsigmask(&p->attr, &none);
 	sigemptyset(&dfl);
 	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGXFSZ);
 	sigaddset(&dfl, SIGINT);
 	sigaddset(&dfl, SIGTERM);
 	sigaddset(&dfl, SIGHUP);

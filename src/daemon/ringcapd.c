@@ -278,6 +278,8 @@ static int setup_signals(struct daemon *d)
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGUSR2, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	/* a file size limit is a write error (EFBIG), not a kill */
+	signal(SIGXFSZ, SIG_IGN);
 	d->sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	return d->sfd < 0 ? -errno : 0;
 }

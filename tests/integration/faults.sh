@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Faults at run time: the disk fills up (the file is cut back to its last
 # whole frame, stays readable, and every frame not written is counted, by
-# one exact number wherever it is said), and the interface disappears
+# one exact number wherever it is said), a file size limit does the same
+# (ulimit -f: EFBIG, not a kill by SIGXFSZ), and the interface disappears
 # (reported, file complete, status 1).
 source "$(dirname "$0")/../lib/ringcap.sh"
 rc_need_root
@@ -35,6 +36,29 @@ others=$(grep -o '[0-9][0-9]* frames lost' "$RC_TMP/full.log" | awk '{print $1}'
 for n in $others; do
 	[ "$n" = "$lost" ] || rc_fail "disk full: one line says $n frames lost, the summary $lost"
 done
+
+# a file size limit (ulimit -f): a write error like a full disk, not a kill
+# by SIGXFSZ; the file is cut back and whole, every frame counted
+( ulimit -f 1024; exec "$RINGCAP" -i "$RC_CAP" -w "$RC_TMP/fsize.pcap" -q ) 2>"$RC_TMP/fsize.log" &
+RINGCAP_PID=$!
+rc_wait_log "$RC_TMP/fsize.log" "listening on"
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 5000 -s 1000 -r 50000 >/dev/null
+rc=0
+for _ in $(seq 50); do kill -0 $RINGCAP_PID 2>/dev/null || break; sleep 0.1; done
+kill -0 $RINGCAP_PID 2>/dev/null && { kill $RINGCAP_PID; rc_fail "file size limit: ringcap kept running"; }
+wait "$RINGCAP_PID" || rc=$?
+cat "$RC_TMP/fsize.log"
+[ $rc = 1 ] || rc_fail "file size limit: exit status $rc, expected 1 (153: killed by SIGXFSZ)"
+grep -q "File too large" "$RC_TMP/fsize.log" || rc_fail "file size limit: no message"
+capinfos "$RC_TMP/fsize.pcap" >/dev/null || rc_fail "file size limit: the file is not valid"
+inFile=$("${PCAPCHECK[@]}" count "$RC_TMP/fsize.pcap")
+[ "$(stat -c %s "$RC_TMP/fsize.pcap")" -le 1048576 ] || rc_fail "file size limit: the file is over it"
+[ "$inFile" = "$(rc_summary "$RC_TMP/fsize.log" captured)" ] || rc_fail "file size limit: file has $inFile frames, summary disagrees"
+lost=$(sed -n 's/^\([0-9]*\) packets were not written because of an output error$/\1/p' "$RC_TMP/fsize.log")
+received=$(rc_summary "$RC_TMP/fsize.log" "received by filter")
+dropped=$(rc_summary "$RC_TMP/fsize.log" "dropped by kernel")
+[ $((inFile + lost)) = $((received - dropped)) ] ||
+	rc_fail "file size limit: $inFile written + $lost lost != $received received - $dropped dropped"
 
 # interface gone
 rc_start_capture "$RC_TMP/gone.log" -i "$RC_CAP" -w "$RC_TMP/gone.pcap" -q

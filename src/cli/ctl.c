@@ -208,7 +208,8 @@ int rc_cli_config(int argc, char **argv)
 	}
 	/* not an error: ringcapd starts such a capture when the interface appears */
 	rc_diag_init(&diag);
-	if (rc_ifaces_check(cfg, &diag) < 0)
+	r = rc_ifaces_check(cfg, &diag);
+	if (rc_memory_check(cfg, &diag) < 0 || r < 0)
 		rc_diag_print(&diag, stderr, "warning: ");
 	printf("configuration OK\n");
 	rc_dropins_print(cfg, stdout);

@@ -69,6 +69,17 @@ static void usage(FILE *f)
 	      "  -V       print the version\n", f);
 }
 
+/* Warnings about the system, not the file: to stderr (-n) or the log. */
+static void warn_diag(const struct rc_diag *diag, bool plain, const char *suffix)
+{
+	for (unsigned i = 0; i < diag->n; i++) {
+		if (plain)
+			fprintf(stderr, "warning: %s\n", diag->msg[i].text);
+		else
+			log_warn("%s%s", diag->msg[i].text, suffix);
+	}
+}
+
 /* Load and fully check a configuration; on errors log them all (plain on
  * stderr with @plain), and copy them to @also (a control client) if set. */
 int load_config(const char *path, struct rc_config **ret, bool plain, FILE *also)
@@ -98,12 +109,11 @@ int load_config(const char *path, struct rc_config **ret, bool plain, FILE *also
 	/* a missing interface is waited for, not an error: say so */
 	rc_diag_init(&diag);
 	if (rc_ifaces_check(c, &diag) < 0)
-		for (unsigned i = 0; i < diag.n; i++) {
-			if (plain)
-				fprintf(stderr, "warning: %s\n", diag.msg[i].text);
-			else
-				log_warn("%s; the capture waits for it", diag.msg[i].text);
-		}
+		warn_diag(&diag, plain, "; the capture waits for it");
+	/* memory beyond the machine's: the kernel may refuse it, say so first */
+	rc_diag_init(&diag);
+	if (rc_memory_check(c, &diag) < 0)
+		warn_diag(&diag, plain, "");
 	*ret = c;
 	return 0;
 }

@@ -27,6 +27,16 @@ struct rc_diag;
 int rc_ifaces_check(const struct rc_config *c, struct rc_diag *diag);
 
 /*
+ * Does the configuration's memory fit this machine?  Its captures' rings
+ * (afpacket: one per worker) and the direct-I/O buffers of their outputs
+ * (RC_FILEIO_DIO_NBUFS x RC_FILEIO_DIO_BUF per output and worker, unless
+ * `io: buffered`), against the machine's physical memory.  Over half of it
+ * adds a message at the first capture to @diag and returns -ENOMEM; a
+ * warning for the front ends, not an error of the file.
+ */
+int rc_memory_check(const struct rc_config *c, struct rc_diag *diag);
+
+/*
  * Frames interface @ifname has passed, in and out together, as the kernel's
  * link counters say (rtnetlink, through getifaddrs: the calling process's
  * network namespace).  They wrap at 2^32: compare two readings as

@@ -82,6 +82,12 @@ struct rc_fileio_ops {
 	void (*fini)(struct rc_fileio *io);
 };
 
+/* Each output written with direct I/O has this many buffers of this size
+ * (per worker), registered with io_uring: locked in memory where
+ * RLIMIT_MEMLOCK allows. */
+#define RC_FILEIO_DIO_BUF (1u << 20)
+#define RC_FILEIO_DIO_NBUFS 8u
+
 struct rc_fileio {
 	const struct rc_fileio_ops *ops;
 	int fd;              /* the file being written, -1 if none */

@@ -46,8 +46,8 @@
 
 #include "dio.h"
 
-#define DIO_BUF (1u << 20)
-#define DIO_NBUFS 8u
+#define DIO_BUF RC_FILEIO_DIO_BUF
+#define DIO_NBUFS RC_FILEIO_DIO_NBUFS
 
 struct dpriv {
 	bool required;      /* --io direct: no fallback */

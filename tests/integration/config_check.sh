@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `ringcap config check` and `ringcapd -n`: the shipped conf/ringcap.yaml
 # checks OK when its interface exists; a missing interface is a warning (the
-# daemon waits for it) and still OK; a YAML error, an unknown key, a bad value and two outputs that would write one file (through
+# daemon waits for it) and still OK, and so is memory over half the
+# machine's (rings and direct-I/O buffers, with the numbers); a YAML error, an unknown key, a bad value and two outputs that would write one file (through
 # per-worker names, //, .. and a symlinked directory) are reported as
 # FILE:LINE:COL with exit 2; and ringcapd refuses to start on such a file.
 source "$(dirname "$0")/../lib/ringcap.sh"
@@ -19,6 +20,26 @@ for cmd in "$RINGCAP config check" "$RINGCAPD -n -c"; do
 	out=$($cmd "$SHIPPED" 2>&1) || rc_fail "$cmd rejects the shipped config: $out"
 	[ "$out" = "configuration OK" ] || rc_fail "$cmd said '$out'"
 done
+
+# memory: rings and direct-I/O buffers (8 MiB per output and worker) over
+# half of the machine's is a warning naming the numbers, still OK
+phys_mib=$(( $(getconf _PHYS_PAGES) * $(getconf PAGESIZE) >> 20 ))
+nout=$(( phys_mib / 2 / 8 / 16 + 2 ))   # 16 workers: just over half the machine
+{
+	printf 'captures:\n  - name: big\n    interface: %s\n    workers: 16\n    ring: { size: 4MiB }\n    outputs:\n' "$iface"
+	for ((i = 0; i < nout; i++)); do printf '      - pcap: { path: %s/m%d.pcap }\n' "$RC_TMP" "$i"; done
+} >"$RC_TMP/mem.yaml"
+for cmd in "$RINGCAP config check" "$RINGCAPD -n -c"; do
+	out=$($cmd "$RC_TMP/mem.yaml" 2>&1) || rc_fail "$cmd: exit $? for a configuration that is too big: $out"
+	echo "$out"
+	grep -q "^warning: $RC_TMP/mem.yaml:2:5: the captures take [0-9]* MiB of memory (rings [0-9]* MiB; direct-I/O buffers [0-9]* MiB, 8 MiB for each output of each worker, $((nout * 16)) in all), over half of this machine's $phys_mib MiB" <<<"$out" ||
+		rc_fail "$cmd: no memory warning"
+	grep -q "^configuration OK$" <<<"$out" || rc_fail "$cmd: not OK after the memory warning"
+done
+# the same outputs written through the page cache need only the rings
+sed -i 's/\.pcap }$/.pcap, io: buffered }/' "$RC_TMP/mem.yaml"
+out=$("$RINGCAP" config check "$RC_TMP/mem.yaml" 2>&1) || rc_fail "config check: exit $?: $out"
+[ "$out" = "configuration OK" ] || rc_fail "io: buffered outputs: '$out'"
 
 expect_bad() { # FILE-CONTENT PATTERN
 	printf '%s\n' "$1" >"$RC_TMP/bad.yaml"

@@ -3,7 +3,7 @@
  * rc_filter_cook (src/capture/filter.h): a program libpcap compiled for
  * LINUX_SLL2, rewritten for a cooked socket's kernel filter, which sees a
  * frame from its network header on.  The kernel itself runs the result in
- * tests/integration/tcpdump_habits.sh; here, what the rewrite does to each
+ * tests/integration/any_and_several.sh; here, what the rewrite does to each
  * instruction, and what it refuses.
  */
 #include <setjmp.h>

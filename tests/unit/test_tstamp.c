@@ -2,7 +2,7 @@
 /*
  * -j: whether an interface can give adapter timestamps, decided from what
  * its driver reports (rc_tstamp_check, src/capture/tstamp.h), one case per
- * answer.  tests/integration/tcpdump_habits.sh asks a real veth.
+ * answer.  tests/integration/any_and_several.sh asks a real veth.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -321,6 +321,18 @@ static void test_rotation(void **state)
 }
 
 /* Flush puts the whole blocks on disk without finish. */
+/* Until nothing is in flight (at most 5 s), with the status then. */
+static void wait_written(struct rc_dio *d, struct rc_dio_status *st)
+{
+	for (int i = 0; i < 5000; i++) {
+		rc_dio_status(d, st);
+		if (!st->inflight)
+			break;
+		usleep(1000);
+	}
+	assert_int_equal(st->inflight, 0);
+}
+
 static void test_flush(void **state)
 {
 	struct rc_dio_conf conf = { 1 << 20, 4, false };
@@ -341,13 +353,7 @@ static void test_flush(void **state)
 	rc_dio_status(d, &st);
 	assert_int_equal(st.durable, 0);  /* all in the buffer */
 	assert_int_equal(rc_dio_flush(d), 0);
-	for (int i = 0; i < 5000; i++) {
-		rc_dio_status(d, &st);
-		if (!st.inflight)
-			break;
-		usleep(1000);
-	}
-	assert_int_equal(st.inflight, 0);
+	wait_written(d, &st);
 	assert_int_equal(st.durable, v.iov_len & ~(uint64_t)(dir_align - 1));
 	assert_int_equal(fstat(fd, &sb), 0);
 	assert_true((uint64_t)sb.st_size >= st.durable);
@@ -388,13 +394,7 @@ static void test_flush_safe_end(void **state)
 		assert_int_equal(rc_dio_write(d, &v, 1, i + 1), 0);
 		if (i % 500 == 499) {
 			assert_int_equal(rc_dio_flush(d), 0);
-			for (int k = 0; k < 5000; k++) {
-				rc_dio_status(d, &st);
-				if (!st.inflight)
-					break;
-				usleep(1000);
-			}
-			assert_int_equal(st.inflight, 0);
+			wait_written(d, &st);
 			assert_int_equal(st.durable, s.ends[i] & ~(uint64_t)(dir_align - 1));
 			want_end = 0;
 			want_tag = 0;

@@ -121,14 +121,13 @@ int capture_start(struct daemon *d, struct capture *s)
 	log_info("capture %s: running on %s with %u worker%s", s->conf->name, s->conf->iface,
 		 s->run->nworkers, s->run->nworkers == 1 ? "" : "s");
 	if (s->restart_from.ok && s->run->link_open.ok) {
-		/* the link counters wrap at 2^32 */
-		uint32_t gap = (uint32_t)(s->run->link_open.packets - s->restart_from.packets);
+		uint64_t gap = rc_run_gap(&s->restart_from, s->run);
 		uint64_t ms = (s->run->link_open.mono_ns - s->restart_from.mono_ns) / 1000000ULL;
 
 		s->unseen += gap;
 		if (gap)
-			log_warn("capture %s: %u frames went through %s in the %" PRIu64 " ms "
-				 "between the old run's stop and the new run's start; those the "
+			log_warn("capture %s: %" PRIu64 " frames went through %s in the %" PRIu64
+				 " ms between the old run's stop and the new run's start; those the "
 				 "filter would take were not captured", s->conf->name, gap,
 				 s->conf->iface, ms);
 	}

@@ -206,7 +206,7 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 			capture_stop(d, old, "settings changed, restarting");
 			/* where the gap begins, if the interface stays the same */
 			if (old->run && !strcmp(old->conf->iface, nc->iface))
-				old->restart_from = old->run->link_stop;
+				old->restart_from = rc_run_gap_start(old->run);
 		}
 	}
 	for (size_t j = 0; j < ncfg->n_captures; j++) {
@@ -229,7 +229,7 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 					log_info("capture %s: the kernel does not take the new filter "
 						 "(%s); restarting the capture", ns->conf->name, err);
 					capture_stop(d, ns, "new filter, run in user space");
-					ns->restart_from = ns->run ? ns->run->link_stop :
+					ns->restart_from = ns->run ? rc_run_gap_start(ns->run) :
 						(struct rc_run_link){ 0 };
 					if (capture_open(d, ns) == 0)
 						capture_start(d, ns);

@@ -91,14 +91,42 @@ static void post_notes(struct rc_run *r)
 	}
 }
 
-/* One interface's link counters, for a single-interface run. */
-static void read_link(const struct rc_run *r, struct rc_run_link *l)
+/* One interface's link counters, for a single-interface run, and what
+ * the run's sockets had received then. */
+static void read_link(struct rc_run *r, struct rc_run_link *l)
 {
 	const struct rc_source *src = r->nworkers ? r->workers[0].src : NULL;
+	struct rc_run_stats t;
 
 	l->ok = src && src->n_ifaces == 1 && src->ifaces && strcmp(src->ifaces[0].name, "any") &&
 		rc_link_packets(src->ifaces[0].name, &l->packets) == 0;
 	l->mono_ns = rc_clock_ns(CLOCK_MONOTONIC);
+	rc_run_total_stats(r, &t);
+	l->received = t.src.received;
+}
+
+struct rc_run_link rc_run_gap_start(struct rc_run *old)
+{
+	struct rc_run_link l = old->link_stop;
+	struct rc_run_stats t;
+
+	if (l.ok) {
+		rc_run_total_stats(old, &t);
+		if (t.src.received > l.received)
+			l.packets += t.src.received - l.received;
+	}
+	return l;
+}
+
+uint64_t rc_run_gap(const struct rc_run_link *from, const struct rc_run *next)
+{
+	/* the link counters wrap at 2^32 */
+	uint32_t passed;
+
+	if (!from->ok || !next->link_open.ok)
+		return 0;
+	passed = (uint32_t)(next->link_open.packets - from->packets);
+	return passed > next->link_open.received ? passed - next->link_open.received : 0;
 }
 
 int rc_run_open(const struct rc_capture_conf *c, struct rc_events *events, const char *label,

@@ -70,10 +70,13 @@ struct rc_run {
 	bool released;              /* sources and sinks gone; counters kept */
 	bool stuck;                 /* a worker did not end in time: never freed */
 	/* the interface's link counters (rc_link_packets) once every socket
-	 * takes frames, and when the stop was asked for: a restart's gap is
-	 * the next run's first reading less this run's last */
+	 * takes frames, and when the stop was asked for, each with the frames
+	 * the run's sockets had received then: a restart's gap is the next
+	 * run's first reading less this run's last (rc_run_gap_start,
+	 * rc_run_gap), less what either run took in between */
 	struct rc_run_link {
 		uint64_t packets, mono_ns;
+		uint64_t received;      /* the run's sockets, at the reading */
 		bool ok;
 	} link_open, link_stop;
 	struct rc_events *events;   /* where sources and outputs report, or NULL */
@@ -143,6 +146,18 @@ int rc_run_set_filter(struct rc_run *r, const char *expr, char *err, size_t errl
 
 void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret);
 void rc_run_total_stats(struct rc_run *r, struct rc_run_stats *ret);
+
+/*
+ * A restart's gap: frames that went through the interface while no run
+ * took them.  rc_run_gap_start(old), after @old has stopped, is where the
+ * gap begins: its link reading at the stop request, moved on by the frames
+ * its sockets still received after it (those were taken: written, dropped
+ * or counted lost).  rc_run_gap(from, new) is what passed the link from
+ * there to @new's first reading, less the frames @new took before that
+ * reading; 0 when either reading is missing.
+ */
+struct rc_run_link rc_run_gap_start(struct rc_run *old);
+uint64_t rc_run_gap(const struct rc_run_link *from, const struct rc_run *next);
 
 
 /* The first sink error message of any worker, or NULL. */

@@ -185,6 +185,9 @@ said=$(grep -c "frames went through $A_CAP in the .* ms between the old run's st
 echo "restarts: 30000 sent, $written written ($out), $unseen counted as gone by unseen, said in $said log lines"
 missing=$((30000 - written))
 [ "$unseen" -ge "$missing" ] || rc_fail "restarts: $missing frames missing from the files, only $unseen counted"
-[ "$unseen" -le $((missing + 100)) ] || rc_fail "restarts: $unseen counted for $missing missing: not a measure of the gap"
+# a few other frames may pass the link (ARP); the frames the old run took
+# after the stop was asked for, and the new one before its first reading,
+# are not in the gap
+[ "$unseen" -le $((missing + 10)) ] || rc_fail "restarts: $unseen counted for $missing missing: not a measure of the gap"
 [ "$missing" = 0 ] || [ "$said" -ge 1 ] || rc_fail "restarts: $missing frames missing and no log line says so"
 rc_pass "reload: bad file kept the old config, filter swapped without a gap ($RC_RATE frames/s), captures added and removed"

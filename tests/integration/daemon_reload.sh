@@ -184,10 +184,12 @@ out=$("${PCAPCHECK[@]}" seq $(ls "$RC_TMP"/g*.pcap | sort)) || rc_fail "restarts
 said=$(grep -c "frames went through $A_CAP in the .* ms between the old run's stop and the new run's start" "$RC_TMP/g.log" || true)
 echo "restarts: 30000 sent, $written written ($out), $unseen counted as gone by unseen, said in $said log lines"
 missing=$((30000 - written))
-[ "$unseen" -ge "$missing" ] || rc_fail "restarts: $missing frames missing from the files, only $unseen counted"
-# a few other frames may pass the link (ARP); the frames the old run took
-# after the stop was asked for, and the new one before its first reading,
-# are not in the gap
+# within a few frames: other frames may pass the link (ARP), and frames on
+# their way from the link counter to a socket at the two readings fall on
+# one side or the other (make stress saw 1297 for 1300); the frames the old
+# run took after the stop was asked for, and the new one before its first
+# reading, are not in the gap (before that, 2010 for 1750 under load)
+[ "$unseen" -ge $((missing - 10)) ] || rc_fail "restarts: $missing frames missing from the files, only $unseen counted"
 [ "$unseen" -le $((missing + 10)) ] || rc_fail "restarts: $unseen counted for $missing missing: not a measure of the gap"
 [ "$missing" = 0 ] || [ "$said" -ge 1 ] || rc_fail "restarts: $missing frames missing and no log line says so"
 rc_pass "reload: bad file kept the old config, filter swapped without a gap ($RC_RATE frames/s), captures added and removed"

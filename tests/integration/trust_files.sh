@@ -80,10 +80,19 @@ for _ in $(seq 40); do [ -e "$RC_TMP/w/sub/w_00002.pcap" ] && break; sleep 0.05;
 mv "$RC_TMP/w/sub/w_00001.pcap" "$RC_TMP/w/moved.pcap"
 echo PRECIOUS >"$RC_TMP/w/sub/w_00001.pcap"
 rc_in_ns "$RCGEN" -i "$RC_GEN" -n 300 -s 200 -r 5000 >/dev/null
-mv "$RC_TMP/w/sub" "$RC_TMP/w/sub.old"
-ln -s ../victims "$RC_TMP/w/sub"
+# swapped in one step (renameat2 RENAME_EXCHANGE): between a mv and an ln
+# the directory would be missing, and a rotation then is an output error
+ln -s ../victims "$RC_TMP/w/sub.new"
+/usr/bin/python3 -c '
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), 2):
+    sys.exit("renameat2: " + os.strerror(ctypes.get_errno()))' "$RC_TMP/w/sub" "$RC_TMP/w/sub.new" ||
+	rc_fail "cannot swap the directory for a link"
+mv "$RC_TMP/w/sub.new" "$RC_TMP/w/sub.old"
 rc_in_ns "$RCGEN" -i "$RC_GEN" -n 300 -s 200 -r 5000 >/dev/null
-kill -INT "$RINGCAP_PID"; wait "$RINGCAP_PID" || true
+kill -INT "$RINGCAP_PID" 2>/dev/null || { cat "$RC_TMP/w.log"; rc_fail "ringcap ended before SIGINT"; }
+wait "$RINGCAP_PID" || true
 cat "$RC_TMP/w.log"
 [ "$(cat "$RC_TMP/w/sub.old/w_00001.pcap" 2>/dev/null)" = PRECIOUS ] ||
 	rc_fail "the ring deleted a file put at a name it had used"

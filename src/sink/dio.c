@@ -520,16 +520,25 @@ static void end_before(struct dbuf *b, uint64_t limit)
 	b->has_prev = false;
 }
 
-int rc_dio_write(struct rc_dio *d, const struct iovec *iov, unsigned n, uint64_t tag)
+/* Before taking more: the completions there are (no waiting), and the
+ * first failure if one was seen. */
+static int take_completions(struct rc_dio *d)
 {
-	uint64_t total = 0, left;
-
 	if (d->fd < 0)
 		return -EBADF;
 	if (d->pending)
 		reap(d, false);
-	if (d->err)
-		return -d->err;
+	return d->err ? -d->err : 0;
+}
+
+int rc_dio_write(struct rc_dio *d, const struct iovec *iov, unsigned n, uint64_t tag)
+{
+	uint64_t total = 0, left;
+	int r;
+
+	r = take_completions(d);
+	if (r < 0)
+		return r;
 	for (unsigned k = 0; k < n; k++)
 		total += iov[k].iov_len;
 	left = total;
@@ -601,12 +610,10 @@ static int send_whole(struct rc_dio *d, bool keep_rest)
 
 int rc_dio_flush(struct rc_dio *d)
 {
-	if (d->fd < 0)
-		return -EBADF;
-	if (d->pending)
-		reap(d, false);
-	if (d->err)
-		return -d->err;
+	int r = take_completions(d);
+
+	if (r < 0)
+		return r;
 	send_whole(d, true);
 	return d->err ? -d->err : 0;
 }

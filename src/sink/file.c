@@ -337,6 +337,19 @@ static void say_again(struct file_sink *s)
 	s->lost_while_down = 0;
 }
 
+/* After an outage: once frames of the new file have reached it, it is
+ * writing again, and the backoff starts from the beginning. */
+static void note_recovery(struct file_sink *s)
+{
+	if (s->io.ops->progress)
+		s->io.ops->progress(&s->io);
+	if (!s->io.safe_tag)
+		return;
+	s->backoff = RETRY_MIN_NS;
+	if (s->again_pending)
+		say_again(s);
+}
+
 /* A stop condition is met: the file ends complete, nothing more is written. */
 static int finish(struct file_sink *s)
 {
@@ -402,6 +415,32 @@ static inline uint8_t *ng_opt(uint8_t *p, uint16_t code, const void *v, uint16_t
 	return p + 4 + len;
 }
 
+/* The batch's counts so far go into the output's stats: before a file
+ * changes or a write fails, which read them. */
+static inline void settle(struct file_sink *s, unsigned iface, uint64_t *frames,
+			  uint64_t *bytes, uint64_t *nif)
+{
+	RC_COUNTER_ADD(s->st.frames, *frames);
+	RC_COUNTER_ADD(s->st.bytes, *bytes);
+	s->if_frames[iface] += *nif;
+	*frames = *bytes = *nif = 0;
+}
+
+/* A file changed (opened, rotated or finished, result @r) before frame
+ * @i of @b: 1 to go on with the batch; otherwise what the write returns,
+ * with the frames from @i counted lost unless the output is done. */
+static inline int after_change(struct file_sink *s, const struct rc_batch *b, unsigned i, int r,
+			       uint64_t filtered)
+{
+	if (!s->base.done && r >= 0 && get_state(s) == RC_SINK_WRITING)
+		return 1;
+	RC_COUNTER_ADD(s->st.filtered, filtered);
+	if (s->base.done)
+		return 0;
+	count_lost(s, b, i);
+	return r;
+}
+
 /*
  * Write the frames of @b in format @F.  Inlined into one function per
  * format, so that the per-frame work is the format's own and nothing else;
@@ -443,49 +482,29 @@ write_frames(struct file_sink *s, const struct rc_batch *b, const enum fmt F, co
 			 * opened for the first frame, and -G counts from there */
 			if (get_state(s) == RC_SINK_IDLE || (s->rotor.conf.max_time_ns &&
 			    s->cur_frames && t - s->opened_ts >= s->rotor.conf.max_time_ns)) {
-				RC_COUNTER_ADD(s->st.frames, frames);
-				RC_COUNTER_ADD(s->st.bytes, bytes);
-				s->if_frames[iface] += nif;
-				frames = bytes = nif = 0;
+				settle(s, iface, &frames, &bytes, &nif);
 				r = get_state(s) == RC_SINK_IDLE ? open_file(s, t) : rotate(s, t);
-				if (s->base.done) {
-					RC_COUNTER_ADD(s->st.filtered, filtered);
-					return 0;
-				}
-				if (r < 0 || get_state(s) != RC_SINK_WRITING) {
-					RC_COUNTER_ADD(s->st.filtered, filtered);
-					count_lost(s, b, i);
+				r = after_change(s, b, i, r, filtered);
+				if (r != 1)
 					return r;
-				}
 			}
 		}
 		if (rc_unlikely(rc_rotor_size_due(&s->rotor, s->cur_bytes + tail,
 						  s->cur_frames, rec))) {
-			RC_COUNTER_ADD(s->st.frames, frames);
-			RC_COUNTER_ADD(s->st.bytes, bytes);
-			s->if_frames[iface] += nif;
-			frames = bytes = nif = 0;
+			settle(s, iface, &frames, &bytes, &nif);
 			/* the size limit is also a stop condition's (-a filesize) */
 			if (s->stop_size && s->cur_bytes + s->tail_len + rec > s->stop_size)
 				r = finish(s);
 			else
 				r = rotate(s, s->packet_time ? frame_ns(f) : rc_clock_ns(CLOCK_REALTIME));
-			if (s->base.done) {
-				RC_COUNTER_ADD(s->st.filtered, filtered);
-				return 0;
-			}
-			if (r < 0 || get_state(s) != RC_SINK_WRITING) {
-				RC_COUNTER_ADD(s->st.filtered, filtered);
-				count_lost(s, b, i);
+			r = after_change(s, b, i, r, filtered);
+			if (r != 1)
 				return r;
-			}
 		}
 		if (rc_unlikely(s->wlen + rec > WBUF_SIZE || s->niov + 3 > NIOV) &&
 		    flush_file(s) < 0) {
-			RC_COUNTER_ADD(s->st.frames, frames);
-			RC_COUNTER_ADD(s->st.bytes, bytes);
+			settle(s, iface, &frames, &bytes, &nif);
 			RC_COUNTER_ADD(s->st.filtered, filtered);
-			s->if_frames[iface] += nif;
 			return fail_io(s, b, i);
 		}
 		if (F == FMT_PCAP) {
@@ -560,13 +579,11 @@ write_frames(struct file_sink *s, const struct rc_batch *b, const enum fmt F, co
 		RC_COUNTER_ADD(s->st.filtered, filtered);
 	if (flush_file(s) < 0)
 		return fail_io(s, NULL, 0);
-	/* writing works once frames are in the file (with direct I/O: on the
-	 * disk, not only copied): the next outage starts afresh */
-	if (s->io.safe_tag) {
-		s->backoff = RETRY_MIN_NS;
-		if (rc_unlikely(s->again_pending))
-			say_again(s);
-	}
+	/* after an outage, writing works again once frames are in the file
+	 * (with direct I/O: on the disk, not only copied); the next outage
+	 * then starts afresh */
+	if (rc_unlikely(s->again_pending || s->backoff != RETRY_MIN_NS))
+		note_recovery(s);
 	if (s->rotor.conf.max_total || s->rotor.conf.max_files) {
 		rc_rotor_update(&s->rotor, s->cur_bytes);
 		prune(s);

@@ -27,6 +27,10 @@
  *   flush    optional: hand what is complete to the file system without
  *            waiting for it (a timer, so that a slow capture does not keep
  *            data in memory for long).  0 or -1 as write.
+ *   progress optional: bring io->durable, safe_end and safe_tag up to
+ *            what has reached the file so far, without waiting (a backend
+ *            whose write returns before the bytes are in; writev's are
+ *            always current).
  *   read_at  read back what reached the file (salvage after a failed
  *            write or finish); 0 or -errno.
  *   cut      cut the file to @len bytes (salvage); 0 or -errno.
@@ -75,6 +79,7 @@ struct rc_fileio_ops {
 	int (*open)(struct rc_fileio *io, const char *path, int flags, mode_t mode, int fd);
 	int (*write)(struct rc_fileio *io, struct iovec *iov, int n, uint64_t tag);
 	int (*flush)(struct rc_fileio *io);
+	void (*progress)(struct rc_fileio *io);
 	int (*read_at)(struct rc_fileio *io, void *buf, size_t len, uint64_t off);
 	int (*cut)(struct rc_fileio *io, uint64_t len);
 	int (*finish)(struct rc_fileio *io);

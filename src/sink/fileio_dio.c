@@ -162,6 +162,8 @@ static void dio_progress(struct rc_fileio *io)
 {
 	struct rc_dio_status st;
 
+	if (!io->direct)
+		return;  /* writev: always current */
 	rc_dio_status(P(io)->d, &st);
 	io->durable = st.durable;
 	io->safe_end = st.safe_end;
@@ -179,7 +181,6 @@ static int dio_write(struct rc_fileio *io, struct iovec *iov, int n, uint64_t ta
 		dio_failed(io, r);
 		return -1;
 	}
-	dio_progress(io);
 	return 0;
 }
 
@@ -259,6 +260,7 @@ const struct rc_fileio_ops rc_fileio_direct = {
 	.open = dio_open,
 	.write = dio_write,
 	.flush = dio_flush,
+	.progress = dio_progress,
 	.read_at = dio_read_at,
 	.cut = dio_cut,
 	.finish = dio_finish,

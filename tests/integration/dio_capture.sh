@@ -26,27 +26,11 @@ rc_need losetup mkfs.ext4 mount umount capinfos tshark editcap fincore cmp
 rc_pair
 rc_tmpdir
 
-# mkfs_loop NAME SIZE: an ext4 of SIZE on a loop device, mounted; sets MNT
-mkfs_loop() {
-	local img dev
-	img=$(mktemp /var/tmp/rc-dio-"$1".XXXXXXXX)
-	rc_defer "rm -f '$img'"
-	truncate -s "$2" "$img"
-	mkfs.ext4 -q -F -b 4096 -O ^has_journal "$img" || rc_fail "mkfs.ext4 failed"
-	dev=$(losetup -f --show --direct-io=on "$img" 2>/dev/null) ||
-		dev=$(losetup -f --show "$img") || rc_skip "no loop device"
-	rc_defer "losetup -d '$dev'"
-	MNT=$(mktemp -d /tmp/rc-dio-mnt.XXXXXXXX)
-	rc_defer "rmdir '$MNT'"
-	mount -t ext4 "$dev" "$MNT" || rc_fail "cannot mount $dev"
-	rc_defer "umount '$MNT'"
-}
-
-mkfs_loop big 1G
-BIG=$MNT/d
+rc_loop_ext4 big 1G
+BIG=$RC_MNT/d
 mkdir "$BIG"
-mkfs_loop small 48M
-SMALL=$MNT/d
+rc_loop_ext4 small 48M
+SMALL=$RC_MNT/d
 mkdir "$SMALL"
 BUF=$RC_TMP/buf
 mkdir "$BUF"

@@ -16,18 +16,8 @@ T=$RC_TOP/$BUILD/tests/unit/test_dio
 
 # the image lives on disk, not on tmpfs: the loop device then does its own
 # direct I/O underneath, as a real disk would be written
-img=$(mktemp /var/tmp/rc-dio-full.XXXXXXXX)
-rc_defer "rm -f '$img'"
-truncate -s 64M "$img"
-mkfs.ext4 -q -F -b 4096 -O ^has_journal "$img" || rc_fail "mkfs.ext4 failed"
-dev=$(losetup -f --show "$img") || rc_skip "no loop device"
-rc_defer "losetup -d '$dev'"
-mnt=$(mktemp -d /tmp/rc-dio-mnt.XXXXXXXX)
-rc_defer "rmdir '$mnt'"
-mount -t ext4 "$dev" "$mnt" || rc_fail "cannot mount $dev"
-rc_defer "umount '$mnt'"
-
-# (deferred commands run last in, first out: umount, rmdir, losetup -d, rm)
+rc_loop_ext4 full 64M
+mnt=$RC_MNT
 log=$(mktemp /tmp/rc-dio-full.log.XXXXXXXX)
 rc_defer "rm -f '$log'"
 set +e

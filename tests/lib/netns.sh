@@ -10,6 +10,7 @@
 #                        capture side) <-> rcgXXXXXXXX (inside the netns);
 #                        IPv6 off, both up (waited for); sets RC_NS RC_CAP RC_GEN
 #   rc_link_wait_up NS DEV   until DEV (in NS, "" = here) is operationally up
+#   rc_loop_ext4 NAME SIZE   an ext4 on a loop device, mounted; sets RC_MNT
 #   rc_tmpdir            fresh 4G tmpfs-backed temp dir; sets RC_TMP
 #   rc_bg CMD...         run CMD in the background; sets RC_BG_PID
 #   rc_stop [PID]        TERM (KILL after 2 s) a rc_bg process, reap it and
@@ -106,6 +107,25 @@ rc_link_wait_up() {
 		sleep 0.01
 	done
 	rc_fail "interface $dev${ns:+ in $ns} did not come up in 5 s"
+}
+
+# An ext4 of SIZE (no journal, 4 KiB blocks) on a loop device, its image
+# under /var/tmp (on a disk: the loop device does its own direct I/O
+# there when it can), mounted on a fresh directory: sets RC_MNT.  All of
+# it goes at cleanup (umount, rmdir, losetup -d, rm: last in, first out).
+rc_loop_ext4() {
+	local name=$1 size=$2 img dev
+	img=$(mktemp /var/tmp/rc-dio-"$name".XXXXXXXX)
+	rc_defer "rm -f '$img'"
+	truncate -s "$size" "$img"
+	mkfs.ext4 -q -F -b 4096 -O ^has_journal "$img" || rc_fail "mkfs.ext4 failed"
+	dev=$(losetup -f --show --direct-io=on "$img" 2>/dev/null) ||
+		dev=$(losetup -f --show "$img") || rc_skip "no loop device"
+	rc_defer "losetup -d '$dev'"
+	RC_MNT=$(mktemp -d /tmp/rc-dio-mnt.XXXXXXXX)
+	rc_defer "rmdir '$RC_MNT'"
+	mount -t ext4 "$dev" "$RC_MNT" || rc_fail "cannot mount $dev"
+	rc_defer "umount '$RC_MNT'"
 }
 
 # Disable IPv6 on interface $2, in namespace $1 ("" = root namespace).

@@ -38,18 +38,8 @@ rc_wait_log() {
 rc_wait_frames() {
 	local file=$1 want=$2 secs=${3:-10} i n=0
 	for ((i = 0; i < secs * 10; i++)); do
-		n=$(/usr/bin/python3 -c '
-import struct, sys
-try:
-    b = open(sys.argv[1], "rb").read()
-except OSError:
-    print(0); sys.exit()
-e = "<" if b[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-o, n = 24, 0
-while o + 16 <= len(b):
-    o += 16 + struct.unpack(e + "I", b[o + 8:o + 12])[0]
-    n += o <= len(b)
-print(n)' "$file")
+		# a file being written may end in a record not yet whole
+		n=$("${PCAPCHECK[@]}" count --torn-tail "$file" 2>/dev/null) || n=0
 		[ "$n" -ge "$want" ] && return 0
 		sleep 0.1
 	done

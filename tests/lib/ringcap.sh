@@ -161,6 +161,13 @@ rc_until_lossless() {
 # socket while it runs.
 #   rc_daemon_counters SOCKET CAPTURE
 #       prints "received kernel_drops frames filter_drops frames_lost"
+#   rc_daemon_settle SOCKET CAPTURE SENT [OUTPUTS]
+#       waits (10 s at most) until the capture's sockets received SENT
+#       frames and each of its OUTPUTS (default 1) wrote or counted every
+#       one the kernel took in; a reading in between can find frames still
+#       on their way from the ring to the disk, in no counter yet.  Sets
+#       RC_RECV, RC_DROPS, RC_FRAMES, RC_FILTERED and RC_LOST from the last
+#       reading; the caller decides what it demands of them.
 #   rc_daemon_accounted SOCKET CAPTURE SENT [OUTPUTS]
 #       the daemon's version of rc_accounted, for a capture whose SENT
 #       frames have all been sent: waits (10 s at most) until every frame
@@ -186,7 +193,7 @@ print(" ".join(str(c[0][k]) for k in
 		rc_fail "ringcap stats: no counters for capture $2"
 }
 
-rc_daemon_accounted() {
+rc_daemon_settle() {
 	local sock=$1 cap=$2 sent=$3 nout=${4:-1} i c recv drop frames filt lost
 	for ((i = 0; i < 100; i++)); do
 		c=$(rc_daemon_counters "$sock" "$cap")
@@ -195,13 +202,18 @@ rc_daemon_accounted() {
 			[ $((frames + filt + lost)) = $((nout * (recv - drop))) ] && break
 		sleep 0.1
 	done
-	echo "capture $cap: $sent expected, $recv received, $drop dropped by kernel, $frames written, $filt rejected by output filters, $lost lost"
-	[ "$recv" = "$sent" ] ||
-		rc_fail "capture $cap: its sockets received $recv frames, $sent expected (each frame sent, once)"
-	[ $((frames + filt + lost)) = $((nout * (recv - drop))) ] ||
-		rc_fail "capture $cap: $frames written + $filt rejected + $lost lost != $nout x ($recv received - $drop dropped): frames unaccounted for"
-	[ "$lost" = 0 ] || rc_fail "capture $cap: $lost frames lost on the way to the files"
-	RC_DROPS=$drop RC_FRAMES=$frames RC_FILTERED=$filt
+	RC_RECV=$recv RC_DROPS=$drop RC_FRAMES=$frames RC_FILTERED=$filt RC_LOST=$lost
+}
+
+rc_daemon_accounted() {
+	local sock=$1 cap=$2 sent=$3 nout=${4:-1}
+	rc_daemon_settle "$@"
+	echo "capture $cap: $sent expected, $RC_RECV received, $RC_DROPS dropped by kernel, $RC_FRAMES written, $RC_FILTERED rejected by output filters, $RC_LOST lost"
+	[ "$RC_RECV" = "$sent" ] ||
+		rc_fail "capture $cap: its sockets received $RC_RECV frames, $sent expected (each frame sent, once)"
+	[ $((RC_FRAMES + RC_FILTERED + RC_LOST)) = $((nout * (RC_RECV - RC_DROPS))) ] ||
+		rc_fail "capture $cap: $RC_FRAMES written + $RC_FILTERED rejected + $RC_LOST lost != $nout x ($RC_RECV received - $RC_DROPS dropped): frames unaccounted for"
+	[ "$RC_LOST" = 0 ] || rc_fail "capture $cap: $RC_LOST frames lost on the way to the files"
 }
 
 # rc_fanout_ids PID: the PACKET_FANOUT group id of each packet socket of

@@ -16,7 +16,9 @@
 #   rc_stop [PID]        TERM (KILL after 2 s) a rc_bg process, reap it and
 #                        return its exit status (default PID: $RC_BG_PID)
 #   rc_in_ns CMD...      run CMD inside $RC_NS
-#   rc_defer CMD...      run CMD (eval'd string) at cleanup, before teardown
+#   rc_defer CMD...      run CMD (eval'd string) at cleanup, before teardown,
+#                        last in, first out; if it fails, again once the
+#                        rc_bg processes are stopped
 #   rc_check DESC CMD... run CMD; rc_fail DESC if it fails
 #   rc_fail MSG / rc_pass MSG / rc_skip MSG   exit 1 / 0 / 77
 #   rc_cleanup           the EXIT trap body; idempotent, never fails
@@ -273,13 +275,16 @@ rc_stop() {
 }
 
 rc_cleanup() {
-	local rc=$? i p d ns l opts
+	local rc=$? i p d ns l opts c again
 	[[ "$BASHPID" == "$_RC_OWNER_PID" ]] || return 0
 	opts=$(set +o)
 	set +e +u
 	trap '' INT TERM HUP
+	# a deferred command that fails (an umount while a background process
+	# still has files open there) is run again once those processes are gone
+	again=()
 	for ((i = ${#_RC_DEFERRED[@]} - 1; i >= 0; i--)); do
-		eval "${_RC_DEFERRED[i]}" >/dev/null 2>&1 </dev/null
+		eval "${_RC_DEFERRED[i]}" >/dev/null 2>&1 </dev/null || again+=("${_RC_DEFERRED[i]}")
 	done
 	_RC_DEFERRED=()
 	for p in "${_RC_BG_PIDS[@]}"; do
@@ -287,6 +292,9 @@ rc_cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	_RC_BG_PIDS=()
+	for c in "${again[@]}"; do
+		eval "$c" >/dev/null 2>&1 </dev/null
+	done
 	for l in "${_RC_LINKS[@]}"; do
 		if [[ -e "/sys/class/net/$l" ]]; then
 			ip link del "$l" >/dev/null 2>&1

@@ -58,6 +58,12 @@ $(BUILD)/tests/xdpfilter_check: $(BUILD)/tests/tools/xdpfilter_check.o \
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# a bare AF_XDP socket that holds a queue (tests/integration/afxdp_restart.sh)
+all: $(BUILD)/tests/xsk_hold
+$(BUILD)/tests/xsk_hold: $(BUILD)/tests/tools/xsk_hold.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
 else
 
 ifeq ($(origin AFXDP),command line)

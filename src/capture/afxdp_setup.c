@@ -228,6 +228,41 @@ static int step_umem(struct afxdp *a, const struct rc_capture_conf *c, char *err
 }
 
 /*
+ * Make the socket and bind it to the queue.  A socket that had the queue
+ * (this capture's own, just stopped by a restart or a reload) lets go of
+ * it in a kernel work item that runs after the socket is gone; until it
+ * has run, a bind is refused with EBUSY.  On a busy machine that takes
+ * milliseconds, so EBUSY is tried again for up to BIND_BUSY_NS before it
+ * is taken to mean that another socket has the queue.  The failed attempt
+ * left the UMEM's socket with an RX ring that cannot be set twice: the
+ * UMEM is registered again (same memory) for the next.
+ */
+#define BIND_BUSY_NS 2000000000ULL
+#define BIND_BUSY_STEP_NS 10000000ULL
+
+static int bind_queue(struct afxdp *a, const struct rc_capture_conf *c,
+		      const struct xsk_socket_config *cfg)
+{
+	const struct timespec step = rc_timespec(BIND_BUSY_STEP_NS);
+	uint64_t end = rc_clock_ns(CLOCK_MONOTONIC) + BIND_BUSY_NS;
+	int r;
+
+	for (;;) {
+		r = xsk_socket__create(&a->xsk, a->ifname, a->queue, a->mem.xsk_umem, &a->rx_own,
+				       NULL, cfg);
+		if (r != -EBUSY || rc_clock_ns(CLOCK_MONOTONIC) >= end)
+			return r;
+		a->xsk = NULL;
+		xsk_umem__delete(a->mem.xsk_umem);
+		a->mem.xsk_umem = NULL;
+		nanosleep(&step, NULL);
+		r = rc_umem_register(&a->mem, c->xdp.ring_size, UMEM_HEADROOM);
+		if (r < 0)
+			return r;
+	}
+}
+
+/*
  * Bind without XDP_ZEROCOPY or XDP_COPY: the kernel tries zero-copy and
  * falls back to copy mode by itself when the driver cannot; XDP_OPTIONS
  * then says which one it chose.
@@ -250,14 +285,18 @@ static int step_socket(struct afxdp *a, const struct rc_capture_conf *c, char *e
 	/* for tests: a kernel or driver without multi-buffer AF_XDP */
 	if (a->sg && getenv("RINGCAP_TEST_NO_SG"))
 		return sg_refused(a, c, "RINGCAP_TEST_NO_SG is set", err, errlen);
-	r = xsk_socket__create(&a->xsk, a->ifname, a->queue, a->mem.xsk_umem, &a->rx_own, NULL,
-			       &cfg);
+	r = bind_queue(a, c, &cfg);
 	if (r < 0) {
 		a->xsk = NULL;
 		if (rc_xdp_is_perm(r))
 			return rc_xdp_fail_perm(err, errlen, a->ifname, "binding the AF_XDP socket");
 		if (a->sg && (r == -EINVAL || r == -EOPNOTSUPP))
 			return sg_refused(a, c, strerror(-r), err, errlen);
+		if (r == -EBUSY)
+			return rc_source_fail(err, errlen, r,
+				    "binding an AF_XDP socket to %s queue %u: %s for %llu s: another "
+				    "AF_XDP socket has the queue", a->ifname, a->queue, strerror(-r),
+				    BIND_BUSY_NS / 1000000000ULL);
 		return rc_source_fail(err, errlen, r, "binding an AF_XDP socket to %s queue %u: %s",
 			    a->ifname, a->queue, strerror(-r));
 	}

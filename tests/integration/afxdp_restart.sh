@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# An AF_XDP queue that another socket still has.  The kernel lets go of a
+# closed socket's queue in a work item that runs after the socket is gone;
+# until it has run, a bind to the queue fails with EBUSY.  make stress saw
+# a reload fail so under systemd ("binding an AF_XDP socket to ... queue 0:
+# Device or resource busy"): the capture's own old socket, just closed.
+#  1. A bare AF_XDP socket (tests/tools/xsk_hold) has the queue for 0.6 s
+#     when ringcap starts: ringcap must wait for it and then capture every
+#     frame sent (it failed at once before).
+#  2. One that keeps the queue: ringcap gives up after 2 s and says that
+#     another socket has the queue.
+#  3. ringcapd reloads 25 times, each restarting the capture (a UMEM of 8
+#     or 16 MiB, in turn), while one busy loop per CPU delays the kernel's
+#     work items: every reload succeeds, and the capture then takes in
+#     every frame sent.
+source "$(dirname "$0")/../lib/ringcap.sh"
+rc_need_root
+rc_need_afxdp
+rc_pair
+rc_tmpdir
+T=$RC_TMP
+SOCK=$T/run/ringcap.sock
+RELOADS=25
+HOLD=$RC_TOP/$BUILD/tests/xsk_hold
+[ -x "$HOLD" ] || rc_fail "$HOLD is not built (make)"
+
+# hold QUEUE-MS: a bare socket on queue 0 of the capture side, in the background
+hold() {
+	rm -f "$T/held"
+	rc_bg "$HOLD" "$RC_CAP" 0 "$1" "$T/held"
+	HOLDER=$RC_BG_PID
+	for _ in $(seq 100); do [ -e "$T/held" ] && return 0; sleep 0.05; done
+	rc_fail "xsk_hold did not bind queue 0 of $RC_CAP"
+}
+
+# --- 1. the queue is let go of 0.6 s after ringcap starts ------------------------------
+hold 600
+t0=$(date +%s%N)
+rc_start_capture "$T/a.log" --backend afxdp --dedicated-port -i "$RC_CAP" -w "$T/a.pcap" -c 500
+waited=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait "$HOLDER" || rc_fail "xsk_hold exited with status $?"
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 500 -s 60-300 -r 20000 >/dev/null
+rc=0
+wait "$RINGCAP_PID" || rc=$?
+cat "$T/a.log"
+[ $rc = 0 ] || rc_fail "queue held for 0.6 s: ringcap exited with status $rc"
+"${PCAPCHECK[@]}" seq "$T/a.pcap" >/dev/null || rc_fail "queue held for 0.6 s: the file misses, repeats or reorders frames"
+n=$("${PCAPCHECK[@]}" count "$T/a.pcap")
+[ "$n" = 500 ] || rc_fail "queue held for 0.6 s: $n frames of 500"
+echo "queue held for 0.6 s: ringcap listening after $waited ms, 500 of 500 frames"
+
+# --- 2. the queue is kept --------------------------------------------------------------
+hold 6000
+t0=$(date +%s%N)
+rc=0
+timeout 20 "$RINGCAP" --backend afxdp --dedicated-port -i "$RC_CAP" -w "$T/b.pcap" -c 10 \
+	2>"$T/b.log" || rc=$?
+took=$(( ($(date +%s%N) - t0) / 1000000 ))
+cat "$T/b.log"
+kill "$HOLDER" 2>/dev/null || true
+wait "$HOLDER" || true
+[ $rc != 0 ] || rc_fail "queue kept: ringcap started"
+grep -q "binding an AF_XDP socket to $RC_CAP queue 0: Device or resource busy for 2 s: another AF_XDP socket has the queue" \
+	"$T/b.log" || rc_fail "queue kept: the message does not say that another socket has the queue"
+[ "$took" -ge 1900 ] || rc_fail "queue kept: ringcap gave up after $took ms, not 2 s"
+echo "queue kept: ringcap gave up after $took ms, status $rc"
+
+# --- 3. reloads that restart the capture, with every CPU busy ----------------------------
+
+conf() { # FRAMES: UMEM chunks (a small UMEM is ready sooner)
+	cat >"$T/ringcap.yaml" <<YAML
+daemon: { user: "", runtime_directory: $T/run }
+captures:
+  - name: x
+    interface: $RC_CAP
+    backend: afxdp
+    filter: udp
+    xdp: { dedicated_port: true, frames: $1 }
+    outputs:
+      - pcap: { path: $T/x.pcap }
+YAML
+}
+conf 4096
+rc_start_daemon "$T/ringcap.yaml" "$T/daemon.log"
+
+hogs=()
+for ((c = 0; c < $(nproc); c++)); do
+	rc_bg taskset -c "$c" sh -c 'while :; do :; done'
+	hogs+=("$RC_BG_PID")
+done
+failed=0
+for ((i = 1; i <= RELOADS; i++)); do
+	conf $((i % 2 ? 8192 : 4096))
+	if ! "$RINGCAP" reload -S "$SOCK" >"$T/reload.out" 2>&1; then
+		failed=$((failed + 1))
+		echo "reload $i failed:"
+		cat "$T/reload.out"
+	fi
+done
+kill "${hogs[@]}"
+grep -m1 "capture x: .*queue 0:" "$T/daemon.log" || true
+restarts=$(grep -c "capture x: stopped (settings changed, restarting)" "$T/daemon.log" || true)
+echo "$RELOADS reloads: $failed failed, $restarts restarts of the capture"
+[ "$failed" = 0 ] || { cat "$T/daemon.log"; rc_fail "$failed of $RELOADS reloads failed to restart the AF_XDP capture"; }
+[ "$restarts" = "$RELOADS" ] || rc_fail "$restarts restarts for $RELOADS reloads"
+
+rc_in_ns "$RCGEN" -i "$RC_GEN" -n 2000 -s 60-300 -r 20000 >/dev/null
+rc_daemon_accounted "$SOCK" x 2000
+rc_pass "a busy AF_XDP queue is waited for 2 s (held 0.6 s: every frame captured; kept: refused, saying why), and $RELOADS reloads that restart the capture with the CPUs busy all bind again"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # ringcap-specific helpers for integration tests; sources netns.sh.
 #   RINGCAP, RCGEN, PCAPCHECK   the binaries under test and the checker
-#   rc_wait_log LOG PATTERN [SECS]    wait until LOG matches PATTERN
+#   rc_wait_log LOG PATTERN [SECS] [N]  wait until N lines of LOG (default 1)
+#                                       match PATTERN
 #   rc_start_capture LOG ARGS...      ringcap in the background, up and bound
 #   rc_summary LOG WHAT               number from the exit summary line
 #                                     "N packets WHAT" (captured, received by
@@ -25,14 +26,15 @@ PCAPCHECK=(/usr/bin/python3 "$RC_TOP/tests/lib/pcapcheck.py")
 [ -x "$RCGEN" ] || rc_fail "$RCGEN is not built (run make)"
 
 rc_wait_log() {
-	local log=$1 pat=$2 secs=${3:-10} i
+	local log=$1 pat=$2 secs=${3:-10} n=${4:-1} i c
 	for ((i = 0; i < secs * 20; i++)); do
-		grep -q -- "$pat" "$log" 2>/dev/null && return 0
+		c=$(grep -c -- "$pat" "$log" 2>/dev/null) || true
+		[ "${c:-0}" -ge "$n" ] && return 0
 		sleep 0.05
 	done
 	echo "--- $log:" >&2
 	cat "$log" >&2 || true
-	rc_fail "timed out waiting for '$pat' in $log"
+	rc_fail "timed out waiting for '$pat' ($n times) in $log"
 }
 
 rc_wait_frames() {

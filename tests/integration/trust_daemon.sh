@@ -121,10 +121,7 @@ ip link del "$B_CAP"
 rc_wait_log "$RC_TMP/d.log" "capture b failed: interface went away" 10
 # the Prometheus file is written every second, from what the daemon knew
 # a moment before: wait (10 s at most) for one written after the failure
-for _ in $(seq 100); do
-	grep -q "^ringcap_up{capture=\"b\"} 0$" "$RC_TMP/ringcap.prom" && break
-	sleep 0.1
-done
+rc_wait_log "$RC_TMP/ringcap.prom" "^ringcap_up{capture=\"b\"} 0$" 10
 [ "$(field b frames)" = 700 ] || rc_fail "capture b's counters after it stopped: $(field b frames) frames, expected 700"
 grep -q "^ringcap_frames_total{capture=\"b\",worker=\"0\"} 700$" "$RC_TMP/ringcap.prom" ||
 	rc_fail "the Prometheus file lost capture b's counters"

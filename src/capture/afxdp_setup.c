@@ -28,6 +28,7 @@
 #include <linux/ethtool.h>
 #include <linux/if_arp.h>
 #include <linux/sockios.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,9 +237,22 @@ static int step_umem(struct afxdp *a, const struct rc_capture_conf *c, char *err
  * is taken to mean that another socket has the queue.  The failed attempt
  * left the UMEM's socket with an RX ring that cannot be set twice: the
  * UMEM is registered again (same memory) for the next.
+ *
+ * Both programs block SIGINT and SIGTERM (they read them from a signalfd)
+ * before set-up starts, so one sent meanwhile waits, pending: the wait
+ * looks for it and gives up with -ECANCELED, and the caller stops cleanly
+ * (the XDP program detached) instead of after the whole wait.
  */
 #define BIND_BUSY_NS 2000000000ULL
 #define BIND_BUSY_STEP_NS 10000000ULL
+
+static bool stop_pending(void)
+{
+	sigset_t set;
+
+	return sigpending(&set) == 0 &&
+	       (sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1);
+}
 
 static int bind_queue(struct afxdp *a, const struct rc_capture_conf *c,
 		      const struct xsk_socket_config *cfg)
@@ -252,6 +266,8 @@ static int bind_queue(struct afxdp *a, const struct rc_capture_conf *c,
 				       NULL, cfg);
 		if (r != -EBUSY || rc_clock_ns(CLOCK_MONOTONIC) >= end)
 			return r;
+		if (stop_pending())
+			return -ECANCELED;
 		a->xsk = NULL;
 		xsk_umem__delete(a->mem.xsk_umem);
 		a->mem.xsk_umem = NULL;
@@ -292,6 +308,10 @@ static int step_socket(struct afxdp *a, const struct rc_capture_conf *c, char *e
 			return rc_xdp_fail_perm(err, errlen, a->ifname, "binding the AF_XDP socket");
 		if (a->sg && (r == -EINVAL || r == -EOPNOTSUPP))
 			return sg_refused(a, c, strerror(-r), err, errlen);
+		if (r == -ECANCELED)
+			return rc_source_fail(err, errlen, r,
+				    "asked to stop while waiting for %s queue %u, which another AF_XDP "
+				    "socket had", a->ifname, a->queue);
 		if (r == -EBUSY)
 			return rc_source_fail(err, errlen, r,
 				    "binding an AF_XDP socket to %s queue %u: %s for %llu s: another "

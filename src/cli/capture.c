@@ -346,6 +346,19 @@ int rc_cli_capture(int argc, char **argv)
 			rc_args_free(&a);
 			return RC_EXIT_USAGE;
 		}
+	/* A live capture takes SIGINT and SIGTERM from here on: one that comes
+	 * during set-up waits for it to finish (or ends a wait for a busy
+	 * AF_XDP queue), and never kills ringcap with its XDP program attached.
+	 * -r opens a file that can be a FIFO without a writer yet: until it is
+	 * open, a signal still ends ringcap at once (nothing to undo). */
+	if (!a.cap.read_file) {
+		sfd = rc_cli_signalfd(true);
+		if (sfd < 0) {
+			log_err("cannot set up signal handling: %s", strerror(-sfd));
+			rc_args_free(&a);
+			return RC_EXIT_FAILURE;
+		}
+	}
 	r = rc_events_new(&ev);
 	if (r < 0) {
 		log_err("cannot set up the event queue: %s", strerror(-r));
@@ -355,6 +368,19 @@ int rc_cli_capture(int argc, char **argv)
 
 	/* everything that can fail before capture starts is the caller's input */
 	r = rc_run_open(&a.cap, ev, NULL, &run.r, err, sizeof(err));
+	if (r == -ECANCELED) {
+		struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+		struct signalfd_siginfo si;
+		char sig[32] = "a signal";
+
+		if (poll(&pfd, 1, 0) == 1 && read(sfd, &si, sizeof(si)) == sizeof(si))
+			snprintf(sig, sizeof(sig), "SIG%s", sigabbrev_np((int)si.ssi_signo));
+		log_info("stopped by %s before the capture started (%s); nothing captured", sig,
+			 err);
+		rc_events_free(ev);
+		rc_args_free(&a);
+		return RC_EXIT_OK;
+	}
 	if (r >= 0) {
 		/* -Z: the sockets are open; the files are made by the user */
 		if (a.run_as)
@@ -388,7 +414,8 @@ int rc_cli_capture(int argc, char **argv)
 		return RC_EXIT_USAGE;
 	}
 
-	sfd = rc_cli_signalfd(true);
+	if (sfd < 0)
+		sfd = rc_cli_signalfd(true);
 	if (sfd >= 0)
 		done_fd = eventfd(0, EFD_CLOEXEC);
 	if (done_fd >= 0)

@@ -10,7 +10,9 @@
 #     frame sent (it failed at once before).
 #  2. One that keeps the queue: ringcap gives up after 2 s and says that
 #     another socket has the queue.
-#  3. ringcapd reloads 25 times, each restarting the capture (a UMEM of 8
+#  3. SIGINT or SIGTERM during that wait: ringcap stops at once, status 0,
+#     and leaves no XDP program attached.
+#  4. ringcapd reloads 25 times, each restarting the capture (a UMEM of 8
 #     or 16 MiB, in turn), while one busy loop per CPU delays the kernel's
 #     work items: every reload succeeds, and the capture then takes in
 #     every frame sent.
@@ -66,7 +68,46 @@ grep -q "binding an AF_XDP socket to $RC_CAP queue 0: Device or resource busy fo
 [ "$took" -ge 1900 ] || rc_fail "queue kept: ringcap gave up after $took ms, not 2 s"
 echo "queue kept: ringcap gave up after $took ms, status $rc"
 
-# --- 3. reloads that restart the capture, with every CPU busy ----------------------------
+# --- 3. SIGINT and SIGTERM during the wait ---------------------------------------------
+# ringcap takes both signals from before set-up starts: one that comes during
+# the wait ends it, and ringcap stops cleanly, status 0, with no file made and
+# no XDP program left on the port.  Before, SIGINT was seen only after the
+# 2 s (then status 2, "another AF_XDP socket has the queue"), and SIGTERM
+# killed ringcap with its XDP program attached.
+# SigBlk: SIGINT is bit 1, SIGTERM bit 14 (signal n is bit n-1)
+blocked() {
+	local m
+	m=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) || return 1
+	[ -n "$m" ] && (( (16#$m & 0x4002) == 0x4002 ))
+}
+for sig in INT TERM; do
+	hold 6000
+	rm -f "$T/c.pcap"
+	rc_bg "$RINGCAP" --backend afxdp --dedicated-port -i "$RC_CAP" -w "$T/c.pcap" -c 10 \
+		2>"$T/c.log"
+	pid=$RC_BG_PID
+	# until it takes the signals (or 1 s, which the old ringcap spent in the wait)
+	for _ in $(seq 20); do blocked "$pid" && break; sleep 0.05; done
+	sleep 0.3
+	t0=$(date +%s%N)
+	kill -"$sig" "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	took=$(( ($(date +%s%N) - t0) / 1000000 ))
+	cat "$T/c.log"
+	kill "$HOLDER" 2>/dev/null || true
+	wait "$HOLDER" || true
+	[ $rc = 0 ] || rc_fail "SIG$sig during the wait: ringcap ended with status $rc, not 0"
+	grep -q "stopped by SIG$sig before the capture started" "$T/c.log" ||
+		rc_fail "SIG$sig during the wait: ringcap does not say that it stopped on it"
+	if rc_xdp_attached "$RC_CAP"; then
+		rc_fail "SIG$sig during the wait: ringcap's XDP program is still attached to $RC_CAP"
+	fi
+	[ ! -e "$T/c.pcap" ] || rc_fail "SIG$sig during the wait: ringcap made $T/c.pcap"
+	echo "SIG$sig during the wait: ringcap stopped $took ms later, status 0, no program left"
+done
+
+# --- 4. reloads that restart the capture, with every CPU busy ----------------------------
 
 conf() { # FRAMES: UMEM chunks (a small UMEM is ready sooner)
 	cat >"$T/ringcap.yaml" <<YAML

@@ -28,7 +28,6 @@
 #include <linux/ethtool.h>
 #include <linux/if_arp.h>
 #include <linux/sockios.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +37,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/clock.h"
+#include "../common/stopsig.h"
 #include "filter.h"
 
 /* The consent, as this module checks it for every front end (the CLI and
@@ -238,21 +238,14 @@ static int step_umem(struct afxdp *a, const struct rc_capture_conf *c, char *err
  * left the UMEM's socket with an RX ring that cannot be set twice: the
  * UMEM is registered again (same memory) for the next.
  *
- * Both programs block SIGINT and SIGTERM (they read them from a signalfd)
- * before set-up starts, so one sent meanwhile waits, pending: the wait
- * looks for it and gives up with -ECANCELED, and the caller stops cleanly
- * (the XDP program detached) instead of after the whole wait.
+ * Both programs block their signals (they read them from a signalfd)
+ * before set-up starts, so a stop signal sent meanwhile waits, pending:
+ * the wait looks for one (rc_stop_pending) and gives up with -ECANCELED,
+ * and the caller stops cleanly (the XDP program detached) instead of
+ * after the whole wait.
  */
 #define BIND_BUSY_NS 2000000000ULL
 #define BIND_BUSY_STEP_NS 10000000ULL
-
-static bool stop_pending(void)
-{
-	sigset_t set;
-
-	return sigpending(&set) == 0 &&
-	       (sigismember(&set, SIGINT) == 1 || sigismember(&set, SIGTERM) == 1);
-}
 
 static int bind_queue(struct afxdp *a, const struct rc_capture_conf *c,
 		      const struct xsk_socket_config *cfg)
@@ -266,7 +259,7 @@ static int bind_queue(struct afxdp *a, const struct rc_capture_conf *c,
 				       NULL, cfg);
 		if (r != -EBUSY || rc_clock_ns(CLOCK_MONOTONIC) >= end)
 			return r;
-		if (stop_pending())
+		if (rc_stop_pending())
 			return -ECANCELED;
 		a->xsk = NULL;
 		xsk_umem__delete(a->mem.xsk_umem);

@@ -30,6 +30,7 @@
 #include "../common/log.h"
 #include "../common/privs.h"
 #include "../common/stdfd.h"
+#include "../common/stopsig.h"
 #include "../common/units.h"
 #include "../engine/run.h"
 #include "args.h"
@@ -202,7 +203,7 @@ static void summary(struct run *run)
 int rc_cli_signalfd(bool usr1)
 {
 	struct sigaction sa;
-	sigset_t set;
+	sigset_t set, stop;
 	int fd;
 
 	sigemptyset(&set);
@@ -214,6 +215,11 @@ int rc_cli_signalfd(bool usr1)
 	}
 	if (sigaction(SIGHUP, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN)
 		sigaddset(&set, SIGHUP);
+	/* all of them stop, but USR1 (a summary) and USR2 (a rotation) */
+	stop = set;
+	sigdelset(&stop, SIGUSR1);
+	sigdelset(&stop, SIGUSR2);
+	rc_stop_signals(&stop);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	signal(SIGINT, SIG_DFL);
@@ -307,6 +313,16 @@ static int wait_started(struct run *run, int sfd, int ready_fd, struct rc_events
 	return 1;
 }
 
+/* An output that could not even be started: a bad path, the caller's. */
+static bool output_dead(const struct rc_run *r)
+{
+	for (unsigned k = 0; k < r->nworkers; k++)
+		for (unsigned i = 0; i < r->workers[k].nsinks; i++)
+			if (r->workers[k].sinks[i]->dead)
+				return true;
+	return false;
+}
+
 int rc_cli_capture(int argc, char **argv)
 {
 	struct rc_capture_args a;
@@ -350,7 +366,8 @@ int rc_cli_capture(int argc, char **argv)
 	 * during set-up waits for it to finish (or ends a wait for a busy
 	 * AF_XDP queue), and never kills ringcap with its XDP program attached.
 	 * -r opens a file that can be a FIFO without a writer yet: until it is
-	 * open, a signal still ends ringcap at once (nothing to undo). */
+	 * open, SIGINT and SIGTERM end ringcap at once (nothing to undo), even
+	 * in a background job, which a shell starts with SIGINT ignored. */
 	if (!a.cap.read_file) {
 		sfd = rc_cli_signalfd(true);
 		if (sfd < 0) {
@@ -358,6 +375,9 @@ int rc_cli_capture(int argc, char **argv)
 			rc_args_free(&a);
 			return RC_EXIT_FAILURE;
 		}
+	} else {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 	}
 	r = rc_events_new(&ev);
 	if (r < 0) {
@@ -373,8 +393,12 @@ int rc_cli_capture(int argc, char **argv)
 		struct signalfd_siginfo si;
 		char sig[32] = "a signal";
 
-		if (poll(&pfd, 1, 0) == 1 && read(sfd, &si, sizeof(si)) == sizeof(si))
-			snprintf(sig, sizeof(sig), "SIG%s", sigabbrev_np((int)si.ssi_signo));
+		/* the one that stopped the wait, not USR1 sent before it */
+		while (poll(&pfd, 1, 0) == 1 && read(sfd, &si, sizeof(si)) == sizeof(si))
+			if (rc_is_stop_signal((int)si.ssi_signo)) {
+				snprintf(sig, sizeof(sig), "SIG%s", sigabbrev_np((int)si.ssi_signo));
+				break;
+			}
 		log_info("stopped by %s before the capture started (%s); nothing captured", sig,
 			 err);
 		rc_events_free(ev);
@@ -444,15 +468,16 @@ int rc_cli_capture(int argc, char **argv)
 		if (r < 0) {
 			log_err("poll: %s", strerror(-r));
 			ret = RC_EXIT_FAILURE;
+		} else if (output_dead(run.r)) {
+			/* a signal as it started does not make a bad path right */
+			ret = RC_EXIT_USAGE;
+		} else {
+			summary(&run);
 		}
 		goto out;
 	}
-	/* an output that could not even be started: a bad path, the caller's */
-	for (unsigned k = 0; k < run.r->nworkers; k++)
-		for (unsigned i = 0; i < run.r->workers[k].nsinks; i++)
-			if (run.r->workers[k].sinks[i]->dead)
-				ret = RC_EXIT_USAGE;
-	if (ret == RC_EXIT_USAGE) {
+	if (output_dead(run.r)) {
+		ret = RC_EXIT_USAGE;
 		rc_run_request_stop(run.r);
 		rc_run_join(run.r);
 		rc_events_drain(ev, say_event, NULL);

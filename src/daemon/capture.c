@@ -88,6 +88,13 @@ int capture_open(struct daemon *d, struct capture *s)
 		log_warn("capture %s: %s", s->conf->name, err);
 		return r;
 	}
+	if (r == -ECANCELED) {
+		/* a stop signal came while it waited for its AF_XDP queue */
+		log_info("capture %s: not started: %s", s->conf->name, err);
+		capture_set_state(s, "stopped", err);
+		s->run = NULL;
+		return r;
+	}
 	if (r < 0) {
 		log_err("capture %s: %s", s->conf->name, err);
 		capture_set_state(s, "failed", err);

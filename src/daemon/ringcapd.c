@@ -43,6 +43,7 @@
 #include "../common/event.h"
 #include "../common/log.h"
 #include "../common/stdfd.h"
+#include "../common/stopsig.h"
 #include "../common/units.h"
 #include "../config/dropins.h"
 #include "../config/yaml.h"
@@ -274,7 +275,7 @@ static uint64_t ctl_request(void *arg, const char *req, FILE *f)
 
 static int setup_signals(struct daemon *d)
 {
-	sigset_t set;
+	sigset_t set, stop;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -283,6 +284,11 @@ static int setup_signals(struct daemon *d)
 	sigaddset(&set, SIGUSR2);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return -errno;
+	/* HUP reloads: only these two stop a set-up step that waits */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	rc_stop_signals(&stop);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
@@ -338,7 +344,12 @@ static int run_daemon(struct daemon *d)
 			 "second", strerror(-d->nl_fd));
 	for (size_t i = 0; i < d->ncaptures; i++) {
 		d->captures[i].conf = &d->cfg->captures[i];
-		if (capture_open(d, &d->captures[i]) < 0 && !d->captures[i].waiting)
+		r = capture_open(d, &d->captures[i]);
+		if (r == -ECANCELED) {
+			log_info("stopping: a stop signal came during start-up");
+			return 0;
+		}
+		if (r < 0 && !d->captures[i].waiting)
 			return 2;
 	}
 	snprintf(sock, sizeof(sock), "%s/ringcap.sock", dir);

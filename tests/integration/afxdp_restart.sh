@@ -88,6 +88,19 @@ until_blocked() {
 	for _ in $(seq 20); do blocked "$1" && break; sleep 0.05; done
 	sleep 0.3
 }
+# ended PID LOG WHAT: PID was signalled during the wait; wait for it, let the
+# queue go, and fail unless it ended with status 0 and left no XDP program
+ended() {
+	local rc=0
+	wait "$1" || rc=$?
+	cat "$2"
+	kill "$HOLDER" 2>/dev/null || true
+	wait "$HOLDER" || true
+	[ $rc = 0 ] || rc_fail "$3: status $rc, not 0"
+	if rc_xdp_attached "$RC_CAP"; then
+		rc_fail "$3: the XDP program is still attached to $RC_CAP"
+	fi
+}
 for sigs in INT TERM HUP "USR1 TERM"; do
 	last=${sigs##* }
 	hold 6000
@@ -100,18 +113,10 @@ for sigs in INT TERM HUP "USR1 TERM"; do
 	until_blocked "$pid"
 	t0=$(date +%s%N)
 	for sig in $sigs; do kill -"$sig" "$pid"; sleep 0.1; done
-	rc=0
-	wait "$pid" || rc=$?
+	ended "$pid" "$T/c.log" "SIG${sigs// /, SIG} during the wait"
 	took=$(( ($(date +%s%N) - t0) / 1000000 ))
-	cat "$T/c.log"
-	kill "$HOLDER" 2>/dev/null || true
-	wait "$HOLDER" || true
-	[ $rc = 0 ] || rc_fail "SIG${sigs// /, SIG} during the wait: ringcap ended with status $rc, not 0"
 	grep -q "stopped by SIG$last before the capture started" "$T/c.log" ||
 		rc_fail "SIG${sigs// /, SIG} during the wait: ringcap does not say that SIG$last stopped it"
-	if rc_xdp_attached "$RC_CAP"; then
-		rc_fail "SIG${sigs// /, SIG} during the wait: ringcap's XDP program is still attached to $RC_CAP"
-	fi
 	[ ! -e "$T/c.pcap" ] || rc_fail "SIG${sigs// /, SIG} during the wait: ringcap made $T/c.pcap"
 	echo "SIG${sigs// /, SIG} during the wait: ringcap stopped $took ms after the first, status 0, no program left"
 done
@@ -135,17 +140,9 @@ rc_bg "$RINGCAPD" -c "$T/d.yaml" 2>"$T/d.log"
 pid=$RC_BG_PID
 until_blocked "$pid"
 kill -TERM "$pid"
-rc=0
-wait "$pid" || rc=$?
-cat "$T/d.log"
-kill "$HOLDER" 2>/dev/null || true
-wait "$HOLDER" || true
-[ $rc = 0 ] || rc_fail "ringcapd, SIGTERM while a capture waits for its queue: status $rc, not 0"
+ended "$pid" "$T/d.log" "ringcapd, SIGTERM while a capture waits for its queue"
 grep -q "stopping: a stop signal came during start-up" "$T/d.log" ||
 	rc_fail "ringcapd does not say that a stop signal came during start-up"
-if rc_xdp_attached "$RC_CAP"; then
-	rc_fail "ringcapd left its XDP program attached to $RC_CAP"
-fi
 [ -z "$(ls "$T/d"/w*.pcap 2>/dev/null)" ] || rc_fail "ringcapd made a file: $(ls "$T/d")"
 echo "ringcapd, SIGTERM while a capture waits for its queue at start-up: status 0, no program left"
 

@@ -77,15 +77,13 @@ echo "queue kept: ringcap gave up after $took ms, status $rc"
 # (then status 2, "another AF_XDP socket has the queue"), and SIGTERM killed
 # ringcap with its XDP program attached.  "USR1 TERM": a SIGUSR1 (summary)
 # first must neither stop the wait nor be named as what stopped it.
-# SigBlk: SIGINT is bit 1, SIGTERM bit 14 (signal n is bit n-1)
-blocked() {
-	local m
-	m=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null) || return 1
-	[ -n "$m" ] && (( (16#$m & 0x4002) == 0x4002 ))
-}
-# until PID takes its signals (or 1 s, which the old ringcap spent in the wait)
+# until PID, running NAME, takes its signals (or 1 s, which the old
+# ringcap spent in the wait), and 0.3 s more: into the wait
 until_blocked() {
-	for _ in $(seq 20); do blocked "$1" && break; sleep 0.05; done
+	for _ in $(seq 100); do
+		rc_signals_taken "$1" "$2" || [ ! -e "/proc/$1" ] && break
+		sleep 0.01
+	done
 	sleep 0.3
 }
 # ended PID LOG WHAT: PID was signalled during the wait; wait for it, let the
@@ -110,7 +108,7 @@ for sigs in INT TERM HUP "USR1 TERM"; do
 	rc_bg env --default-signal=HUP "$RINGCAP" --backend afxdp --dedicated-port -i "$RC_CAP" \
 		-w "$T/c.pcap" -c 10 2>"$T/c.log"
 	pid=$RC_BG_PID
-	until_blocked "$pid"
+	until_blocked "$pid" ringcap
 	t0=$(date +%s%N)
 	for sig in $sigs; do kill -"$sig" "$pid"; sleep 0.1; done
 	ended "$pid" "$T/c.log" "SIG${sigs// /, SIG} during the wait"
@@ -138,7 +136,7 @@ YAML
 hold 6000
 rc_bg "$RINGCAPD" -c "$T/d.yaml" 2>"$T/d.log"
 pid=$RC_BG_PID
-until_blocked "$pid"
+until_blocked "$pid" ringcapd
 kill -TERM "$pid"
 ended "$pid" "$T/d.log" "ringcapd, SIGTERM while a capture waits for its queue"
 grep -q "stopping: a stop signal came during start-up" "$T/d.log" ||

@@ -250,6 +250,21 @@ rc_need_afxdp() {
 		[ -n \"\$(ls -A $bpffs/xdp 2>/dev/null)\" ] || umount $bpffs"
 }
 
+# rc_signals_taken PID NAME: PID runs NAME (not yet the shell that forked
+# it, which blocks signals of its own around the fork) and has SIGINT and
+# SIGTERM blocked (bits 1 and 14 of SigBlk): from then on they are read from
+# its signalfd, never fatal.  Reads /proc without a fork, so a loop sees it
+# within a fraction of a millisecond.
+rc_signals_taken() {
+	local k v name=
+	while read -r k v; do
+		[ "$k" = Name: ] && name=$v
+		[ "$k" = SigBlk: ] && [ "$name" = "$2" ] && (( (16#$v & 0x4002) == 0x4002 )) &&
+			return 0
+	done <"/proc/$1/status" 2>/dev/null
+	return 1
+}
+
 # rc_xdp_attached DEV: whether an XDP program is attached to DEV; fails the
 # test when ip cannot tell.
 rc_xdp_attached() {

@@ -461,7 +461,9 @@ int rc_cli_capture(int argc, char **argv)
 		goto out;
 	}
 	r = wait_started(&run, sfd, ready_fd, ev);
-	if (r <= 0) {
+	/* a signal before every worker was up, or an output that could not
+	 * even be started: stop here */
+	if (r <= 0 || output_dead(run.r)) {
 		rc_run_request_stop(run.r);
 		rc_run_join(run.r);
 		rc_events_drain(ev, say_event, NULL);
@@ -474,13 +476,6 @@ int rc_cli_capture(int argc, char **argv)
 		} else {
 			summary(&run);
 		}
-		goto out;
-	}
-	if (output_dead(run.r)) {
-		ret = RC_EXIT_USAGE;
-		rc_run_request_stop(run.r);
-		rc_run_join(run.r);
-		rc_events_drain(ev, say_event, NULL);
 		goto out;
 	}
 

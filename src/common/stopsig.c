@@ -17,12 +17,10 @@ bool rc_is_stop_signal(int signo)
 
 bool rc_stop_pending(void)
 {
-	sigset_t pending;
+	sigset_t pending, both;
 
 	if (!stop_set_known || sigpending(&pending) < 0)
 		return false;
-	for (int s = 1; s < NSIG; s++)
-		if (sigismember(&pending, s) == 1 && sigismember(&stop_set, s) == 1)
-			return true;
-	return false;
+	sigandset(&both, &pending, &stop_set);
+	return !sigisemptyset(&both);
 }

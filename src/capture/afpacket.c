@@ -663,3 +663,58 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	*ret = &TAKE_PTR(a)->base;
 	return 0;
 }
+
+int rc_afpacket_counter_open(const char *ifname, const char *expr, int dlt, char *err,
+			     size_t errlen)
+{
+	_cleanup_(pcap_freecodep) struct bpf_program prog = { 0 };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	struct ifreq ifr = { 0 };
+	int fd, v = 0, r;
+
+	if (strlen(ifname) >= IF_NAMESIZE || !(sll.sll_ifindex = (int)if_nametoindex(ifname)))
+		return rc_source_fail(err, errlen, -ENODEV, "no such interface: %s", ifname);
+	/* protocol 0: it takes nothing until bind(), after its filter */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return rc_source_fail(err, errlen, -errno, "socket(AF_PACKET): %s", strerror(errno));
+	fd = rc_fd_above_std(fd);
+	if (fd < 0)
+		return rc_source_fail(err, errlen, fd, "socket(AF_PACKET): %s", strerror(-fd));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	/* the smallest receive buffer: the kernel counts, then drops, nearly
+	 * every frame (PACKET_STATISTICS counts those it dropped too) */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0 ||
+	    ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		r = rc_source_fail(err, errlen, -errno, "counting socket on %s: %s", ifname,
+				   strerror(errno));
+		goto fail;
+	}
+	r = rc_filter_compile(expr, dlt, 65535, &prog, err, errlen);
+	if (r < 0)
+		goto fail;
+	r = ifr.ifr_hwaddr.sa_family == ARPHRD_LOOPBACK ? rc_filter_attach_no_outgoing(fd, &prog) :
+							   rc_filter_attach(fd, &prog);
+	if (r == 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		r = -errno;
+	if (r < 0) {
+		rc_source_fail(err, errlen, r, "counting socket on %s: %s", ifname, strerror(-r));
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return r;
+}
+
+int rc_afpacket_counted(int fd, uint64_t *ret)
+{
+	struct tpacket_stats st;
+	socklen_t len = sizeof(st);
+
+	/* tp_packets includes tp_drops; the totals reset on each read */
+	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
+		return -errno;
+	*ret += st.tp_packets;
+	return 0;
+}

@@ -62,8 +62,50 @@ void capture_forget(struct capture *s)
 	s->last_beat = NULL;
 }
 
+/* A capture whose run is gone for good: its restart's gap too. */
+void capture_free(struct capture *s)
+{
+	capture_forget(s);
+	rc_run_gap_drop(&s->gap);
+}
+
+/*
+ * Stop a running capture that a reload starts again on the same interface
+ * (@count: its interface stays the same): what goes through the interface
+ * between the old run and the new one is counted from here (rc_run_gap).
+ */
+void capture_stop_for_restart(struct daemon *d, struct capture *s, const char *why, bool count)
+{
+	char err[512] = "";
+
+	if (count && capture_running(s) && rc_run_gap_begin(s->run, &s->gap, err, sizeof(err)) < 0)
+		log_warn("capture %s: the frames its restart misses are not counted: %s",
+			 s->conf->name, err);
+	capture_stop(d, s, why);
+	rc_run_gap_stopped(&s->gap, s->run);  /* NULL: left behind, not counted */
+}
+
+/* A restart's gap ends: @next (s->run) takes frames, or NULL: the capture
+ * did not start again. */
+static void end_gap(struct capture *s, struct rc_run *next)
+{
+	uint64_t gap, ms;
+
+	if (!rc_run_gap_end(&s->gap, next, &gap, &ms))
+		return;
+	s->unseen += gap;
+	if (gap && next)
+		log_warn("capture %s: %" PRIu64 " frames went through %s in the %" PRIu64 " ms "
+			 "between the old run's stop and the new run's start, and no run took them",
+			 s->conf->name, gap, s->conf->iface, ms);
+	else if (gap)
+		log_warn("capture %s: %" PRIu64 " frames went through %s in the %" PRIu64 " ms "
+			 "after the old run's stop, and no run took them: the capture did not start "
+			 "again", s->conf->name, gap, s->conf->iface, ms);
+}
+
 /* Rings first (privileged); outputs come later, after the drop. */
-int capture_open(struct daemon *d, struct capture *s)
+static int open_run(struct daemon *d, struct capture *s)
 {
 	char err[1024], label[128];
 	int r;
@@ -105,6 +147,15 @@ int capture_open(struct daemon *d, struct capture *s)
 	return 0;
 }
 
+int capture_open(struct daemon *d, struct capture *s)
+{
+	int r = open_run(d, s);
+
+	if (r < 0)
+		end_gap(s, NULL);
+	return r;
+}
+
 int capture_start(struct daemon *d, struct capture *s)
 {
 	char err[1024] = "";
@@ -119,6 +170,7 @@ int capture_start(struct daemon *d, struct capture *s)
 		log_err("capture %s: %s", s->conf->name, r == -EINVAL || err[0] ? err : strerror(-r));
 		capture_set_state(s, "failed", err[0] ? err : strerror(-r));
 		capture_forget(s);
+		end_gap(s, NULL);
 		return r;
 	}
 	free(s->last_beat);
@@ -127,18 +179,7 @@ int capture_start(struct daemon *d, struct capture *s)
 	capture_set_state(s, "running", NULL);
 	log_info("capture %s: running on %s with %u worker%s", s->conf->name, s->conf->iface,
 		 s->run->nworkers, s->run->nworkers == 1 ? "" : "s");
-	if (s->restart_from.ok && s->run->link_open.ok) {
-		uint64_t gap = rc_run_gap(&s->restart_from, s->run);
-		uint64_t ms = (s->run->link_open.mono_ns - s->restart_from.mono_ns) / 1000000ULL;
-
-		s->unseen += gap;
-		if (gap)
-			log_warn("capture %s: %" PRIu64 " frames went through %s in the %" PRIu64
-				 " ms between the old run's stop and the new run's start; those the "
-				 "filter would take were not captured", s->conf->name, gap,
-				 s->conf->iface, ms);
-	}
-	s->restart_from.ok = false;
+	end_gap(s, s->run);
 	return 0;
 }
 

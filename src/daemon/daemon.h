@@ -37,11 +37,11 @@ struct capture {
 	uint64_t started_ns;
 	uint64_t *last_beat;                 /* per worker, for the watchdog */
 	bool waiting;                        /* for its interface to appear */
-	/* frames the interface passed while a reload restarted the capture
-	 * (its link counters between the old run's stop and the new run's
-	 * start), summed over its restarts */
+	/* frames that went through the interface while a reload restarted
+	 * the capture, and no run took them (rc_run_gap), summed over its
+	 * restarts */
 	uint64_t unseen;
-	struct rc_run_link restart_from;     /* .ok: the next start ends a gap */
+	struct rc_run_gap gap;               /* .ok: a restart's gap is being counted */
 };
 
 /* What the loader thread hands to the main thread. */
@@ -94,6 +94,8 @@ void send_status(struct daemon *d);
 bool capture_running(const struct capture *s);
 struct rc_run *stuck_run(struct daemon *d, const char *name);
 void capture_forget(struct capture *s);
+void capture_free(struct capture *s);
+void capture_stop_for_restart(struct daemon *d, struct capture *s, const char *why, bool count);
 int capture_open(struct daemon *d, struct capture *s);
 int capture_start(struct daemon *d, struct capture *s);
 void reap_stuck(struct daemon *d);

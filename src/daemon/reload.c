@@ -202,12 +202,10 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 				nc = &ncfg->captures[j];
 		if (!nc)
 			capture_stop(d, old, "removed from the configuration");
-		else if (capture_running(old) && rc_run_change_of(old->run, nc) == RC_RUN_RESTART) {
-			capture_stop(d, old, "settings changed, restarting");
-			/* where the gap begins, if the interface stays the same */
-			if (old->run && !strcmp(old->conf->iface, nc->iface))
-				old->restart_from = rc_run_gap_start(old->run);
-		}
+		else if (capture_running(old) && rc_run_change_of(old->run, nc) == RC_RUN_RESTART)
+			/* the gap is counted if the interface stays the same */
+			capture_stop_for_restart(d, old, "settings changed, restarting",
+						 !strcmp(old->conf->iface, nc->iface));
 	}
 	for (size_t j = 0; j < ncfg->n_captures; j++) {
 		struct capture *ns = &next[j], *old;
@@ -219,6 +217,7 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 			*ns = *old;
 			old->run = NULL;
 			old->last_beat = NULL;
+			old->gap = (struct rc_run_gap){ .fd = -1 };
 			ns->conf = &ncfg->captures[j];
 			if (rc_run_change_of(ns->run, ns->conf) == RC_RUN_SWAP_FILTER) {
 				int fr = rc_run_set_filter(ns->run, ns->conf->filter, err,
@@ -228,9 +227,8 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 					/* the kernel refused it: a new run puts it in user space */
 					log_info("capture %s: the kernel does not take the new filter "
 						 "(%s); restarting the capture", ns->conf->name, err);
-					capture_stop(d, ns, "new filter, run in user space");
-					ns->restart_from = ns->run ? rc_run_gap_start(ns->run) :
-						(struct rc_run_link){ 0 };
+					capture_stop_for_restart(d, ns, "new filter, run in user space",
+								 true);
 					if (capture_open(d, ns) == 0)
 						capture_start(d, ns);
 					continue;
@@ -253,13 +251,14 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 		/* new, changed, stopped or failed before: (re)started */
 		if (old) {
 			ns->unseen = old->unseen;
-			ns->restart_from = old->restart_from;
+			ns->gap = old->gap;  /* moved: the new one ends it */
+			old->gap = (struct rc_run_gap){ .fd = -1 };
 		}
 		if (capture_open(d, ns) == 0)
 			capture_start(d, ns);
 	}
 	for (size_t i = 0; i < d->ncaptures; i++)
-		capture_forget(&d->captures[i]);
+		capture_free(&d->captures[i]);
 	free(d->captures);
 	rc_config_free(d->cfg);
 	d->cfg = ncfg;

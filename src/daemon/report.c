@@ -457,7 +457,7 @@ static void text_stats(FILE *f, const struct rc_report_capture *c)
 	wrap(f, "", 0, line);
 	if (c->unseen) {
 		snprintf(line, sizeof(line), "%s frames went through the interface while reloads "
-			 "restarted the capture; those the filter would take were not captured",
+			 "restarted the capture, and no run took them",
 			 num(up, sizeof(up), c->unseen));
 		wrap(f, "  restarts", 13, line);
 	}
@@ -560,8 +560,8 @@ void rc_report_prometheus(FILE *f, const struct rc_report_capture *caps, size_t 
 	fputs("# HELP ringcap_up 1 while the capture is running.\n# TYPE ringcap_up gauge\n", f);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "ringcap_up{capture=\"%s\"} %d\n", caps[i].name, caps[i].running ? 1 : 0);
-	fputs("# HELP ringcap_restart_unseen_frames_total Frames the interface passed while "
-	      "reloads restarted the capture (not captured, if the filter would take them).\n"
+	fputs("# HELP ringcap_restart_unseen_frames_total Frames that went through the interface "
+	      "while reloads restarted the capture, and that no run took.\n"
 	      "# TYPE ringcap_restart_unseen_frames_total counter\n", f);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "ringcap_restart_unseen_frames_total{capture=\"%s\"} %" PRIu64 "\n",

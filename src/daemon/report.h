@@ -22,7 +22,7 @@ struct rc_report_capture {
 	struct rc_run *run;         /* NULL before the first start; may be stopped */
 	bool running;
 	uint64_t unseen;            /* frames the interface passed while reloads
-				     * restarted the capture (its link counters) */
+				     * restarted the capture, and no run took */
 };
 
 void rc_report_status(FILE *f, const struct rc_report_capture *caps, size_t n,

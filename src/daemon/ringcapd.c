@@ -530,7 +530,7 @@ int main(int argc, char **argv)
 	r = run_daemon(&d);
 	for (size_t i = 0; i < d.ncaptures; i++) {
 		capture_stop(&d, &d.captures[i], "start-up failed");
-		capture_forget(&d.captures[i]);
+		capture_free(&d.captures[i]);
 	}
 	rc_xdp_process_fini();
 	if (d.events)

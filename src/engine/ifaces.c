@@ -6,8 +6,6 @@
 #include "ifaces.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
-#include <linux/if_link.h>
 #include <net/if.h>
 #include <sys/socket.h>
 #include <inttypes.h>
@@ -71,25 +69,4 @@ int rc_memory_check(const struct rc_config *c, struct rc_diag *diag)
 		    "workers or `io: buffered` take less", (rings + bufs) >> 20, rings >> 20,
 		    bufs >> 20, dio >> 20, outs, phys >> 20);
 	return -ENOMEM;
-}
-
-int rc_link_packets(const char *ifname, uint64_t *ret)
-{
-	struct ifaddrs *all, *i;
-	int r = -ENODEV;
-
-	if (getifaddrs(&all) < 0)
-		return -errno;
-	for (i = all; i; i = i->ifa_next) {
-		const struct rtnl_link_stats *st = i->ifa_data;
-
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_PACKET || !st ||
-		    strcmp(i->ifa_name, ifname))
-			continue;
-		*ret = (uint64_t)st->rx_packets + st->tx_packets;
-		r = 0;
-		break;
-	}
-	freeifaddrs(all);
-	return r;
 }

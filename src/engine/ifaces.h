@@ -36,12 +36,4 @@ int rc_ifaces_check(const struct rc_config *c, struct rc_diag *diag);
  */
 int rc_memory_check(const struct rc_config *c, struct rc_diag *diag);
 
-/*
- * Frames interface @ifname has passed, in and out together, as the kernel's
- * link counters say (rtnetlink, through getifaddrs: the calling process's
- * network namespace).  They wrap at 2^32: compare two readings as
- * (uint32_t)(later - earlier).  0, or -errno (-ENODEV: no such interface).
- */
-int rc_link_packets(const char *ifname, uint64_t *ret);
-
 #endif

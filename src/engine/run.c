@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../capture/afpacket.h"
 #ifdef RC_HAVE_AFXDP
@@ -91,42 +92,70 @@ static void post_notes(struct rc_run *r)
 	}
 }
 
-/* One interface's link counters, for a single-interface run, and what
- * the run's sockets had received then. */
-static void read_link(struct rc_run *r, struct rc_run_link *l)
+int rc_run_gap_begin(struct rc_run *old, struct rc_run_gap *g, char *err, size_t errlen)
 {
-	const struct rc_source *src = r->nworkers ? r->workers[0].src : NULL;
+	const struct rc_source *src = old->nworkers ? old->workers[0].src : NULL;
 	struct rc_run_stats t;
+	int fd;
 
-	l->ok = src && src->n_ifaces == 1 && src->ifaces && strcmp(src->ifaces[0].name, "any") &&
-		rc_link_packets(src->ifaces[0].name, &l->packets) == 0;
-	l->mono_ns = rc_clock_ns(CLOCK_MONOTONIC);
-	rc_run_total_stats(r, &t);
-	l->received = t.src.received;
-}
-
-struct rc_run_link rc_run_gap_start(struct rc_run *old)
-{
-	struct rc_run_link l = old->link_stop;
-	struct rc_run_stats t;
-
-	if (l.ok) {
-		rc_run_total_stats(old, &t);
-		if (t.src.received > l.received)
-			l.packets += t.src.received - l.received;
-	}
-	return l;
-}
-
-uint64_t rc_run_gap(const struct rc_run_link *from, const struct rc_run *next)
-{
-	/* the link counters wrap at 2^32 */
-	uint32_t passed;
-
-	if (!from->ok || !next->link_open.ok)
+	rc_run_gap_drop(g);
+	if (!src || src->n_ifaces != 1 || !src->ifaces || !strcmp(src->ifaces[0].name, "any"))
 		return 0;
-	passed = (uint32_t)(next->link_open.packets - from->packets);
-	return passed > next->link_open.received ? passed - next->link_open.received : 0;
+	fd = rc_afpacket_counter_open(src->ifaces[0].name,
+				      src->user_filter || !old->conf ? NULL : old->conf->filter,
+				      src->dlt, err, errlen);
+	if (fd < 0)
+		return fd;
+	/* bound first: a frame that comes between is counted as not taken */
+	rc_run_total_stats(old, &t);
+	*g = (struct rc_run_gap){ .ok = true, .old_counted = !old->afxdp, .fd = fd,
+				  .mono_ns = rc_clock_ns(CLOCK_MONOTONIC),
+				  .old_from = t.src.received };
+	return 0;
+}
+
+void rc_run_gap_stopped(struct rc_run_gap *g, struct rc_run *old)
+{
+	struct rc_run_stats t;
+
+	if (!g->ok)
+		return;
+	if (!old) {
+		rc_run_gap_drop(g);
+		return;
+	}
+	rc_run_total_stats(old, &t);
+	g->old_to = t.src.received;
+}
+
+bool rc_run_gap_end(struct rc_run_gap *g, struct rc_run *next, uint64_t *frames, uint64_t *ms)
+{
+	uint64_t took = 0, counted = 0;
+	struct rc_run_stats t;
+	int r;
+
+	if (!g->ok)
+		return false;
+	/* the new run first: a frame between the two is counted as not taken */
+	if (next && !next->afxdp) {
+		rc_run_total_stats(next, &t);
+		took = t.src.received;
+	}
+	r = rc_afpacket_counted(g->fd, &counted);
+	if (g->old_counted && g->old_to > g->old_from)
+		took += g->old_to - g->old_from;
+	*frames = counted > took ? counted - took : 0;
+	*ms = (rc_clock_ns(CLOCK_MONOTONIC) - g->mono_ns) / 1000000ULL;
+	rc_run_gap_drop(g);
+	return r == 0;
+}
+
+void rc_run_gap_drop(struct rc_run_gap *g)
+{
+	if (g->ok)
+		close(g->fd);
+	g->ok = false;
+	g->fd = -1;
 }
 
 int rc_run_open(const struct rc_capture_conf *c, struct rc_events *events, const char *label,
@@ -206,7 +235,6 @@ int rc_run_open(const struct rc_capture_conf *c, struct rc_events *events, const
 		}
 	}
 	post_notes(r);
-	read_link(r, &r->link_open);
 	*ret = r;
 	return 0;
 }
@@ -363,8 +391,6 @@ int rc_run_start(struct rc_run *r, uint64_t count_limit, uint32_t drain_timeout_
 
 void rc_run_request_stop(struct rc_run *r)
 {
-	if (!r->link_stop.ok)
-		read_link(r, &r->link_stop);
 	for (unsigned k = 0; k < r->nworkers; k++)
 		if (r->workers[k].w.started)
 			rc_worker_request_stop(&r->workers[k].w);

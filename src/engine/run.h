@@ -69,16 +69,6 @@ struct rc_run {
 	bool running;
 	bool released;              /* sources and sinks gone; counters kept */
 	bool stuck;                 /* a worker did not end in time: never freed */
-	/* the interface's link counters (rc_link_packets) once every socket
-	 * takes frames, and when the stop was asked for, each with the frames
-	 * the run's sockets had received then: a restart's gap is the next
-	 * run's first reading less this run's last (rc_run_gap_start,
-	 * rc_run_gap), less what either run took in between */
-	struct rc_run_link {
-		uint64_t packets, mono_ns;
-		uint64_t received;      /* the run's sockets, at the reading */
-		bool ok;
-	} link_open, link_stop;
 	struct rc_events *events;   /* where sources and outputs report, or NULL */
 	char label[128];            /* "capture NAME" in the daemon; empty in the CLI */
 	/* set by the owner before rc_run_open_outputs() */
@@ -148,16 +138,36 @@ void rc_run_worker_stats(struct rc_run *r, unsigned k, struct rc_run_stats *ret)
 void rc_run_total_stats(struct rc_run *r, struct rc_run_stats *ret);
 
 /*
- * A restart's gap: frames that went through the interface while no run
- * took them.  rc_run_gap_start(old), after @old has stopped, is where the
- * gap begins: its link reading at the stop request, moved on by the frames
- * its sockets still received after it (those were taken: written, dropped
- * or counted lost).  rc_run_gap(from, new) is what passed the link from
- * there to @new's first reading, less the frames @new took before that
- * reading; 0 when either reading is missing.
+ * A restart's gap: the frames that went through the interface while no run
+ * took them.  A counting socket (rc_afpacket_counter_open), with the old
+ * run's kernel filter, is bound before the old run is asked to stop
+ * (rc_run_gap_begin) and read once the new run takes frames
+ * (rc_run_gap_end); the frames it counted, less those the two runs' sockets
+ * took in between, went to neither.  Frames an AF_XDP socket takes never
+ * reach a packet socket, so an AF_XDP run takes nothing off the count.
+ * Every reading is made so that a frame between two of them is counted
+ * once too often, never missed.  A run on several interfaces or on "any"
+ * has no count (.ok false).
  */
-struct rc_run_link rc_run_gap_start(struct rc_run *old);
-uint64_t rc_run_gap(const struct rc_run_link *from, const struct rc_run *next);
+struct rc_run_gap {
+	bool ok;
+	bool old_counted;         /* the old run's frames reach the counting socket too */
+	int fd;                   /* the counting socket, while .ok */
+	uint64_t mono_ns;         /* when it was bound */
+	uint64_t old_from, old_to; /* the old run's received frames then, and at its end */
+};
+
+/* Before @old is asked to stop.  0 (.ok false when it has no count), or
+ * -errno with a message in @err. */
+int rc_run_gap_begin(struct rc_run *old, struct rc_run_gap *g, char *err, size_t errlen);
+/* After it stopped; @old NULL: it was left behind, and the gap is not counted. */
+void rc_run_gap_stopped(struct rc_run_gap *g, struct rc_run *old);
+/* The gap ends: @next takes frames now, or (NULL) did not start.  False
+ * when there was no count; else the frames and the milliseconds since
+ * rc_run_gap_begin. */
+bool rc_run_gap_end(struct rc_run_gap *g, struct rc_run *next, uint64_t *frames, uint64_t *ms);
+/* Forget it, uncounted. */
+void rc_run_gap_drop(struct rc_run_gap *g);
 
 
 /* The first sink error message of any worker, or NULL. */

@@ -17,6 +17,9 @@
 #     or 16 MiB, in turn), while one busy loop per CPU delays the kernel's
 #     work items: every reload succeeds, and the capture then takes in
 #     every frame sent.
+#  5. ringcapd reloads that restart the capture under traffic: every frame
+#     missing from the files is counted, in the restarts' gap or in a run's
+#     tally (rc_restart_gap; daemon_reload.sh does the same on AF_PACKET).
 source "$(dirname "$0")/../lib/ringcap.sh"
 rc_need_root
 rc_need_afxdp
@@ -185,4 +188,10 @@ echo "$RELOADS reloads: $failed failed, $restarts restarts of the capture"
 
 rc_in_ns "$RCGEN" -i "$RC_GEN" -n 2000 -s 60-300 -r 20000 >/dev/null
 rc_daemon_accounted "$SOCK" x 2000
-rc_pass "a busy AF_XDP queue is waited for 2 s (held 0.6 s: every frame captured; kept: refused, saying why), and $RELOADS reloads that restart the capture with the CPUs busy all bind again"
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID" || rc_fail "ringcapd's exit status $?"
+
+# --- 5. restarts under traffic: every frame they miss is counted ---------------------------
+rc_restart_gap "$RC_CAP" "$RC_GEN" "$RC_NS" "$T/g" "    backend: afxdp
+    xdp: { dedicated_port: true }"
+rc_pass "a busy AF_XDP queue is waited for 2 s (held 0.6 s: every frame captured; kept: refused, saying why), and $RELOADS reloads that restart the capture with the CPUs busy all bind again; restarts under traffic count every frame they miss"

@@ -12,6 +12,7 @@ Record indices in messages are 0-based.
 """
 
 import argparse
+import mmap
 import struct
 import sys
 
@@ -62,7 +63,16 @@ class Pcap:
                 data = sys.stdin.buffer.read()
             else:
                 with open(path, "rb") as f:
-                    data = f.read()
+                    # a finished file is mapped, not read: a capture of a
+                    # million frames is most of a GB, and copying it cost
+                    # more than the walk; one still being written (torn
+                    # tail) is read, as its writer may yet cut it shorter
+                    try:
+                        if torn_tail:
+                            raise ValueError
+                        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                    except (ValueError, OSError):
+                        data = f.read()     # empty, or not a regular file
         except OSError as e:
             raise Malformed("%s: cannot read: %s" % (path, e.strerror or e))
         self.size = len(data)

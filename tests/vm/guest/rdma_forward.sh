@@ -58,10 +58,16 @@ for _ in $(seq 100); do
 done
 grep -q "ffff:c612:0701" "$gid" || { echo "rxe0 has no GID for $ADDR"; exit 1; }
 
-wait_log() { # FILE PATTERN SECS
+wait_log() { # FILE PATTERN SECS [PID: give up as soon as it has ended]
 	local i
 	for ((i = 0; i < $3 * 10; i++)); do
 		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		if [ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null; then
+			grep -q -- "$2" "$1" 2>/dev/null && return 0
+			echo "process $4 ended before '$2' in $1:"
+			cat "$1"
+			return 1
+		fi
 		sleep 0.1
 	done
 	echo "timed out waiting for '$2' in $1:"
@@ -254,7 +260,7 @@ collector xdp-remote
 	--forward "rdma://$ADDR:$PORT" --forward-slots 256 2>"$T/xdp-local.log" &
 CAP=$!
 echo "guest: xdp capture $CAP, collector $COL"
-if wait_log "$T/xdp-local.log" "forwarding to" 30; then
+if wait_log "$T/xdp-local.log" "forwarding to" 30 $CAP; then
 	"$B/rcgen" -i gen0 -n "$(n 10000)" -s 60-1514 --seed 18 -r "$(n 4000)" >"$T/xdp-gen.txt"
 	settle "$T/xdp-remote.pcap"
 	stop $CAP

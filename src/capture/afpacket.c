@@ -664,12 +664,14 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 	return 0;
 }
 
-int rc_afpacket_counter_open(const char *ifname, const char *expr, int dlt, char *err,
-			     size_t errlen)
+int rc_afpacket_counter_open(const char *ifname, const char *expr, int dlt, bool promisc,
+			     bool *every, char *err, size_t errlen)
 {
 	_cleanup_(pcap_freecodep) struct bpf_program prog = { 0 };
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	struct packet_mreq mr = { .mr_type = PACKET_MR_PROMISC };
 	struct ifreq ifr = { 0 };
+	bool lo;
 	int fd, v = 0, r;
 
 	if (strlen(ifname) >= IF_NAMESIZE || !(sll.sll_ifindex = (int)if_nametoindex(ifname)))
@@ -686,23 +688,39 @@ int rc_afpacket_counter_open(const char *ifname, const char *expr, int dlt, char
 	 * every frame (PACKET_STATISTICS counts those it dropped too) */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)) < 0 ||
 	    ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
-		r = rc_source_fail(err, errlen, -errno, "counting socket on %s: %s", ifname,
-				   strerror(errno));
+		r = -errno;
 		goto fail;
 	}
-	r = rc_filter_compile(expr, dlt, 65535, &prog, err, errlen);
+	lo = ifr.ifr_hwaddr.sa_family == ARPHRD_LOOPBACK;
+	/* a filter the kernel cannot run (a vlan test, a loop): every frame */
+	*every = !expr || !expr[0] || rc_filter_needs_userspace(expr);
+	r = rc_filter_compile(*every ? NULL : expr, dlt, 65535, &prog, err, errlen);
+	if (r < 0 && !*every) {
+		*every = true;
+		r = rc_filter_compile(NULL, dlt, 65535, &prog, err, errlen);
+	}
 	if (r < 0)
 		goto fail;
-	r = ifr.ifr_hwaddr.sa_family == ARPHRD_LOOPBACK ? rc_filter_attach_no_outgoing(fd, &prog) :
-							   rc_filter_attach(fd, &prog);
+	r = lo ? rc_filter_attach_no_outgoing(fd, &prog) : rc_filter_attach(fd, &prog);
+	if (r == -EINVAL && !*every) {
+		pcap_freecodep(&prog);
+		*every = true;
+		r = rc_filter_compile(NULL, dlt, 65535, &prog, err, errlen);
+		if (r == 0)
+			r = lo ? rc_filter_attach_no_outgoing(fd, &prog) : rc_filter_attach(fd, &prog);
+	}
 	if (r == 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		r = -errno;
-	if (r < 0) {
-		rc_source_fail(err, errlen, r, "counting socket on %s: %s", ifname, strerror(-r));
+	/* the interface stays promiscuous while the runs change */
+	mr.mr_ifindex = sll.sll_ifindex;
+	if (r == 0 && promisc &&
+	    setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
+		r = -errno;
+	if (r < 0)
 		goto fail;
-	}
 	return fd;
 fail:
+	rc_source_fail(err, errlen, r, "counting socket on %s: %s", ifname, strerror(-r));
 	close(fd);
 	return r;
 }

@@ -41,17 +41,18 @@ int rc_afpacket_open(const struct rc_capture_conf *c, struct rc_fanout *fanout,
 
 /*
  * A socket that only counts the frames a capture's socket on @ifname
- * would take: those its kernel filter @expr (NULL: every frame) compiled
- * for @dlt accepts, on loopback not the outgoing copies.  It has no ring
- * and the smallest receive buffer, so the kernel counts and then drops
- * nearly all of them.  A restart's gap is measured with it: the frames
- * that pass a capture's sockets reach it in the same pass, so its count
- * and theirs can be compared at any moment, which the link's counters
- * (bumped when a frame is sent, before the receive path runs) cannot.
- * Returns the descriptor, or -errno with a message in @err.
+ * would take: those its kernel filter @expr accepts, on loopback not the
+ * outgoing copies; every frame (*@every true) for no filter, or one the
+ * kernel cannot run.  It has no ring and the smallest receive buffer, so
+ * the kernel counts and then drops nearly all of them; @promisc keeps the
+ * interface promiscuous while it is open.  A restart's gap is measured
+ * with it: the frames that pass a capture's sockets reach it in the same
+ * pass, so its count and theirs can be compared at any moment, which the
+ * link's counters (bumped when a frame is sent, before the receive path
+ * runs) cannot.  Returns the descriptor, or -errno with a message in @err.
  */
-int rc_afpacket_counter_open(const char *ifname, const char *expr, int dlt, char *err,
-			     size_t errlen);
+int rc_afpacket_counter_open(const char *ifname, const char *expr, int dlt, bool promisc,
+			     bool *every, char *err, size_t errlen);
 
 /* Add to *@ret the frames counted since the last call (or the open). */
 int rc_afpacket_counted(int fd, uint64_t *ret);

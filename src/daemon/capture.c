@@ -70,31 +70,34 @@ void capture_free(struct capture *s)
 }
 
 /*
- * Stop a running capture that a reload starts again on the same interface
- * (@count: its interface stays the same): what goes through the interface
- * between the old run and the new one is counted from here (rc_run_gap).
+ * Stop a running capture that a reload starts again with @next's settings
+ * on the same interface: what goes through the interface until the new
+ * run takes frames is counted from here (rc_run_gap).  @next NULL: on
+ * another interface, not counted.
  */
-void capture_stop_for_restart(struct daemon *d, struct capture *s, const char *why, bool count)
+void capture_stop_for_restart(struct daemon *d, struct capture *s, const char *why,
+			      const struct rc_capture_conf *next)
 {
 	char err[512] = "";
 
-	if (count && capture_running(s) && rc_run_gap_begin(s->run, &s->gap, err, sizeof(err)) < 0)
+	if (next && capture_running(s) && rc_run_gap_begin(s->run, next, &s->gap, err,
+							    sizeof(err)) < 0)
 		log_warn("capture %s: the frames its restart misses are not counted: %s",
 			 s->conf->name, err);
 	capture_stop(d, s, why);
-	rc_run_gap_stopped(&s->gap, s->run);  /* NULL: left behind, not counted */
+	rc_run_gap_stopped(&s->gap, s->run);  /* NULL: left behind, counted when it ends */
 }
 
-/* A restart's gap ends: @next (s->run) takes frames, or NULL: the capture
- * did not start again. */
-static void end_gap(struct capture *s, struct rc_run *next)
+/* A restart's gap ends: the new run (s->run) started, or the capture did
+ * not start again. */
+static void end_gap(struct capture *s, bool started)
 {
 	uint64_t gap, ms;
 
-	if (!rc_run_gap_end(&s->gap, next, &gap, &ms))
+	if (!rc_run_gap_end(&s->gap, started, &gap, &ms))
 		return;
 	s->unseen += gap;
-	if (gap && next)
+	if (gap && started)
 		log_warn("capture %s: %" PRIu64 " frames went through %s in the %" PRIu64 " ms "
 			 "between the old run's stop and the new run's start, and no run took them",
 			 s->conf->name, gap, s->conf->iface, ms);
@@ -151,8 +154,12 @@ int capture_open(struct daemon *d, struct capture *s)
 {
 	int r = open_run(d, s);
 
-	if (r < 0)
-		end_gap(s, NULL);
+	/* after a run left behind, the gap goes on until it ends and this one
+	 * starts (wake_waiting) */
+	if (r >= 0)
+		rc_run_gap_freeze(&s->gap, s->run);  /* its sockets take frames now */
+	else if (!(r == -EBUSY && s->waiting))
+		end_gap(s, false);
 	return r;
 }
 
@@ -170,7 +177,7 @@ int capture_start(struct daemon *d, struct capture *s)
 		log_err("capture %s: %s", s->conf->name, r == -EINVAL || err[0] ? err : strerror(-r));
 		capture_set_state(s, "failed", err[0] ? err : strerror(-r));
 		capture_forget(s);
-		end_gap(s, NULL);
+		end_gap(s, false);
 		return r;
 	}
 	free(s->last_beat);
@@ -179,7 +186,7 @@ int capture_start(struct daemon *d, struct capture *s)
 	capture_set_state(s, "running", NULL);
 	log_info("capture %s: running on %s with %u worker%s", s->conf->name, s->conf->iface,
 		 s->run->nworkers, s->run->nworkers == 1 ? "" : "s");
-	end_gap(s, s->run);
+	end_gap(s, true);
 	return 0;
 }
 
@@ -193,19 +200,24 @@ int capture_start(struct daemon *d, struct capture *s)
 static void log_tally(const char *name, struct rc_run *run, const char *why)
 {
 	struct rc_run_stats t;
-	uint64_t done, held = 0;
-	char heldtxt[96] = "";
+	uint64_t done, held = 0, filtered;
+	char heldtxt[96] = "", filtxt[96] = "";
 
 	rc_run_total_stats(run, &t);
-	done = t.src.kernel_drops + t.sink.frames + t.sink.lost + t.lost_at_stop;
+	/* a filter that runs in user space rejects frames received */
+	filtered = t.sink.filtered + t.src.xdp_filtered;
+	done = t.src.kernel_drops + t.sink.frames + t.sink.lost + t.lost_at_stop + filtered;
 	if (run->stuck && t.src.received > done)
 		held = t.src.received - done;
 	if (held)
 		snprintf(heldtxt, sizeof(heldtxt), ", %" PRIu64 " held by the worker, not yet "
 			 "written or lost", held);
+	if (filtered)
+		snprintf(filtxt, sizeof(filtxt), ", %" PRIu64 " rejected by filters in user space",
+			 filtered);
 	log_info("capture %s: %s: %" PRIu64 " frames received, %" PRIu64 " dropped by "
-		 "the kernel, %" PRIu64 " frames written, %" PRIu64 " lost%s, %" PRIu64 " files",
-		 name, why, t.src.received, t.src.kernel_drops, t.sink.frames,
+		 "the kernel, %" PRIu64 " frames written%s, %" PRIu64 " lost%s, %" PRIu64 " files",
+		 name, why, t.src.received, t.src.kernel_drops, t.sink.frames, filtxt,
 		 t.sink.lost + t.lost_at_stop, heldtxt, t.sink.files);
 	for (unsigned k = 0; k < run->nworkers; k++)
 		for (unsigned o = 0, n = rc_run_noutputs(run, k); o < n; o++) {
@@ -230,6 +242,9 @@ void reap_stuck(struct daemon *d)
 		if (!t->run || rc_run_join_timeout(t->run, 0) == -ETIMEDOUT)
 			continue;
 		log_tally(t->name, t->run, "the worker left behind has ended");
+		for (size_t k = 0; k < d->ncaptures; k++)
+			if (!strcmp(d->captures[k].conf->name, t->name))
+				rc_run_gap_old_ended(&d->captures[k].gap, t->run);
 		rc_run_free(t->run);
 		t->run = NULL;
 	}

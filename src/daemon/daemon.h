@@ -95,7 +95,8 @@ bool capture_running(const struct capture *s);
 struct rc_run *stuck_run(struct daemon *d, const char *name);
 void capture_forget(struct capture *s);
 void capture_free(struct capture *s);
-void capture_stop_for_restart(struct daemon *d, struct capture *s, const char *why, bool count);
+void capture_stop_for_restart(struct daemon *d, struct capture *s, const char *why,
+			      const struct rc_capture_conf *next);
 int capture_open(struct daemon *d, struct capture *s);
 int capture_start(struct daemon *d, struct capture *s);
 void reap_stuck(struct daemon *d);

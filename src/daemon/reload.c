@@ -205,7 +205,7 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 		else if (capture_running(old) && rc_run_change_of(old->run, nc) == RC_RUN_RESTART)
 			/* the gap is counted if the interface stays the same */
 			capture_stop_for_restart(d, old, "settings changed, restarting",
-						 !strcmp(old->conf->iface, nc->iface));
+						 strcmp(old->conf->iface, nc->iface) ? NULL : nc);
 	}
 	for (size_t j = 0; j < ncfg->n_captures; j++) {
 		struct capture *ns = &next[j], *old;
@@ -228,7 +228,7 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 					log_info("capture %s: the kernel does not take the new filter "
 						 "(%s); restarting the capture", ns->conf->name, err);
 					capture_stop_for_restart(d, ns, "new filter, run in user space",
-								 true);
+								 ns->conf);
 					if (capture_open(d, ns) == 0)
 						capture_start(d, ns);
 					continue;
@@ -251,8 +251,12 @@ static int apply_config(struct daemon *d, struct rc_config *ncfg, FILE *out)
 		/* new, changed, stopped or failed before: (re)started */
 		if (old) {
 			ns->unseen = old->unseen;
-			ns->gap = old->gap;  /* moved: the new one ends it */
-			old->gap = (struct rc_run_gap){ .fd = -1 };
+			/* a gap still open (its old run left behind) goes on, on
+			 * the same interface: the new run ends it */
+			if (!strcmp(old->conf->iface, ns->conf->iface)) {
+				ns->gap = old->gap;
+				old->gap = (struct rc_run_gap){ .fd = -1 };
+			}
 		}
 		if (capture_open(d, ns) == 0)
 			capture_start(d, ns);

@@ -423,6 +423,8 @@ static int run_daemon(struct daemon *d)
 		rc_ctl_process(d->ctl, pfd + 6, nctl, ctl_request, d);
 		if ((pfd[2].revents & POLLIN) && read(d->tfd, &v, sizeof(v)) == sizeof(v)) {
 			now = mono_ns();
+			for (size_t i = 0; i < d->ncaptures; i++)
+				rc_run_gap_poll(&d->captures[i].gap);
 			reap_stuck(d);
 			check_renamed(d);
 			wake_waiting(d);

@@ -92,70 +92,156 @@ static void post_notes(struct rc_run *r)
 	}
 }
 
-int rc_run_gap_begin(struct rc_run *old, struct rc_run_gap *g, char *err, size_t errlen)
+/* The filter a run's sockets run in the kernel; NULL: every frame. */
+static const char *kernel_filter(const struct rc_run *r)
+{
+	const struct rc_source *src = r->nworkers ? r->workers[0].src : NULL;
+	const char *f = src && !src->user_filter && r->conf ? r->conf->filter : NULL;
+
+	return f && f[0] ? f : NULL;
+}
+
+/* Does @r take frames through the same kernel filter as the count? */
+static bool counted_alike(const struct rc_run *r, const struct rc_run_gap *g)
+{
+	const char *f = kernel_filter(r);
+
+	return !r->afxdp && (f && g->expr ? !strcmp(f, g->expr) : f == g->expr);
+}
+
+static uint64_t received(struct rc_run *r)
+{
+	struct rc_source_stats st;
+	uint64_t n = 0;
+
+	for (unsigned k = 0; k < r->nworkers; k++) {
+		if (r->released) {
+			n += r->workers[k].final.src.received;
+			continue;
+		}
+		memset(&st, 0, sizeof(st));
+		r->workers[k].src->ops->stats(r->workers[k].src, &st);
+		n += st.received;
+	}
+	return n;
+}
+
+/*
+ * The count and what @r received, at one moment: @r's sockets and the
+ * counting socket see a frame in the same pass, but are read one after the
+ * other.  A reading of the count between two equal readings of @r holds
+ * the frames @r had; after a few tries with frames arriving all the time,
+ * the first reading of @r, which may leave out a frame the count holds.
+ */
+static void sample(struct rc_run *r, struct rc_run_gap *g, uint64_t *took, uint64_t *count)
+{
+	for (int i = 0; i < 100; i++) {
+		uint64_t before = received(r), after;
+
+		rc_run_gap_poll(g);
+		after = received(r);
+		*took = before;
+		*count = g->count;
+		if (after == before)
+			return;
+	}
+}
+
+int rc_run_gap_begin(struct rc_run *old, const struct rc_capture_conf *next,
+		     struct rc_run_gap *g, char *err, size_t errlen)
 {
 	const struct rc_source *src = old->nworkers ? old->workers[0].src : NULL;
-	struct rc_run_stats t;
+	const char *f = next->filter && next->filter[0] ? next->filter : NULL;
+	bool every = true;
 	int fd;
 
 	rc_run_gap_drop(g);
-	if (!src || src->n_ifaces != 1 || !src->ifaces || !strcmp(src->ifaces[0].name, "any"))
-		return 0;
-	fd = rc_afpacket_counter_open(src->ifaces[0].name,
-				      src->user_filter || !old->conf ? NULL : old->conf->filter,
-				      src->dlt, err, errlen);
+	if (!src || src->n_ifaces != 1 || !src->ifaces || !strcmp(src->ifaces[0].name, "any")) {
+		snprintf(err, errlen, "a capture of several interfaces or of \"any\" has no count");
+		return -ENOTSUP;
+	}
+	fd = rc_afpacket_counter_open(src->ifaces[0].name, f, src->dlt,
+				      (old->conf && old->conf->promisc) || next->promisc, &every,
+				      err, errlen);
 	if (fd < 0)
 		return fd;
-	/* bound first: a frame that comes between is counted as not taken */
-	rc_run_total_stats(old, &t);
-	*g = (struct rc_run_gap){ .ok = true, .old_counted = !old->afxdp, .fd = fd,
-				  .mono_ns = rc_clock_ns(CLOCK_MONOTONIC),
-				  .old_from = t.src.received };
+	g->expr = every ? NULL : strdup(f);
+	if (!every && !g->expr) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	g->ok = true;
+	g->fd = fd;
+	g->mono_ns = rc_clock_ns(CLOCK_MONOTONIC);
+	g->old_counted = counted_alike(old, g);
+	if (g->old_counted)
+		sample(old, g, &g->old_from, &g->count_from);
 	return 0;
 }
 
 void rc_run_gap_stopped(struct rc_run_gap *g, struct rc_run *old)
 {
-	struct rc_run_stats t;
-
 	if (!g->ok)
 		return;
-	if (!old) {
-		rc_run_gap_drop(g);
-		return;
-	}
-	rc_run_total_stats(old, &t);
-	g->old_to = t.src.received;
+	g->old_pending = !old;
+	if (old)
+		rc_run_gap_old_ended(g, old);
 }
 
-bool rc_run_gap_end(struct rc_run_gap *g, struct rc_run *next, uint64_t *frames, uint64_t *ms)
+void rc_run_gap_old_ended(struct rc_run_gap *g, struct rc_run *old)
 {
-	uint64_t took = 0, counted = 0;
-	struct rc_run_stats t;
-	int r;
+	if (!g->ok)
+		return;
+	g->old_to = received(old);
+	g->old_pending = false;
+}
+
+void rc_run_gap_poll(struct rc_run_gap *g)
+{
+	if (g->ok && !g->frozen)
+		rc_afpacket_counted(g->fd, &g->count);
+}
+
+void rc_run_gap_freeze(struct rc_run_gap *g, struct rc_run *next)
+{
+	if (!g->ok || g->frozen)
+		return;
+	g->next_counted = next && counted_alike(next, g);
+	if (g->next_counted)
+		sample(next, g, &g->next_took, &g->count);
+	else
+		rc_run_gap_poll(g);
+	/* what it counts from here on is the new run's */
+	g->frozen = true;
+	close(g->fd);
+	g->fd = -1;
+}
+
+bool rc_run_gap_end(struct rc_run_gap *g, bool started, uint64_t *frames, uint64_t *ms)
+{
+	uint64_t count, took = 0;
 
 	if (!g->ok)
 		return false;
-	/* the new run first: a frame between the two is counted as not taken */
-	if (next && !next->afxdp) {
-		rc_run_total_stats(next, &t);
-		took = t.src.received;
-	}
-	r = rc_afpacket_counted(g->fd, &counted);
-	if (g->old_counted && g->old_to > g->old_from)
+	rc_run_gap_freeze(g, NULL);
+	count = g->count - g->count_from;
+	if (g->old_counted && !g->old_pending && g->old_to > g->old_from)
 		took += g->old_to - g->old_from;
-	*frames = counted > took ? counted - took : 0;
+	if (started && g->next_counted)
+		took += g->next_took;
+	*frames = count > took ? count - took : 0;
 	*ms = (rc_clock_ns(CLOCK_MONOTONIC) - g->mono_ns) / 1000000ULL;
 	rc_run_gap_drop(g);
-	return r == 0;
+	return true;
 }
 
 void rc_run_gap_drop(struct rc_run_gap *g)
 {
-	if (g->ok)
+	if (g->ok && g->fd >= 0)  /* a zeroed one has neither */
 		close(g->fd);
-	g->ok = false;
-	g->fd = -1;
+	free(g->expr);
+	*g = (struct rc_run_gap){ .fd = -1 };
 }
 
 int rc_run_open(const struct rc_capture_conf *c, struct rc_events *events, const char *label,

@@ -139,33 +139,46 @@ void rc_run_total_stats(struct rc_run *r, struct rc_run_stats *ret);
 
 /*
  * A restart's gap: the frames that went through the interface while no run
- * took them.  A counting socket (rc_afpacket_counter_open), with the old
- * run's kernel filter, is bound before the old run is asked to stop
- * (rc_run_gap_begin) and read once the new run takes frames
- * (rc_run_gap_end); the frames it counted, less those the two runs' sockets
- * took in between, went to neither.  Frames an AF_XDP socket takes never
- * reach a packet socket, so an AF_XDP run takes nothing off the count.
- * Every reading is made so that a frame between two of them is counted
- * once too often, never missed.  A run on several interfaces or on "any"
- * has no count (.ok false).
+ * took them.  A counting socket (rc_afpacket_counter_open) with the new
+ * configuration's filter is bound before the old run is asked to stop
+ * (rc_run_gap_begin), and stops counting as soon as the new run's sockets
+ * take frames (rc_run_gap_freeze); the frames it counted, less those the
+ * runs' sockets took meanwhile, went to neither.  A run's frames are taken
+ * off only when its kernel filter is the counting socket's: frames an
+ * AF_XDP socket takes never reach a packet socket, and a run with another
+ * filter took frames the count may not hold.  Every reading errs on the
+ * side of "not taken": a frame is counted once too often, never missed.
+ * A capture of several interfaces or of "any" has no count.
  */
 struct rc_run_gap {
 	bool ok;
-	bool old_counted;         /* the old run's frames reach the counting socket too */
-	int fd;                   /* the counting socket, while .ok */
-	uint64_t mono_ns;         /* when it was bound */
-	uint64_t old_from, old_to; /* the old run's received frames then, and at its end */
+	bool old_counted;          /* the old run takes what the count holds */
+	bool old_pending;          /* left behind: its end is not known yet */
+	bool next_counted, frozen;
+	int fd;                    /* the counting socket, until frozen */
+	char *expr;                /* its kernel filter; NULL: every frame */
+	uint64_t count;            /* read from it so far */
+	uint64_t mono_ns;          /* when it was bound */
+	/* the old run's received frames when the count was count_from, and
+	 * at its end; the new run's when the count stopped */
+	uint64_t count_from, old_from, old_to, next_took;
 };
 
-/* Before @old is asked to stop.  0 (.ok false when it has no count), or
- * -errno with a message in @err. */
-int rc_run_gap_begin(struct rc_run *old, struct rc_run_gap *g, char *err, size_t errlen);
-/* After it stopped; @old NULL: it was left behind, and the gap is not counted. */
+/* Before @old is asked to stop, for a new run with @next's settings.  0,
+ * or -errno with a message in @err (-ENOTSUP: no count for such a run). */
+int rc_run_gap_begin(struct rc_run *old, const struct rc_capture_conf *next,
+		     struct rc_run_gap *g, char *err, size_t errlen);
+/* After @old stopped; NULL: it was left behind (rc_run_gap_old_ended once
+ * it ends). */
 void rc_run_gap_stopped(struct rc_run_gap *g, struct rc_run *old);
-/* The gap ends: @next takes frames now, or (NULL) did not start.  False
- * when there was no count; else the frames and the milliseconds since
- * rc_run_gap_begin. */
-bool rc_run_gap_end(struct rc_run_gap *g, struct rc_run *next, uint64_t *frames, uint64_t *ms);
+void rc_run_gap_old_ended(struct rc_run_gap *g, struct rc_run *old);
+/* Take in the count so far (its kernel counter is 32 bits). */
+void rc_run_gap_poll(struct rc_run_gap *g);
+/* @next takes frames now: the count stops. */
+void rc_run_gap_freeze(struct rc_run_gap *g, struct rc_run *next);
+/* The gap ends: the new run started (@started), or not.  False when there
+ * was no count; else the frames and the milliseconds since the begin. */
+bool rc_run_gap_end(struct rc_run_gap *g, bool started, uint64_t *frames, uint64_t *ms);
 /* Forget it, uncounted. */
 void rc_run_gap_drop(struct rc_run_gap *g);
 

@@ -143,7 +143,7 @@ YAML
 	# each run's tally when it stopped: frames its socket took but the
 	# kernel dropped (ring full), or that were still in its ring when the
 	# drain at stop ran out of time, are counted there as lost, not in the gap
-	tally=$(sed -n 's/.*capture g: stopped ([^)]*): [0-9]* frames received, \([0-9]*\) dropped by the kernel, [0-9]* frames written, \([0-9]*\) lost.*/\1 \2/p' "$p.log" |
+	tally=$(sed -n 's/.*capture g: stopped ([^)]*): [0-9]* frames received, \([0-9]*\) dropped by the kernel, [0-9]* frames written.*, \([0-9]*\) lost.*/\1 \2/p' "$p.log" |
 		awk '{d += $1; l += $2; n++} END {printf "%d %d %d", n, d, l}')
 	read -r runs dropped lost <<<"$tally"
 	echo "restarts${extra:+ ($(echo $extra))}: 30000 sent, $written written ($out), $unseen counted as gone by unseen, said in $said log lines; $runs runs dropped $dropped and lost $lost"

@@ -9,6 +9,23 @@
  * set up on two threads never race each other's dispatcher update, and
  * the message libxdp leaves for a failure (xdp_env.h) is the one of this
  * call.
+ *
+ * libxdp 1.3 (Debian 12's) leaves open a descriptor of every program it
+ * finds on an interface whenever it looks there: xdp_multiprog__get_from_
+ * ifindex() takes each program by id or from its pin, keeps a duplicate
+ * and never closes the first (fixed in libxdp 1.4.1), and
+ * xdp_program__attach() and __detach() look there first.  Each such
+ * descriptor keeps its program, and that program's maps, loaded until the
+ * process ends, although nothing runs it any more: ringcapd gained one
+ * with every AF_XDP start, stop or refusal, and held on to the programs of
+ * other processes after they had gone.  So every libxdp call that looks at
+ * an interface runs between fds_note() and fds_close_new(), which closes
+ * the program descriptors that appeared meanwhile, except the ones kept
+ * on purpose.  That is sound because every BPF program descriptor of this
+ * process is opened under prog_lock, where those calls run (the AF_XDP
+ * sockets are made with XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD, so libxdp's
+ * xsk code opens none); with a libxdp that leaves nothing open, nothing is
+ * closed.
  */
 #include "xdp_prog.h"
 
@@ -17,6 +34,7 @@
 /* before any <linux/if.h>: glibc's and the kernel's ifreq then agree */
 #include <net/if.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <linux/if_link.h>
 #include <linux/if_packet.h>
@@ -81,6 +99,84 @@ struct rc_xdp_prog {
 static pthread_mutex_t prog_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rc_xdp_prog *progs;
 
+/* The BPF program descriptors open in this process at one moment. */
+struct fd_list {
+	int *fd;
+	size_t n;
+	bool ok;           /* false: unknown (no /proc, no memory) */
+};
+
+static bool fd_listed(const int *fd, size_t n, int x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fd[i] == x)
+			return true;
+	return false;
+}
+
+static void fd_list_free(struct fd_list *l)
+{
+	free(l->fd);
+	*l = (struct fd_list){ 0 };
+}
+
+/* Before a libxdp call that looks at an interface; caller holds prog_lock. */
+static void fds_note(struct fd_list *l)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	size_t cap = 0;
+
+	*l = (struct fd_list){ 0 };
+	if (!d)
+		return;
+	l->ok = true;
+	while ((de = readdir(d))) {
+		char *end, link[32];
+		long fd = strtol(de->d_name, &end, 10);
+		ssize_t len;
+
+		if (end == de->d_name || *end || fd < 0 || fd == dirfd(d))
+			continue;
+		len = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
+		if (len < 0)
+			continue;
+		link[len] = '\0';
+		if (strcmp(link, "anon_inode:bpf-prog"))
+			continue;
+		if (l->n == cap) {
+			int *v = realloc(l->fd, (cap ? cap * 2 : 16) * sizeof(*v));
+
+			if (!v) {
+				fd_list_free(l);
+				break;
+			}
+			l->fd = v;
+			cap = cap ? cap * 2 : 16;
+		}
+		l->fd[l->n++] = (int)fd;
+	}
+	closedir(d);
+}
+
+/* After it: close the program descriptors that were not open at
+ * fds_note() (@before, freed here), except the @nkeep in @keep. */
+static void fds_close_new(struct fd_list *before, const int *keep, size_t nkeep)
+{
+	struct fd_list now;
+
+	if (!before->ok)
+		return;
+	fds_note(&now);
+	if (now.ok)
+		for (size_t i = 0; i < now.n; i++)
+			if (!fd_listed(before->fd, before->n, now.fd[i]) &&
+			    !fd_listed(keep, nkeep, now.fd[i]))
+				close(now.fd[i]);
+	fd_list_free(&now);
+	fd_list_free(before);
+}
+
 int rc_xdp_fail_perm(char *err, size_t errlen, const char *ifname, const char *step)
 {
 	return rc_source_fail(err, errlen, -EPERM,
@@ -140,6 +236,52 @@ int rc_xdp_prog_remove_socket(struct rc_xdp_prog *p, uint32_t queue)
 }
 
 /*
+ * One look for a stale ringcap program on @ifindex: removed (true: look
+ * again), or none; *live is the pid of a live ringcap whose program is
+ * there, 0 if none.
+ */
+static bool remove_one_stale(struct rc_source *s, int ifindex, const char *ifname,
+			     uint64_t *live)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	struct xdp_program *p = NULL, *victim = NULL;
+	struct rc_xdp_owner o = { 0 };
+	bool removed = false;
+	uint32_t id;
+
+	if (libxdp_get_error(mp))
+		return false;
+	*live = 0;
+	for (p = xdp_multiprog__is_legacy(mp) ? xdp_multiprog__main_prog(mp) :
+						 xdp_multiprog__next_prog(NULL, mp);
+	     p && !victim;
+	     p = xdp_multiprog__is_legacy(mp) ? NULL : xdp_multiprog__next_prog(p, mp)) {
+		if (strcmp(xdp_program__name(p), PROG_NAME))
+			continue;
+		if (!rc_xdp_owner_alive(xdp_program__fd(p), &o))
+			victim = p;
+		else
+			*live = o.pid;
+	}
+	if (victim) {
+		id = xdp_program__id(victim);
+		rc_xdp_lib_clear();
+		if (xdp_program__detach(victim, ifindex, xdp_multiprog__attach_mode(mp), 0) < 0) {
+			char why[300];
+
+			rc_source_note(s, "could not remove the stale ringcap XDP program (id %u) on %s%s",
+				       id, ifname, rc_xdp_lib_why(why, sizeof(why)));
+		} else {
+			rc_source_note(s, "removed a stale ringcap XDP program (id %u) on %s, left by "
+				       "process %llu", id, ifname, (unsigned long long)o.pid);
+			removed = true;
+		}
+	}
+	xdp_multiprog__close(mp);
+	return removed;
+}
+
+/*
  * A ringcap that died (SIGKILL, crash) leaves its program attached.  Its
  * sockets are gone, so the program passes everything to the stack; remove
  * it anyway so that programs do not pile up.  Caller holds prog_lock,
@@ -149,44 +291,14 @@ int rc_xdp_prog_remove_socket(struct rc_xdp_prog *p, uint32_t queue)
 static uint64_t remove_stale(struct rc_source *s, int ifindex, const char *ifname)
 {
 	uint64_t live = 0;
+	bool again = true;
 
-	for (int round = 0; round < 8; round++) {
-		struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
-		struct xdp_program *p = NULL, *victim = NULL;
-		struct rc_xdp_owner o = { 0 };
-		uint32_t id;
+	for (int round = 0; round < 8 && again; round++) {
+		struct fd_list before;
 
-		if (libxdp_get_error(mp))
-			return live;
-		live = 0;
-		for (p = xdp_multiprog__is_legacy(mp) ? xdp_multiprog__main_prog(mp) :
-							 xdp_multiprog__next_prog(NULL, mp);
-		     p && !victim;
-		     p = xdp_multiprog__is_legacy(mp) ? NULL : xdp_multiprog__next_prog(p, mp)) {
-			if (strcmp(xdp_program__name(p), PROG_NAME))
-				continue;
-			if (!rc_xdp_owner_alive(xdp_program__fd(p), &o))
-				victim = p;
-			else
-				live = o.pid;
-		}
-		if (!victim) {
-			xdp_multiprog__close(mp);
-			return live;
-		}
-		id = xdp_program__id(victim);
-		rc_xdp_lib_clear();
-		if (xdp_program__detach(victim, ifindex, xdp_multiprog__attach_mode(mp), 0) < 0) {
-			char why[300];
-
-			rc_source_note(s, "could not remove the stale ringcap XDP program (id %u) on %s%s",
-			     id, ifname, rc_xdp_lib_why(why, sizeof(why)));
-			xdp_multiprog__close(mp);
-			return live;
-		}
-		rc_source_note(s, "removed a stale ringcap XDP program (id %u) on %s, left by process %llu",
-		     id, ifname, (unsigned long long)o.pid);
-		xdp_multiprog__close(mp);
+		fds_note(&before);
+		again = remove_one_stale(s, ifindex, ifname, &live);
+		fds_close_new(&before, NULL, 0);
 	}
 	return live;
 }
@@ -206,8 +318,13 @@ static void prog_free(struct rc_xdp_prog *at)
 		uint32_t flags = XDP_FLAGS_REPLACE |
 				 (at->mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
 
-		if (!at->legacy || bpf_xdp_detach(at->ifindex, flags, &opts) < 0)
+		if (!at->legacy || bpf_xdp_detach(at->ifindex, flags, &opts) < 0) {
+			struct fd_list before;
+
+			fds_note(&before);
 			xdp_program__detach(at->prog, at->ifindex, at->mode, 0);
+			fds_close_new(&before, NULL, 0);
+		}
 	}
 	if (at->prog)
 		xdp_program__close(at->prog);
@@ -246,7 +363,10 @@ static int attach_try(struct rc_xdp_prog *at, enum xdp_attach_mode mode,
 		      const struct rc_xdp_owner *self)
 {
 	struct bpf_program *bp;
-	int r;
+	struct fd_list before;
+	/* the skeleton's programs, and libxdp's descriptor of the one it attaches */
+	int keep[sizeof(((struct rc_xdp *)0)->progs) / sizeof(struct bpf_program *) + 1], r;
+	size_t nkeep = 0;
 
 	at->skel = rc_xdp__open();
 	if (!at->skel)
@@ -271,7 +391,14 @@ static int attach_try(struct rc_xdp_prog *at, enum xdp_attach_mode mode,
 	}
 	if (at->frags)
 		xdp_program__set_xdp_frags_support(at->prog, true);
+	fds_note(&before);
 	r = xdp_program__attach(at->prog, at->ifindex, mode, 0);
+	/* what it loaded for us stays, attached or not (attach_undo) */
+	bpf_object__for_each_program(bp, at->skel->obj)
+		if (nkeep < RC_ARRAY_SIZE(keep) - 1)
+			keep[nkeep++] = bpf_program__fd(bp);
+	keep[nkeep++] = xdp_program__fd(at->prog);
+	fds_close_new(&before, keep, nkeep);
 	if (r < 0)
 		return attach_undo(at, r);
 	at->mode = mode;
@@ -280,6 +407,19 @@ static int attach_try(struct rc_xdp_prog *at, enum xdp_attach_mode mode,
 	at->progs_fd = bpf_map__fd(at->skel->maps.progs);
 	at->max_queues = bpf_map__max_entries(at->skel->maps.xsks);
 	return 0;
+}
+
+/* Is @at's program on the interface itself, not behind libxdp's dispatcher?
+ * Asked of the kernel: libxdp would leave a descriptor open (above). */
+static bool attached_alone(const struct rc_xdp_prog *at)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	uint32_t id;
+
+	if (bpf_xdp_query(at->ifindex, 0, &q) < 0)
+		return false;
+	id = at->mode == XDP_MODE_SKB ? q.skb_prog_id : q.drv_prog_id;
+	return id && id == xdp_program__id(at->prog);
 }
 
 /* The message for a program that attached in no mode; returns the error. */
@@ -322,7 +462,6 @@ static int prog_new(const struct rc_capture_conf *c, int ifindex, const char *if
 	char first_why[300] = "", why[300];
 	struct rc_xdp_owner self;
 	struct rc_xdp_prog *at;
-	struct xdp_multiprog *mp;
 	uint64_t other;
 	int r = 0, ncpus;
 
@@ -359,8 +498,7 @@ static int prog_new(const struct rc_capture_conf *c, int ifindex, const char *if
 		return r;
 	}
 
-	mp = xdp_multiprog__get_from_ifindex(ifindex);
-	at->legacy = !libxdp_get_error(mp) && xdp_multiprog__is_legacy(mp);
+	at->legacy = attached_alone(at);
 	if (at->legacy)
 		rc_source_note(s, "XDP program attached to %s in %s mode without libxdp's dispatcher "
 		     "(%s), so no other XDP program can share the interface", ifname,
@@ -368,8 +506,6 @@ static int prog_new(const struct rc_capture_conf *c, int ifindex, const char *if
 		     rc_xdp_dispatcher_why()[0] ? rc_xdp_dispatcher_why() : "not usable here");
 	else
 		rc_source_note(s, "XDP program attached to %s in %s mode", ifname, mode_name(at->mode));
-	if (!libxdp_get_error(mp))
-		xdp_multiprog__close(mp);
 	if (at->mode == XDP_MODE_SKB && nmodes == 2)
 		rc_source_note(s, "native XDP refused: %s", first_why);
 	r = fill_progs(at);

@@ -18,10 +18,17 @@
 #  4. ringcapd reloads that change an afxdp capture's filter: in the XDP
 #     program, to user space and back; each stretch of traffic holds
 #     exactly the frames of the filter in force, none lost, none extra.
+#  5. what ringcapd keeps of AF_XDP starts that fail: reloads into a capture
+#     whose filter the XDP program cannot run (--take-matching, protochain)
+#     and into one on an interface another ringcap captures on fail, naming
+#     why, and leave ringcapd with no more BPF program descriptors than
+#     before and no ringcap XDP program loaded for it; nor does a run that
+#     starts and stops, or removing a stale program (its ringcap killed);
+#     the other ringcap's programs are gone when it ends.
 # Captures that drop frames (counted) are repeated at half the rate.
 source "$(dirname "$0")/../lib/ringcap.sh"
 rc_need_root
-rc_need ip
+rc_need ip bpftool
 rc_need_afxdp
 PY=/usr/bin/python3
 
@@ -225,4 +232,115 @@ for phase, seqs in sorted(got.items()):
         sys.exit("phase %d: %d frames, expected %d" % (phase, len(seqs), len(expect)))
     print("phase %d: the %d frames to port %d" % (phase, len(seqs), want[phase]))
 EOF
-rc_pass "9 filters identical through afxdp and afpacket; --take-matching leaves the host its other frames; protochain falls back or is refused, inbound is refused; reloads move the filter between the XDP program and user space without a stray frame"
+# --- 5. what failed starts leave loaded in ringcapd -----------------------------------
+# owned PID...: for each PID, how many ringcap XDP programs are loaded for it
+# (each load has a .rodata map naming its owner), whoever holds them
+cat >"$T/owned.py" <<'EOF'
+import json, subprocess, sys
+want = {int(p): 0 for p in sys.argv[1:]}
+maps = json.loads(subprocess.run(["bpftool", "-j", "map", "show"], capture_output=True,
+                                 check=True).stdout)
+for m in maps:
+    if m.get("name") != "rc_xdp.rodata":
+        continue
+    r = subprocess.run(["bpftool", "-j", "map", "dump", "id", str(m["id"])], capture_output=True)
+    if r.returncode:
+        continue  # gone since the list was made
+    for e in json.loads(r.stdout):
+        for f in e["formatted"]["value"][".rodata"]:
+            if f.get("owner_pid") in want:
+                want[f["owner_pid"]] += 1
+print(" ".join(str(n) for n in want.values()))
+EOF
+owned() { $PY "$T/owned.py" "$@"; }
+# the BPF program descriptors ringcapd has open
+progfds() {
+	local n
+	n=$(ls -l "/proc/$DAEMON_PID/fd" | grep -c "anon_inode:bpf-prog") || true
+	echo "${n:-0}"
+}
+# held WHAT: ringcapd has as many BPF programs open as at its start, and no
+# ringcap XDP program is loaded for it
+held() {
+	local fds own
+	fds=$(progfds)
+	own=$(owned "$DAEMON_PID")
+	echo "after $1: ringcapd has $fds BPF program descriptors open ($FDS0 at its start), $own ringcap XDP programs loaded for it"
+	if [ "$fds" != "$FDS0" ] || [ "$own" != 0 ]; then
+		ls -l "/proc/$DAEMON_PID/fd" | grep "anon_inode:bpf-prog" || true
+		bpftool prog show | grep "name ringcap_" || true
+		rc_fail "after $1: $fds BPF program descriptors open in ringcapd ($FDS0 at its start), $own ringcap XDP programs loaded for it (0 expected)"
+	fi
+}
+SOCK5=$T/run5/ringcap.sock
+conf5() { # the capture's backend lines
+	cat >"$T/leak.yaml" <<YAML
+daemon: { user: "", runtime_directory: $T/run5 }
+captures:
+  - name: y
+    interface: $RC_CAP
+$1
+    outputs:
+      - pcap: { path: $T/leak.pcap }
+YAML
+}
+AFPACKET="    backend: afpacket"
+REFUSED="    backend: afxdp
+    xdp: { take_matching: true }
+    filter: \"ip protochain 17 and udp dst port 6000\""
+GOOD="    backend: afxdp
+    xdp: { take_matching: true }
+    filter: \"udp dst port 6000\""
+# reload5 WHAT: a reload that starts the capture
+reload5() {
+	local out
+	out=$("$RINGCAP" reload -S "$SOCK5" 2>&1) || rc_fail "reload ($1): $out"
+}
+# refused5 WHAT PATTERN: a reload whose capture does not start, for the
+# reason PATTERN names
+refused5() {
+	local out rc=0
+	out=$("$RINGCAP" reload -S "$SOCK5" 2>&1) || rc=$?
+	[ "$rc" != 0 ] || rc_fail "reload ($1): the capture started: $out"
+	grep -q -- "$2" <<<"$out" || rc_fail "reload ($1) does not say why the capture did not start: $out"
+}
+conf5 "$AFPACKET"
+rc_start_daemon "$T/leak.yaml" "$T/leak.log"
+FDS0=$(progfds)
+held "the start on afpacket"
+conf5 "$REFUSED"
+for _ in 1 2 3 4 5; do
+	refused5 protochain "capture y: failed: the capture filter cannot run in the XDP program (instruction [0-9]* jumps backwards"
+done
+held "5 starts refused for a filter the XDP program cannot run"
+conf5 "$GOOD"
+reload5 "afxdp"
+[ "$(owned "$DAEMON_PID")" = 1 ] || rc_fail "an AF_XDP capture of ringcapd runs with $(owned "$DAEMON_PID") XDP programs loaded for it, not 1"
+conf5 "$AFPACKET"
+reload5 "back to afpacket"
+held "an AF_XDP run started and stopped"
+rc_start_capture "$T/other.log" --backend afxdp --take-matching -i "$RC_CAP" -w "$T/other.pcap" -q "udp dst port 5000"
+OTHER=$RINGCAP_PID
+conf5 "$GOOD"
+for _ in 1 2; do
+	refused5 "another ringcap" "capture y: failed: ringcap process $OTHER already captures on $RC_CAP with AF_XDP"
+done
+held "2 starts refused: another ringcap captures on the interface"
+rc_stop_int "$OTHER" || rc_fail "the other ringcap: exit status $?"
+[ "$(owned "$OTHER")" = 0 ] ||
+	rc_fail "$(owned "$OTHER") XDP programs of the other ringcap are still loaded after it ended"
+rc_start_capture "$T/killed.log" --backend afxdp --take-matching -i "$RC_CAP" -w "$T/killed.pcap" -q "udp dst port 5000"
+KILLED=$RINGCAP_PID
+kill -KILL "$KILLED"
+wait "$KILLED" 2>/dev/null || true
+reload5 "afxdp over a stale program"
+grep -q "capture y: .*removed a stale ringcap XDP program (id [0-9]*) on $RC_CAP, left by process $KILLED" "$T/leak.log" ||
+	rc_fail "the stale program is not said to be removed: $(cat "$T/leak.log")"
+[ "$(owned "$KILLED")" = 0 ] ||
+	rc_fail "$(owned "$KILLED") XDP programs of the killed ringcap are still loaded after ringcapd removed its program"
+conf5 "$AFPACKET"
+reload5 "back to afpacket"
+held "removing a stale program, and another AF_XDP run"
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID" || rc_fail "ringcapd (section 5): exit status $?"
+rc_pass "9 filters identical through afxdp and afpacket; --take-matching leaves the host its other frames; protochain falls back or is refused, inbound is refused; reloads move the filter between the XDP program and user space without a stray frame; AF_XDP starts that fail or stop leave no BPF program behind in ringcapd"

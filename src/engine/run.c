@@ -151,7 +151,10 @@ int rc_run_gap_begin(struct rc_run *old, const struct rc_capture_conf *next,
 		     struct rc_run_gap *g, char *err, size_t errlen)
 {
 	const struct rc_source *src = old->nworkers ? old->workers[0].src : NULL;
-	const char *f = next->filter && next->filter[0] ? next->filter : NULL;
+	const char *fo = old->conf && old->conf->filter && old->conf->filter[0] ?
+			 old->conf->filter : NULL;
+	const char *fn = next->filter && next->filter[0] ? next->filter : NULL;
+	_cleanup_free_ char *f = NULL;
 	bool every = true;
 	int fd;
 
@@ -160,17 +163,18 @@ int rc_run_gap_begin(struct rc_run *old, const struct rc_capture_conf *next,
 		snprintf(err, errlen, "a capture of several interfaces or of \"any\" has no count");
 		return -ENOTSUP;
 	}
+	/* what either filter takes is missed (no filter: every frame) */
+	if (fo && fn && asprintf(&f, strcmp(fo, fn) ? "(%s) or (%s)" : "%s", fo, fn) < 0) {
+		f = NULL;
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	fd = rc_afpacket_counter_open(src->ifaces[0].name, f, src->dlt,
 				      (old->conf && old->conf->promisc) || next->promisc, &every,
 				      err, errlen);
 	if (fd < 0)
 		return fd;
-	g->expr = every ? NULL : strdup(f);
-	if (!every && !g->expr) {
-		close(fd);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
+	g->expr = every ? NULL : TAKE_PTR(f);
 	g->ok = true;
 	g->fd = fd;
 	g->mono_ns = rc_clock_ns(CLOCK_MONOTONIC);

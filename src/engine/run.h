@@ -139,10 +139,10 @@ void rc_run_total_stats(struct rc_run *r, struct rc_run_stats *ret);
 
 /*
  * A restart's gap: the frames that went through the interface while no run
- * took them.  A counting socket (rc_afpacket_counter_open) with the new
- * configuration's filter is bound before the old run is asked to stop
- * (rc_run_gap_begin), and stops counting as soon as the new run's sockets
- * take frames (rc_run_gap_freeze); the frames it counted, less those the
+ * took them.  A counting socket (rc_afpacket_counter_open), with a filter
+ * that takes what the old or the new filter takes, is bound before the old
+ * run is asked to stop (rc_run_gap_begin), and stops counting as soon as
+ * the new run's sockets take frames (rc_run_gap_freeze); the frames it counted, less those the
  * runs' sockets took meanwhile, went to neither.  A run's frames are taken
  * off only when its kernel filter is the counting socket's: frames an
  * AF_XDP socket takes never reach a packet socket, and a run with another

@@ -546,7 +546,7 @@ def cmd_seq(args):
             prev = seq
             prev_where = "%s record %d" % (path, i)
 
-    if nonrc:
+    if nonrc and not args.ignore_nonrcgen:
         raise CheckFailed("%d non-rcgen frame(s), first at %s"
                           % (nonrc, first_nonrc))
     if badport:
@@ -858,6 +858,9 @@ def build_parser():
     s.add_argument("--below", type=nonneg_int, metavar="SEQ",
                    help="also print below=K: the frames with a sequence "
                    "number under SEQ")
+    s.add_argument("--ignore-nonrcgen", action="store_true",
+                   help="leave out frames that are not rcgen frames (a "
+                   "bridge's own, say) instead of failing on them")
     s.set_defaults(func=cmd_seq)
 
     s = sub.add_parser("monotonic", help="timestamps never go backwards "

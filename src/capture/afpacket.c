@@ -261,10 +261,14 @@ static bool afp_drained(struct rc_source *s)
 	return a->quiesced && RC_COUNTER_GET(a->ring.st.frames) >= a->drain_target;
 }
 
+static int attach_fd(int fd, bool loopback, const struct bpf_program *prog)
+{
+	return loopback ? rc_filter_attach_no_outgoing(fd, prog) : rc_filter_attach(fd, prog);
+}
+
 static int attach(struct afpacket *a, const struct bpf_program *prog)
 {
-	return a->loopback ? rc_filter_attach_no_outgoing(a->fd, prog) :
-			     rc_filter_attach(a->fd, prog);
+	return attach_fd(a->fd, a->loopback, prog);
 }
 
 /* The kernel program for @expr; on "any", rewritten for the cooked
@@ -692,22 +696,19 @@ int rc_afpacket_counter_open(const char *ifname, const char *expr, int dlt, bool
 		goto fail;
 	}
 	lo = ifr.ifr_hwaddr.sa_family == ARPHRD_LOOPBACK;
-	/* a filter the kernel cannot run (a vlan test, a loop): every frame */
+	/* the filter, or every frame when the kernel cannot run it (a vlan
+	 * test, a loop) */
 	*every = !expr || !expr[0] || rc_filter_needs_userspace(expr);
-	r = rc_filter_compile(*every ? NULL : expr, dlt, 65535, &prog, err, errlen);
-	if (r < 0 && !*every) {
-		*every = true;
-		r = rc_filter_compile(NULL, dlt, 65535, &prog, err, errlen);
-	}
-	if (r < 0)
-		goto fail;
-	r = lo ? rc_filter_attach_no_outgoing(fd, &prog) : rc_filter_attach(fd, &prog);
-	if (r == -EINVAL && !*every) {
+	r = -EINVAL;
+	if (!*every && rc_filter_compile(expr, dlt, 65535, &prog, err, errlen) == 0) {
+		r = attach_fd(fd, lo, &prog);
 		pcap_freecodep(&prog);
+	}
+	if (r < 0) {
 		*every = true;
 		r = rc_filter_compile(NULL, dlt, 65535, &prog, err, errlen);
 		if (r == 0)
-			r = lo ? rc_filter_attach_no_outgoing(fd, &prog) : rc_filter_attach(fd, &prog);
+			r = attach_fd(fd, lo, &prog);
 	}
 	if (r == 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		r = -errno;

@@ -133,7 +133,8 @@ endif
 integration: all
 	$(Q)BUILD=$(BUILD) tests/run integration
 
-stress: all
+stress: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) tests/stress.sh
 
 demo: deps

@@ -324,10 +324,7 @@ cp "$RC_TMP/dfull.log" "$RC_TMP/dfull7.log"
 # its header is not logged again: a first file that kept the free block
 # (one whole 4 KiB block of a write went in) leaves the retries nothing,
 # and in a stress run they failed silently, as they should.
-tries=$("$RINGCAP" stats --json -S "$RC_TMP/run/ringcap.sock" | /usr/bin/python3 -c '
-import json, sys
-print([c for c in json.load(sys.stdin)["captures"] if c["name"] == "f"][0]["sink_errors"])') ||
-	rc_fail "daemon, disk full: no sink_errors for capture f in ringcap stats"
+tries=$(rc_daemon_counters "$RC_TMP/run/ringcap.sock" f sink_errors)
 said=$(grep -c "No space left on device" "$RC_TMP/dfull7.log" || true)
 again=$(grep -c "writing again" "$RC_TMP/dfull7.log" || true)
 echo "daemon, disk full for 7 s: $tries failed attempts ($said logged), $again 'writing again'"

@@ -25,14 +25,8 @@ A_CAP=$RC_CAP A_GEN=$RC_GEN A_NS=$RC_NS
 rc_pair
 B_CAP=$RC_CAP B_GEN=$RC_GEN B_NS=$RC_NS
 SOCK=$RC_TMP/run/ringcap.sock
-json() { "$RINGCAP" stats --json -S "$SOCK"; }
-# field of capture NAME (or of its first worker's output N with "out N")
-field() {
-	json | /usr/bin/python3 -c '
-import json, sys
-c = [c for c in json.load(sys.stdin)["captures"] if c["name"] == sys.argv[1]][0]
-print(c[sys.argv[2]])' "$1" "$2"
-}
+# field NAME COUNTER: the counter of capture NAME
+field() { rc_daemon_counters "$SOCK" "$1" "$2"; }
 
 # small file system for output "full", big one for output "all"
 mkdir "$RC_TMP/small" "$RC_TMP/big"

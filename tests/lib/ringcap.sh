@@ -230,8 +230,11 @@ rc_until_lossless() {
 
 # The daemon keeps no exit summary; its counters are read from the control
 # socket while it runs.
-#   rc_daemon_counters SOCKET CAPTURE
-#       prints "received kernel_drops frames filter_drops frames_lost"
+#   rc_daemon_counters SOCKET CAPTURE [COUNTER ...]
+#       prints the capture's COUNTERs (names as in "ringcap stats --json"),
+#       space-separated, by default "received kernel_drops frames
+#       filter_drops frames_lost"; fails the test if the daemon does not
+#       answer or has no such capture or counter
 #   rc_daemon_settle SOCKET CAPTURE SENT [OUTPUTS]
 #       waits (10 s at most) until the capture's sockets received SENT
 #       frames and each of its OUTPUTS (default 1) wrote or counted every
@@ -251,17 +254,21 @@ rc_until_lossless() {
 #       together) and RC_FILTERED (rejected by outputs' own filters).  The
 #       files are checked against RC_FRAMES once the daemon has closed them.
 rc_daemon_counters() {
-	local out
-	out=$("$RINGCAP" stats --json -S "$1") || rc_fail "ringcap stats -S $1 failed"
+	local out sock=$1 cap=$2
+	shift 2
+	[ $# -gt 0 ] || set -- received kernel_drops frames filter_drops frames_lost
+	out=$("$RINGCAP" stats --json -S "$sock") || rc_fail "ringcap stats -S $sock failed"
 	echo "$out" | /usr/bin/python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 c = [c for c in d["captures"] if c["name"] == sys.argv[1]]
 if not c:
     sys.exit("no capture %r in the stats" % sys.argv[1])
-print(" ".join(str(c[0][k]) for k in
-      ("received", "kernel_drops", "frames", "filter_drops", "frames_lost")))' "$2" ||
-		rc_fail "ringcap stats: no counters for capture $2"
+missing = [k for k in sys.argv[2:] if k not in c[0]]
+if missing:
+    sys.exit("capture %r has no counter %s" % (sys.argv[1], ", ".join(missing)))
+print(" ".join(str(c[0][k]) for k in sys.argv[2:]))' "$cap" "$@" ||
+		rc_fail "ringcap stats: no counters $* for capture $cap"
 }
 
 rc_daemon_settle() {
